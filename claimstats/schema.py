@@ -1,0 +1,298 @@
+"""The column contract of the TikTok claims data, and the error that lists its breaches.
+
+Every stage downstream relies on this contract, so it is written once here:
+column names and order, what each holds, allowed categories and ranges.
+:func:`validate` checks a frame against it and returns every problem at once
+(a user fixing a file wants the whole list, not one error per attempt).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from claimstats.errors import ClaimstatsError
+
+#: Bump when the contract changes in a way saved models must notice.
+SCHEMA_VERSION = 1
+
+ROW_ID = "#"
+TARGET = "claim_status"
+VIDEO_ID = "video_id"
+DURATION = "video_duration_sec"
+TEXT = "video_transcription_text"
+VERIFIED = "verified_status"
+BAN = "author_ban_status"
+COUNT_COLUMNS = (
+    "video_view_count",
+    "video_like_count",
+    "video_share_count",
+    "video_download_count",
+    "video_comment_count",
+)
+COLUMNS = (ROW_ID, TARGET, VIDEO_ID, DURATION, TEXT, VERIFIED, BAN, *COUNT_COLUMNS)
+
+#: Allowed values of the categorical columns, in the order tables show them.
+CATEGORIES = {
+    TARGET: ("claim", "opinion"),
+    VERIFIED: ("not verified", "verified"),
+    BAN: ("active", "under review", "banned"),
+}
+DURATION_RANGE = (5, 60)
+VIDEO_ID_RANGE = (10**9, 10**10 - 1)  # ten digits, no leading zero
+
+#: Columns that may be empty in a row the cleaning step will drop.
+NULLABLE = frozenset({TARGET, TEXT, *COUNT_COLUMNS})
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What one column holds, for the data dictionary and for validation."""
+
+    name: str
+    kind: str  # "integer", "category", "text", "count"
+    description: str
+    allowed: str
+    nullable: bool
+
+
+def _allowed(name: str) -> str:
+    if name in CATEGORIES:
+        return " | ".join(CATEGORIES[name])
+    if name == DURATION:
+        return f"{DURATION_RANGE[0]}–{DURATION_RANGE[1]}"
+    if name == VIDEO_ID:
+        return "10-digit integer, unique"
+    if name in COUNT_COLUMNS:
+        return "whole number ≥ 0"
+    if name == ROW_ID:
+        return "integer"
+    return "any text"
+
+
+_DESCRIPTIONS = {
+    ROW_ID: "Row number assigned by the data provider.",
+    TARGET: "Whether the video makes a claim or states an opinion (the label to predict).",
+    VIDEO_ID: "Identifier of the video.",
+    DURATION: "Length of the video in seconds.",
+    TEXT: "Transcription of what is said in the video.",
+    VERIFIED: "Whether the account that posted the video is verified.",
+    BAN: "Moderation status of the video's author.",
+    "video_view_count": "Times the video has been viewed.",
+    "video_like_count": "Times the video has been liked.",
+    "video_share_count": "Times the video has been shared.",
+    "video_download_count": "Times the video has been downloaded.",
+    "video_comment_count": "Comments left on the video.",
+}
+_KINDS = {ROW_ID: "integer", VIDEO_ID: "integer", DURATION: "integer", TEXT: "text"}
+
+SPECS = tuple(
+    ColumnSpec(
+        name=name,
+        kind=_KINDS.get(name, "category" if name in CATEGORIES else "count"),
+        description=_DESCRIPTIONS[name],
+        allowed=_allowed(name),
+        nullable=name in NULLABLE,
+    )
+    for name in COLUMNS
+)
+
+
+def data_dictionary() -> pd.DataFrame:
+    """The contract as a table: one row per column, for the book and the README.
+
+    Examples
+    --------
+    >>> data_dictionary().loc[1, "column"]
+    'claim_status'
+    """
+    return pd.DataFrame(
+        {
+            "column": [s.name for s in SPECS],
+            "type": [s.kind for s in SPECS],
+            "allowed values": [s.allowed for s in SPECS],
+            "may be missing": ["yes" if s.nullable else "no" for s in SPECS],
+            "description": [s.description for s in SPECS],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One breach of the contract: which column, what is wrong, where, an example."""
+
+    column: str
+    message: str
+    rows: tuple[int, ...] = ()  # data rows, counted from 1 after the header
+    n_rows: int = 0
+    examples: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        text = f"column {self.column!r}: {self.message}" if self.column else self.message
+        if self.n_rows:
+            shown = ", ".join(map(str, self.rows))
+            more = ", …" if self.n_rows > len(self.rows) else ""
+            noun = "row" if self.n_rows == 1 else "rows"
+            text += f" ({self.n_rows} {noun}: {shown}{more}"
+            if self.examples:
+                text += "; e.g. " + ", ".join(self.examples)
+            text += ")"
+        return text
+
+
+class DataValidationError(ClaimstatsError):
+    """The data break the contract. ``problems`` lists every breach found.
+
+    ``str(error)`` is a single line (the first problem and how many more);
+    :meth:`report` gives the full list, one problem per line.
+    """
+
+    def __init__(self, problems, source: str | None = None, hint: str | None = None):
+        self.problems = tuple(problems)
+        self.source = source
+        self.hint = hint
+        super().__init__(self._one_line())
+
+    def _one_line(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        first = str(self.problems[0]) if self.problems else "invalid data"
+        more = len(self.problems) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''}; see `claimstats validate`)" if more else ""
+        return f"{where}{first}{extra}"
+
+    def report(self) -> str:
+        """Every problem on its own line, then what to do."""
+        head = f"{self.source}: " if self.source else ""
+        n = len(self.problems)
+        lines = [f"{head}{n} problem{'s' if n != 1 else ''} found:"]
+        lines += [f"  - {p}" for p in self.problems]
+        lines.append(self.hint or _DEFAULT_HINT)
+        return "\n".join(lines)
+
+
+_DEFAULT_HINT = (
+    "Fix these in the file (the data dictionary is in README.md and the book's Plan "
+    "chapter), or start from a valid file with `claimstats simulate`."
+)
+_MAX_ROWS_SHOWN = 5
+
+
+def _problem(column: str, message: str, mask: np.ndarray, values: pd.Series | None = None) -> Problem:
+    positions = np.flatnonzero(mask)
+    shown = positions[:_MAX_ROWS_SHOWN]
+    examples: tuple[str, ...] = ()
+    if values is not None:
+        seen: list[str] = []
+        for v in values.iloc[shown]:
+            text = repr(v if not isinstance(v, (float, np.floating)) or not float(v).is_integer() else int(v))
+            if text not in seen:
+                seen.append(text[:40])
+            if len(seen) == 3:
+                break
+        examples = tuple(seen)
+    return Problem(column, message, tuple(int(p) + 1 for p in shown), int(len(positions)), examples)
+
+
+def _numeric(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The column as float64 and a mask of present values that are not numbers."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype("float64"), np.zeros(len(series), bool)
+    as_number = pd.to_numeric(series, errors="coerce")
+    bad = (series.notna() & as_number.isna()).to_numpy()
+    return as_number.astype("float64"), bad
+
+
+def validate(data: pd.DataFrame) -> list[Problem]:
+    """Check a frame against the contract and return every problem found.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns named as in :data:`COLUMNS` (after :func:`claimstats.data.load`'s
+        normalisation of known variants).
+
+    Returns
+    -------
+    list of Problem
+        Empty when the frame satisfies the contract.
+
+    Examples
+    --------
+    >>> from claimstats import simulate
+    >>> validate(simulate(20, seed=1))
+    []
+    >>> bad = simulate(20, seed=1).assign(video_duration_sec=99)
+    >>> print(validate(bad)[0])  # doctest: +ELLIPSIS
+    column 'video_duration_sec': outside 5–60 (20 rows: 1, 2, 3, 4, 5, …; e.g. 99)
+    """
+    problems: list[Problem] = []
+    present = [c for c in data.columns]
+    dupes = sorted({c for c in present if present.count(c) > 1})
+    for name in dupes:
+        problems.append(Problem(str(name), "appears more than once in the header"))
+    unknown = [c for c in present if c not in COLUMNS]
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), COLUMNS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(Problem(str(name), f"is not part of the contract{hint}"))
+    missing = [c for c in COLUMNS if c not in present]
+    for name in missing:
+        problems.append(Problem(name, "is missing from the header"))
+    if dupes:
+        return problems
+
+    for name in COLUMNS:
+        if name not in data.columns:
+            continue
+        col = data[name]
+        nulls = col.isna().to_numpy()
+        if name not in NULLABLE and nulls.any():
+            problems.append(_problem(name, "is empty where a value is required", nulls))
+        if name in CATEGORIES:
+            ok = col.isin(CATEGORIES[name]).to_numpy() | nulls
+            if not ok.all():
+                allowed = ", ".join(CATEGORIES[name])
+                problems.append(_problem(name, f"has values outside {{{allowed}}}", ~ok, col))
+            continue
+        if name == TEXT:
+            not_text = ~nulls & ~col.map(lambda v: isinstance(v, str)).to_numpy()
+            if not_text.any():
+                problems.append(_problem(name, "has values that are not text", not_text, col))
+            continue
+        numbers, not_numeric = _numeric(col)
+        if not_numeric.any():
+            problems.append(_problem(name, "has values that are not numbers", not_numeric, col))
+        values = numbers.to_numpy()
+        finite = np.isfinite(values)
+        infinite = ~np.isnan(values) & ~finite
+        if infinite.any():
+            problems.append(_problem(name, "has infinite values", infinite, col))
+        fractional = finite & (np.floor(np.where(finite, values, 0)) != np.where(finite, values, 0))
+        if fractional.any():
+            problems.append(_problem(name, "has values that are not whole numbers", fractional, col))
+        if name == DURATION:
+            low, high = DURATION_RANGE
+            out = finite & ((values < low) | (values > high))
+            if out.any():
+                problems.append(_problem(name, f"outside {low}–{high}", out, col))
+        elif name == VIDEO_ID:
+            low, high = VIDEO_ID_RANGE
+            out = finite & ((values < low) | (values > high))
+            if out.any():
+                problems.append(_problem(name, "is not a 10-digit number", out, col))
+        elif name in COUNT_COLUMNS:
+            negative = finite & (values < 0)
+            if negative.any():
+                problems.append(_problem(name, "has negative counts", negative, col))
+
+    return problems
+
+
+def check(data: pd.DataFrame, source: str | None = None) -> None:
+    """Raise :class:`DataValidationError` listing every problem, if there is any."""
+    problems = validate(data)
+    if problems:
+        raise DataValidationError(problems, source=source)
