@@ -1,0 +1,625 @@
+"""The synthetic default dataset: shaped like the course file, seeded, no download.
+
+:func:`simulate` is what a new user gets when no course file is around, so the
+book, the command line and the exercises all run on it. It reproduces the
+*structure* of the TikTok claims file (column order and dtypes, class balance,
+the missing-row pattern, rates by class, the shape of every count, ratios
+between counts, text openings and lengths) and so the conclusions of every
+analysis in the case study; it reproduces none of its rows or sentences.
+
+How the course file was generated, as far as measurement shows (19,382 rows):
+
+* rows come in three blocks: claims, then opinions, then 298 rows whose
+  ``claim_status``, transcription and five counts are all missing;
+* within a class, views are uniform (claims 1,000 to 1 million, opinions 20 to
+  10,000: about 100 times fewer);
+* each other count is a uniform fraction of an earlier one, rounded:
+  likes of views, shares and downloads of likes, comments of downloads. The
+  fractions are independent, so these ratios are uniform and the correlations
+  between counts follow from that chain;
+* duration is uniform on 5–60 s; ids are uniform ten-digit numbers;
+* verified and ban status depend on the class (claims: 2 % verified, 32 % not
+  active; opinions: 10 % verified, 7 % not active) and, more weakly, on each
+  other; nothing else depends on them, except a small lift in share and
+  comment rates for verified authors;
+* a transcription is an opening that depends on the class ("a friend read …"
+  for claims, "my family's view is …" for opinions) followed by a fact drawn
+  from one bank shared by both classes.
+
+The measured targets and their values are listed in ``tests/test_simulate.py``;
+``benchmarks/calibrate_simulate.py`` prints course vs synthetic side by side.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+
+import numpy as np
+import pandas as pd
+
+from claimstats.schema import COLUMNS, COUNT_COLUMNS
+
+__all__ = ["DEFAULT_ROWS", "DEFAULT_SEED", "simulate"]
+
+#: Seed of the synthetic default (the book says which seed an edition used).
+DEFAULT_SEED = 2025
+#: Rows in the course file, and so in the synthetic default.
+DEFAULT_ROWS = 19_382
+
+# --- calibration constants, measured on the course file ---------------------
+# Shares of the row blocks: 298 of 19,382 rows are missing; 9,608 of the 19,084
+# complete rows are claims. Counts are rounded, not drawn, so that the default
+# size reproduces the course file's counts exactly.
+_MISSING_SHARE = 298 / 19_382
+_CLAIM_SHARE = 9_608 / 19_084
+
+# Joint counts of (verified status, ban status) per block, straight from the
+# course file. Drawing the pair jointly keeps the weak within-class link (among
+# claims, banned authors are less often verified), which is what gives the ban
+# coefficients of the verified-status regression their sign.
+_BAN_LEVELS = ("active", "under review", "banned")
+_STATUS_PAIRS = tuple(product(("not verified", "verified"), _BAN_LEVELS))
+_STATUS_COUNTS = np.array(
+    [  # not verified: active, review, banned | verified: active, review, banned
+        [6407, 1575, 1417, 159, 28, 22],  # claims
+        [7898, 414, 173, 919, 49, 23],  # opinions
+        [244, 11, 3, 36, 3, 1],  # rows with missing claim status
+    ],
+    dtype=float,
+)
+
+# Views: uniform integers within a class-specific range (the quantiles of the
+# course file sit on a straight line; minima 1,049 and 20, maxima ~999,800 and
+# 9,998). Index 0 = claim, 1 = opinion.
+_VIEWS_LOW = np.array([1_000, 20])
+_VIEWS_HIGH = np.array([1_000_000, 10_000])  # exclusive
+# Upper bounds of the uniform fractions (the course maxima are 0.6666, 0.4444,
+# 0.4 and 0.025 up to rounding): likes/views by class, shares/likes,
+# downloads/likes, comments/downloads by class.
+_LIKE_RATE = np.array([2 / 3, 4 / 9])
+_SHARE_RATE = 0.4
+_DOWNLOAD_RATE = 0.025
+_COMMENT_RATE = np.array([2 / 3, 4 / 9])
+# Verified authors get slightly more shares per like and comments per download
+# (course, claims: +6 % and +8 % on the mean ratio). The fraction is drawn as
+# rate * U**gamma with gamma < 1, which lifts the mean to rate / (1 + gamma)
+# and keeps the range. Without this lift the share and comment coefficients of
+# the verified-status regression are null, where the course file has them
+# positive (and downloads negative, since comments = downloads x rate).
+_VERIFIED_SHARE_GAMMA = 0.80
+_VERIFIED_COMMENT_GAMMA = 0.75
+
+_DURATION_RANGE = (5, 60)
+# Ten-digit ids; the course file's smallest id is 1,234,959,018, consistent
+# with uniform draws from 1,234,567,890 upwards.
+_ID_RANGE = (1_234_567_890, 9_999_999_999)
+# Transcriptions ending in a full stop (2.5 % in both classes).
+_PERIOD_SHARE = 0.025
+
+# --- phrase banks for the transcriptions -------------------------------------
+# Written for this package. They follow the course file's *structure* only:
+# a class-specific opening ("<someone> <heard> <somewhere> that" for claims,
+# "<whose> <stance> is that" for opinions) and a fact from a bank shared by the
+# two classes, so that the wording, not the fact, tells a claim from an opinion
+# (as in the course file, where a bag-of-words model separates them perfectly).
+# Weights reproduce the course file's mix of structures: e.g. 62 % of claim
+# openings carry a doubled space after the verb and 36 % add "a rumor"-like
+# phrase; 2 % of opinions and 3.5 % of claims have no "that".
+_W = tuple[tuple[str, float], ...]
+
+_CLAIM_SUBJECTS: _W = (
+    ("a friend", 0.14), ("a coworker", 0.14), ("a neighbor", 0.12),
+    ("a classmate", 0.10), ("someone", 0.22), ("i", 0.28),
+)
+_CLAIM_TELLERS: _W = tuple(s for s in _CLAIM_SUBJECTS if s[0] != "i")
+# where each verb can have happened (nobody reads a radio show)
+_CLAIM_PLACES = {
+    "read": (
+        "in a newsletter", "on a blog", "in a group chat", "on a message board",
+        "in a magazine", "online", "on social media", "on a fan forum",
+        "in the paper", "on a news site", "in a comment thread",
+    ),
+    "heard": (
+        "on a podcast", "on the radio", "on a talk show", "in a documentary",
+        "in a viral video", "at a dinner party", "on a call-in show",
+    ),
+    "saw": (
+        "in a documentary", "on a talk show", "in a viral video", "online",
+        "on social media", "on a news site", "in a livestream",
+    ),
+    "found out": (
+        "on a podcast", "in a newsletter", "on a blog", "on the radio",
+        "online", "on social media", "in the paper", "on a fan forum",
+    ),
+}
+_CLAIM_RUMORS = ("a rumor", "a story", "a theory", "a tip", "the idea")
+_CLAIM_FINDS = ("found", "came across", "stumbled on", "spotted")
+_CLAIM_DOCS = (
+    "a blog post", "an article", "a video", "a thread", "a headline",
+    "an infographic", "a viral post", "a podcast episode",
+)
+_CLAIM_SAYING = ("saying", "suggesting", "explaining", "arguing", "stating")
+_CLAIM_RELAYS = ("said", "mentioned", "posted", "repeated")
+_CLAIM_EXPERTS = (
+    "a scientist", "an expert", "researchers", "a professor", "a doctor",
+    "a reporter", "a study",
+)
+_CLAIM_PROVED = ("proved", "found", "showed", "confirmed")
+_CLAIM_TOLD = ("told me", "assured me", "swore to me", "shared with me")
+_CLAIM_NEWS = (
+    "the evening news", "a radio host", "a news anchor", "the local paper",
+    "a morning show", "a trending post",
+)
+_CLAIM_ANNOUNCED = ("reported", "announced", "said", "revealed")
+
+_OPINION_OWNERS: _W = (
+    ("my", 0.18), ("our", 0.12), ("my family's", 0.18), ("my friends'", 0.18),
+    ("my coworkers'", 0.17), ("my neighbors'", 0.17),
+)
+_OPINION_NOUNS = (
+    "take", "hunch", "guess", "sense", "gut feeling", "instinct", "conclusion",
+    "theory", "suspicion", "perspective", "assumption", "stance", "expectation",
+)
+# (holder, form of "to be", third person singular?)
+_OPINION_HOLDERS = (
+    ("i", "am", False), ("we", "are", False), ("my family", "is", True),
+    ("my friends", "are", False), ("my coworkers", "are", False),
+    ("my neighbors", "are", False),
+)
+_OPINION_VERBS = (
+    ("suspect", "suspects"), ("assume", "assumes"), ("reckon", "reckons"),
+    ("figure", "figures"), ("imagine", "imagines"), ("would guess", "would guess"),
+    ("tend to think", "tends to think"), ("gather", "gathers"),
+)
+_OPINION_READY = ("ready", "happy", "prepared")
+_OPINION_BETS = ("bet", "wager", "argue", "swear")
+_OPINION_SURE = ("pretty sure", "fairly sure", "quite certain")
+_OPINION_ASIDES = (
+    "if you ask me", "if you ask us", "personally", "as i see it", "as we see it",
+    "to be honest",
+)
+
+
+def _uniform(items) -> _W:
+    return tuple((item, 1.0) for item in items)
+
+
+def _expand(template: str, weight: float, **parts: _W) -> list[tuple[str, float]]:
+    """Every filling of ``template``, each weighted by ``weight`` times its parts' shares."""
+    names = list(parts)
+    shares = {k: np.array([w for _, w in v]) / sum(w for _, w in v) for k, v in parts.items()}
+    out = []
+    for picks in product(*(range(len(parts[k])) for k in names)):
+        fill = {k: parts[k][i][0] for k, i in zip(names, picks)}
+        share = np.prod([shares[k][i] for k, i in zip(names, picks)])
+        out.append((template.format(**fill), weight * share))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _openings(kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Openings of one class (each ending with a space) and their probabilities."""
+    u = _uniform
+    if kind == "claim":
+        rows = (
+            # the doubled space after the verb is a quirk of the course file
+            [
+                row
+                for verb, places in _CLAIM_PLACES.items()
+                for row in _expand("{s} " + verb + "  {p} that", 0.26 / len(_CLAIM_PLACES),
+                                   s=_CLAIM_SUBJECTS, p=u(places))
+                + _expand("{s} " + verb + "  {p} {r} that", 0.36 / len(_CLAIM_PLACES),
+                          s=_CLAIM_SUBJECTS, p=u(places), r=u(_CLAIM_RUMORS))
+            ]
+            + _expand("{s} {f} {d} {g} that", 0.20, s=_CLAIM_SUBJECTS, f=u(_CLAIM_FINDS),
+                      d=u(_CLAIM_DOCS), g=u(_CLAIM_SAYING))
+            + _expand("{s} {r} {e} {p} that", 0.105, s=_CLAIM_SUBJECTS, r=u(_CLAIM_RELAYS),
+                      e=u(_CLAIM_EXPERTS), p=u(_CLAIM_PROVED))
+            + _expand("{s} {t} that", 0.04, s=_CLAIM_TELLERS, t=u(_CLAIM_TOLD))
+            + _expand("{n} {a}", 0.035, n=u(_CLAIM_NEWS), a=u(_CLAIM_ANNOUNCED))
+        )
+    else:
+        be = tuple(f"{h} {form}" for h, form, _ in _OPINION_HOLDERS)
+        clauses = tuple(
+            f"{h} {v3 if third else v}"
+            for (h, _, third), (v, v3) in product(_OPINION_HOLDERS, _OPINION_VERBS)
+        )
+        rows = (
+            _expand("{o} {n} is that", 0.55, o=_OPINION_OWNERS, n=u(_OPINION_NOUNS))
+            + _expand("{c} that", 0.25, c=u(clauses))
+            + _expand("{h} {r} to {b} that", 0.14, h=u(be), r=u(_OPINION_READY), b=u(_OPINION_BETS))
+            # a doubled space again, as in the course file's opinions
+            + _expand("{h} {s}  that", 0.04, h=u(be), s=u(_OPINION_SURE))
+            + _expand("{a}", 0.02, a=u(_OPINION_ASIDES))
+        )
+    texts = np.array([t + " " for t, _ in rows], dtype=object)
+    p = np.array([w for _, w in rows])
+    return texts, p / p.sum()
+
+
+# Facts shared by both classes: written for this package, checked against the
+# course file to share no sentence and no fact wording with it.
+_FACTS = (
+    'birds are battery powered',
+    'bigfoot exists',
+    'crystals cure headaches',
+    'the earth is hollow',
+    'full moons cause insomnia',
+    '5g towers spread colds',
+    'sugar makes kids hyper',
+    'shaving makes hair grow back thicker',
+    'bats are completely blind',
+    'microwaving food removes its vitamins',
+    'dogs see only in gray',
+    'deer have no gallbladders',
+    'the sahara used to be green',
+    'desert sand can sing',
+    'old window glass slowly flows',
+    'ostriches hide by burying their heads',
+    'europeans once feared tomatoes',
+    'wet hair gives you a fever',
+    'swallowed gum stays inside you for 7 years',
+    'a village in the alps holds a yearly race where runners chase a wheel of cheese down a steep hill',
+    'during a long blackout in 2003, people in several big cities saw the milky way from their streets',
+    'a researcher counted the grains in 40 bags of rice and found totals varied by more than 10% between brands',
+    'the longest-running lab experiment has timed drops of tar falling from a funnel since 1927, and only 9 have fallen',
+    'bakers in some countries are required by law to sell bread at a fixed price on sundays and public holidays',
+    'an orchestra in vienna performs on instruments carved from fresh vegetables, which are made into soup after the concert',
+    'tap water makes you taller',
+    'cats can see ghosts',
+    'pigeons invented the compass',
+    'yawning cools the brain',
+    'rain smells like metal on mars',
+    'carrots were purple before the 1600s',
+    'wombat droppings are shaped like cubes',
+    'a jiffy is a real unit of time',
+    'sea otters hold paws while they sleep',
+    'the dot above a lowercase i is called a tittle',
+    'houseflies hum in the musical key of f',
+    'rats giggle when they are tickled',
+    'penguins court each other with pebbles',
+    'the hashtag symbol is officially named the octothorpe',
+    'ketchup was once sold in pharmacies as a remedy for indigestion',
+    'the first computer bug on record was a real moth stuck in a relay',
+    'glass frogs have transparent skin on their undersides',
+    'shrimp keep their hearts inside their heads',
+    'the national animal of scotland is the unicorn',
+    'peanuts grow underground and are legumes rather than nuts',
+    'a lightning bolt is several times hotter than the surface of the sun',
+    'a cloud of average size weighs about as much as 100 elephants',
+    'the english alphabet got the letter j later than every other letter',
+    'astronauts come back from long missions a few centimeters taller',
+    'a group of crows is known as a murder',
+    'the tongue of a blue whale can weigh as much as a small car',
+    'oxford university was already teaching students before the aztecs founded their capital',
+    'hot water sometimes freezes faster than cold water',
+    'there are more ways to shuffle a deck of 52 cards than there are stars in the milky way',
+    'the oldest surviving written recipe describes how to brew beer',
+    'mount everest rises by a few millimeters every year',
+    'a bowl of water near a radiator prevents winter colds',
+    'a day on mercury lasts longer than a mercury year',
+    'the chance of being struck by lightning in a lifetime is about 1 in 15,000',
+    "the world's oldest known chewing gum is roughly 9,000 years old",
+    'avocados can poison parrots and many other pet birds',
+    'you can hear the blood flowing in your ears when you cover them with a cup',
+    'most of the dust in a house comes from soil carried in on shoes',
+    'the average person walks the distance of 3 trips around the earth in a lifetime',
+    'a newborn kangaroo is about the size of a jelly bean',
+    'the statue of liberty was delivered to new york in 350 separate pieces',
+    'some turtles can breathe through their rear ends during hibernation',
+    'an adult human has fewer bones than a newborn baby',
+    'a hummingbird weighs less than a coin',
+    'the first alarm clock could only ring at 4 a.m.',
+    'the inventor of the pringles can was buried in one',
+    'playing cards used to be accepted as money in a french colony',
+    'cleopatra lived closer in time to the first pizza hut than to the building of the great pyramid',
+    'the shortest commercial flight in the world lasts under 2 minutes',
+    'a cow can walk up a flight of stairs but struggles to walk down',
+    'there is a town in norway where the sun does not rise for 2 months',
+    'the fingerprints of a koala are so close to human prints that they have confused investigators',
+    'a tiny jellyfish species can reverse its aging and start its life cycle again',
+    'fortune cookies were popularized in california, not in china',
+    'the longest english word without a true vowel is rhythms',
+    'one teaspoon of honey is the life’s work of about a dozen bees',
+    'the eye muscles move more than 100,000 times a day',
+    'lobsters were once so common that prisoners complained about eating them',
+    'the can opener was invented nearly 50 years after the tin can',
+    'your stomach gets a new lining every few days so it does not digest itself',
+    'some cats are allergic to people',
+    'the sound a duck makes does echo, despite the rumor that it doesn’t',
+    'giraffes only need about 30 minutes of sleep a day',
+    'elephants are the only land mammals that cannot jump',
+    'the average fridge holds at least 1 jar of something older than a year',
+    'the first ticket for speeding was issued to a driver going 13 kilometers per hour',
+    'the moon has its own time zones for future missions',
+    'vending machines kill more people each year than sharks do',
+    'a person sheds about 600,000 flakes of skin every hour',
+    'the first oranges were green and still are in some tropical countries',
+    'sharks existed before trees appeared on earth',
+    'the heart can keep beating for a short time outside the body',
+    'the inside of a cucumber can be 20 degrees cooler than the air around it',
+    'elevator close buttons in many office buildings are not connected to anything',
+    'a day on earth was only about 22 hours long when dinosaurs lived',
+    'humans and giraffes have the same number of bones in their necks',
+    'the longest wedding veil on record was longer than 60 football fields',
+    'in 1923 a jockey won a horse race after he had already died in the saddle',
+    'male seahorses carry the eggs and give birth to the young',
+    'your nose can remember about 50,000 different smells',
+    'most lipstick contains fish scales',
+    'a crocodile’s bite is strong but the muscles that open its jaws are weak',
+    'apples float because they are roughly a quarter air',
+    'the first email was sent more than 50 years ago',
+    'the average smartphone user touches their phone more than 2,600 times a day',
+    'scotland has over 400 words for snow',
+    'the great barrier reef can be seen from orbit',
+    'there is enough gold in the oceans to give every person several kilograms',
+    'bananas are slightly radioactive because of their potassium',
+    'nasa once paid people $18,000 to lie in bed for 70 days',
+    "the world's quietest room is so silent that visitors can hear their own organs",
+    'the longest time between two twins being born is 87 days',
+    'leaving a phone charger plugged in all day doubles the power bill',
+    'the letter e appears in roughly 11% of all english words',
+    'water makes up about 60% of an adult body',
+    'a blink lasts about 100 milliseconds',
+    'the first photograph took 8 hours to expose',
+    'more people in the world own a mobile phone than a toothbrush',
+    'polar bears have black skin under their white fur',
+    'horses cannot throw up',
+    'a group of porcupines is called a prickle',
+    'armadillos nearly always give birth to identical quadruplets',
+    'the sun makes up more than 99% of the mass of our solar system',
+    'supermarkets pump the smell of fresh bread into their aisles',
+    'the average person spends 6 months of their life waiting at red lights',
+    'chewing gum while peeling onions keeps you from crying',
+    'iceland has no mosquitoes at all',
+    'the heaviest pumpkin ever grown weighed more than a grand piano',
+    'bees communicate the location of flowers by dancing',
+    'the first product scanned with a barcode was a pack of chewing gum',
+    'a person can survive longer without food than without sleep',
+    "earth's core is about as hot as the surface of the sun",
+    'some frogs can freeze solid in winter and thaw back to life in spring',
+    'octopus ink was once used as writing ink by ancient scholars',
+    "the world's smallest mammal weighs less than 2 grams",
+    'high heels were first designed for men riding horses',
+    'the tallest tree in the world is taller than the statue of liberty',
+    'your body produces about 25 million new cells every second',
+    'an average cumulus cloud holds about half a million liters of water',
+    'sound travels about 4 times faster in water than in air',
+    'the first known contraceptive was crocodile dung',
+    'napoleon was not actually short for his time',
+    'there are more than 7,000 languages spoken in the world today',
+    'the moon has moonquakes that can last for hours',
+    'a single cloud can hold as much water as a swimming pool',
+    'the speed of a sneeze can reach 160 kilometers per hour',
+    'the deepest part of the ocean is deeper than mount everest is tall',
+    'about 1 in 2,000 people is born with a tooth already showing',
+    'velcro was inspired by burrs that stuck to a dog’s fur',
+    'in switzerland it is illegal to own just one guinea pig because they get lonely',
+    'the human body contains enough iron to make a small nail',
+    'the city of istanbul sits on two continents',
+    'a rainbow seen from an airplane can be a full circle',
+    'antarctica is the largest desert on the planet',
+    'an avalanche can reach speeds of 300 kilometers per hour within seconds of starting',
+    'the popsicle was invented by an 11-year-old who left a drink outside overnight',
+    'the human eye can distinguish about 10 million different colors',
+    'cotton candy was co-invented by a dentist',
+    'a bat can eat up to 1,000 insects in an hour',
+    'there is a species of fungus that turns ants into zombies',
+    'the word "robot" comes from a czech word for forced labor',
+    'a group of flamingos is called a flamboyance',
+    'the great fire of london destroyed more than 13,000 houses but officially killed very few people',
+    'mosquitoes are attracted to people who recently ate bananas',
+    'every odd number has the letter e in its english spelling',
+    'dolphins sleep with one half of their brain at a time',
+    'there are more fake flamingos in the world than real ones',
+    'the human skeleton renews itself completely about every 10 years',
+    'the inventor of the lightbulb was afraid of the dark',
+    'the saturn v rocket burned 20 tons of fuel every second at liftoff',
+    'the tips of bullwhips move faster than the speed of sound',
+    'a mantis shrimp can punch with the force of a small bullet',
+    'the first webcam was used to watch a coffee pot in a university lab',
+    'earth is the only planet in our solar system not named after a god',
+    'the average adult laughs about 15 times a day while children laugh hundreds of times',
+    'a group of owls is called a parliament',
+    'humans are the only animals that blush',
+    "the world's busiest airport handles more than 90 million passengers every year",
+    'the color of a polar bear’s fur is actually transparent',
+    'the first roller coaster was built to distract people from sin',
+    'ancient romans used crushed mouse brains as toothpaste',
+    'the largest living organism on earth is a fungus in oregon covering almost 10 square kilometers',
+    'there are roughly 8 billion chickens in the world at any moment, more than the number of people',
+    'most of the world’s cinnamon comes from the bark of trees in sri lanka',
+    'a day on pluto lasts more than 6 earth days',
+    'more than half of all board game sales happen in the last 6 weeks of the year',
+    'a typical pencil can draw a line about 56 kilometers long',
+    'the lifespan of a taste bud is about 10 days',
+    'a day in the life of a mayfly is its entire adult life',
+    'it would take a car traveling at highway speed more than 150 years to reach the sun',
+    'bamboo can grow almost a meter in a single day',
+    'cows produce more milk when they listen to calm music',
+    'a new survey says 4 in 10 adults talk to their houseplants',
+    'the average office keyboard carries more germs than a kitchen sponge',
+    'people who drink coffee after 3 p.m. dream in brighter colors',
+    'a city in finland heats 2,000 homes with the waste heat from a data center',
+    'about a third of all food grown in the world is never eaten',
+    'the loudest recorded burp was louder than a motorcycle engine',
+    'a popular energy drink contains more sugar than 3 glazed doughnuts',
+    'wind turbines in the north sea power more homes than there are people in denmark',
+    "parrots kept as pets can pick up the ringtones of their owners' phones",
+    'dogs can smell changes in blood sugar before a person notices any symptoms',
+    'a spoonful of soil from a forest floor contains more fungi species than a whole zoo has animals',
+    'the typical car spends 95% of its life parked',
+    'teenagers need about 2 more hours of sleep each night than their parents',
+    'school buses are the safest way for children to travel to class',
+    'an hour of video streaming uses as much power as boiling a kettle 6 times',
+    'eating cheese before bed gives people vivid dreams',
+    'a forgotten apple in the fridge can stay crisp for almost a year',
+    'seagulls in some coastal towns have learned to open bags of chips with their feet',
+    'the first text message ever sent said merry christmas',
+    "the world's first traffic light exploded a few weeks after it was installed",
+    'a bridge in china is made entirely of glass and stretches over 400 meters',
+    'tortoises can feel it when you scratch their shells',
+    'wearing socks to bed helps you fall asleep faster',
+    'a lost wallet with cash in it is more likely to be returned than an empty one',
+    'pigs cannot look straight up at the sky',
+    'crows hold grudges against specific people for years',
+    'the average cumulus cloud drifts along at the speed of a bicycle',
+)
+
+
+def _rounded(x: np.ndarray) -> np.ndarray:
+    # Counts are products rounded to the nearest whole number (the course file
+    # has share/like ratios of 0.5 and comment/download ratios of 1 only where
+    # small counts were rounded up).
+    return np.floor(x + 0.5)
+
+
+def _block_sizes(n: int) -> tuple[int, int, int]:
+    """Claims, opinions and missing rows for ``n`` rows, in the course file's shares."""
+    n_missing = int(np.floor(n * _MISSING_SHARE + 0.5))
+    n_claim = int(np.floor((n - n_missing) * _CLAIM_SHARE + 0.5))
+    return n_claim, n - n_missing - n_claim, n_missing
+
+
+def _unique_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` distinct ten-digit ids, in random order."""
+    low, high = _ID_RANGE
+    ids = rng.integers(low, high + 1, size=n, dtype=np.int64)
+    # Collisions are rare (about n**2 / 1.8e10: one in 20,000 rows at a
+    # million), so redraw only the repeats until none is left.
+    while True:
+        _, first = np.unique(ids, return_index=True)
+        repeat = np.ones(n, dtype=bool)
+        repeat[first] = False
+        if not repeat.any():
+            return ids
+        ids[repeat] = rng.integers(low, high + 1, size=int(repeat.sum()), dtype=np.int64)
+
+
+def _text_dtype():
+    # What pd.read_csv gives for the course file: the "str" dtype from pandas 3
+    # on, plain object columns before.
+    return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
+
+def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataFrame:
+    """A synthetic claims dataset with the structure of the course file.
+
+    Parameters
+    ----------
+    n : int, default 19,382
+        Number of rows (the course file's size by default). The shares of
+        claims, opinions and rows with missing values are those of the course
+        file (49.6 %, 48.9 %, 1.5 %), rounded to whole rows.
+    seed : int, default :data:`DEFAULT_SEED`
+        Seed of :func:`numpy.random.default_rng`. The same ``n`` and ``seed``
+        give the same frame, byte for byte once written with ``to_csv``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n`` rows and the twelve columns of :data:`claimstats.schema.COLUMNS`,
+        in order and with the dtypes ``pd.read_csv`` gives for the course file:
+        ``#`` (1..n), ``video_id`` and ``video_duration_sec`` int64; text
+        columns ``str``; the five counts float64 (whole numbers, NaN in the
+        rows with missing values). As in the course file, claims come first,
+        then opinions, then the rows whose claim status, transcription and
+        counts are all missing.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a positive whole number.
+
+    See Also
+    --------
+    claimstats.load : loads the course file when present, else this data.
+
+    Notes
+    -----
+    The generating process and its calibration against the course file are
+    described in the module docstring; the transcriptions come from phrase
+    banks written for this package, not from the course file.
+
+    Examples
+    --------
+    >>> from claimstats.simulate import simulate
+    >>> df = simulate(200, seed=1)
+    >>> df.shape
+    (200, 12)
+    >>> df["claim_status"].value_counts().to_dict()
+    {'claim': 98, 'opinion': 99}
+    >>> int(df["claim_status"].isna().sum())
+    3
+    >>> df.equals(simulate(200, seed=1))
+    True
+    """
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise ValueError(f"n must be a whole number of rows, got {n!r}")
+    if n <= 0:
+        raise ValueError(f"n must be at least 1 row, got {n}")
+    n = int(n)
+    rng = np.random.default_rng(seed)
+    n_claim, n_opinion, n_missing = _block_sizes(n)
+    # block: 0 = claim, 1 = opinion, 2 = missing; rows stay in this order
+    block = np.repeat(np.array([0, 1, 2], dtype=np.int8), [n_claim, n_opinion, n_missing])
+    missing = block == 2
+    cls = np.minimum(block, 1)  # count and text parameters of missing rows are never shown
+
+    # Every draw is made for all n rows, in a fixed order, so that a seed
+    # gives the same data whatever the block sizes and however the code below
+    # is reorganised between draws.
+    video_id = _unique_ids(rng, n)
+    duration = rng.integers(_DURATION_RANGE[0], _DURATION_RANGE[1] + 1, size=n, dtype=np.int64)
+
+    cum = np.cumsum(_STATUS_COUNTS / _STATUS_COUNTS.sum(axis=1, keepdims=True), axis=1)
+    pair = (rng.random(n)[:, None] > cum[block]).sum(axis=1)
+    pair = np.minimum(pair, len(_STATUS_PAIRS) - 1)  # guard against cum[-1] < 1 by rounding
+    verified = pair >= len(_BAN_LEVELS)
+
+    views = _VIEWS_LOW[cls] + np.floor(rng.random(n) * (_VIEWS_HIGH - _VIEWS_LOW)[cls])
+    likes = _rounded(views * _LIKE_RATE[cls] * rng.random(n))
+    u_share = rng.random(n)
+    u_share[verified] **= _VERIFIED_SHARE_GAMMA
+    shares = _rounded(likes * _SHARE_RATE * u_share)
+    downloads = _rounded(likes * _DOWNLOAD_RATE * rng.random(n))
+    u_comment = rng.random(n)
+    u_comment[verified] **= _VERIFIED_COMMENT_GAMMA
+    comments = _rounded(downloads * _COMMENT_RATE[cls] * u_comment)
+    counts = np.column_stack([views, likes, shares, downloads, comments])
+    counts[missing] = np.nan
+
+    # Text: index arrays into the banks, then one vectorised concatenation of
+    # Python strings (object arrays), not a loop over rows.
+    text = np.full(n, np.nan, dtype=object)
+    u_open = rng.random(n)
+    fact = rng.integers(0, len(_FACTS), size=n)
+    period = rng.random(n) < _PERIOD_SHARE
+    facts = np.array(_FACTS, dtype=object)
+    facts_stop = np.array([f + "." for f in _FACTS], dtype=object)
+    for code, kind in enumerate(("claim", "opinion")):
+        rows = block == code
+        if not rows.any():
+            continue
+        openings, p = _openings(kind)
+        pick = np.minimum(np.searchsorted(np.cumsum(p), u_open[rows], side="right"), len(p) - 1)
+        ending = np.where(period[rows], facts_stop[fact[rows]], facts[fact[rows]])
+        text[rows] = openings[pick] + ending
+
+    labels = np.array(["claim", "opinion", np.nan], dtype=object)[block]
+    verified_text = np.array(["not verified", "verified"], dtype=object)[verified.astype(np.int8)]
+    ban_text = np.array(_BAN_LEVELS, dtype=object)[pair % len(_BAN_LEVELS)]
+
+    str_dtype = _text_dtype()
+    values = {
+        "#": np.arange(1, n + 1, dtype=np.int64),
+        "claim_status": pd.array(labels, dtype=str_dtype),
+        "video_id": video_id,
+        "video_duration_sec": duration,
+        "video_transcription_text": pd.array(text, dtype=str_dtype),
+        "verified_status": pd.array(verified_text, dtype=str_dtype),
+        "author_ban_status": pd.array(ban_text, dtype=str_dtype),
+    }
+    values.update({name: counts[:, i] for i, name in enumerate(COUNT_COLUMNS)})
+    return pd.DataFrame({name: values[name] for name in COLUMNS})
