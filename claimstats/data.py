@@ -246,13 +246,17 @@ def parse_csv_text(text: str, where: str) -> pd.DataFrame:
         raise DataValidationError([Problem("", f"not a well-formed CSV file: {detail}")], source=where) from None
     except csv.Error as err:  # pragma: no cover - pandas usually wraps these
         raise DataValidationError([Problem("", f"not a well-formed CSV file: {err}")], source=where) from None
-    if len(frame) == 0:
-        raise DataValidationError([Problem("", "has a header but no data rows")], source=where)
-    if not set(map(str, frame.columns)) & set(COLUMNS):
+    names = next(csv.reader([header.rstrip("\r")]), [])
+    if not set(names) & (set(COLUMNS) | {"id"}):
         raise DataValidationError(
             [Problem("", f"this does not look like the claims data: none of the expected columns in the header ({header[:60]!r})")],
             source=where,
         )
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        raise DataValidationError([Problem(n, "appears more than once in the header") for n in repeated], source=where)
+    if len(frame) == 0:
+        raise DataValidationError([Problem("", "has a header but no data rows")], source=where)
     return frame
 
 

@@ -43,7 +43,7 @@ def test_validate_lists_problems_and_exits_2(tmp_path, capsys):
     bad.to_csv(path, index=False)
     code, out, err = run(capsys, "validate", str(path))
     assert code == 2
-    assert "2 problems found" in out and "'video_like_count' is missing" in out and "outside 5–60" in out
+    assert "2 problems found" in out and "'video_like_count': is missing" in out and "outside 5–60" in out
     assert err.count("\n") == 1 and err.startswith("claimstats: error: ")
 
 

@@ -68,7 +68,7 @@ def _variants(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
     return {
         "unnamed index": (frame.to_csv(index=True), "unnamed index"),
         "id for #": (frame.rename(columns={"#": "id"}).to_csv(index=False), "'id' to '#'"),
-        "integer counts": (integer_counts.to_csv(index=False), "integers"),
+        "integer counts": (integer_counts.to_csv(index=False), ""),  # blanks: pandas reads floats
         "escaped apostrophes": (escaped.to_csv(index=False), "unescaped"),
         "rows already dropped": (complete.to_csv(index=False), ""),
         "all at once": (
@@ -123,13 +123,13 @@ BAD_FILES = {
     # name: (content builder, phrase in the one-line message)
     "empty file": (lambda f: b"", "the file is empty"),
     "header only": (lambda f: ",".join(COLUMNS) + "\n", "no data rows"),
-    "not utf-8": (lambda f: f.to_csv(index=False).encode().replace(b"\n", b"\n\xe9", 1), "not UTF-8: byte 0xe9 on line 2"),
+    "not utf-8": (lambda f: f.to_csv(index=False).encode().replace(b"\n", b"\n\xe9", 1), "not UTF-8 text: byte 0xe9 on line 2"),
     "zip / excel": (lambda f: b"PK\x03\x04" + b"\x00" * 40, "Excel"),
     "binary with NUL": (lambda f: "#,a\n1,\x00\x00\n", "NUL"),
     "json, not csv": (lambda f: f.head(3).to_json(orient="records"), "does not look like the claims data"),
     "semicolons": (lambda f: f.to_csv(index=False, sep=";"), "separated by ';'"),
     "ragged row": (lambda f: f.to_csv(index=False) + "1,2,3,4,5,6,7,8,9,10,11,12,13,14\n", "not a well-formed CSV"),
-    "missing column": (lambda f: f.drop(columns="video_like_count").to_csv(index=False), "'video_like_count' is missing"),
+    "missing column": (lambda f: f.drop(columns="video_like_count").to_csv(index=False), "column 'video_like_count': is missing from the header"),
     "misspelled column": (
         lambda f: f.rename(columns={"video_share_count": "video_shares_count"}).to_csv(index=False),
         "did you mean 'video_share_count'",
