@@ -74,13 +74,14 @@ _STATUS_COUNTS = np.array(
 # 9,998). Index 0 = claim, 1 = opinion.
 _VIEWS_LOW = np.array([1_000, 20])
 _VIEWS_HIGH = np.array([1_000_000, 10_000])  # exclusive
-# Upper bounds of the uniform fractions (the course maxima are 0.6666, 0.4444,
-# 0.4 and 0.025 up to rounding): likes/views by class, shares/likes,
-# downloads/likes, comments/downloads by class.
+# Upper bounds of the uniform fractions, read off the course maxima (up to
+# rounding of small counts): likes/views by class (0.6666, 0.4444),
+# shares/likes (0.4), downloads/likes (0.025), comments/downloads by class
+# (0.6667; 0.4, seen among opinions with at least 40 downloads).
 _LIKE_RATE = np.array([2 / 3, 4 / 9])
 _SHARE_RATE = 0.4
 _DOWNLOAD_RATE = 0.025
-_COMMENT_RATE = np.array([2 / 3, 4 / 9])
+_COMMENT_RATE = np.array([2 / 3, 0.4])
 # Verified authors get slightly more shares per like and comments per download
 # (course, claims: +6 % and +8 % on the mean ratio). The fraction is drawn as
 # rate * U**gamma with gamma < 1, which lifts the mean to rate / (1 + gamma)
@@ -88,9 +89,12 @@ _COMMENT_RATE = np.array([2 / 3, 4 / 9])
 # the verified-status regression are null, where the course file has them
 # positive (and downloads negative, since comments = downloads x rate).
 _VERIFIED_SHARE_GAMMA = 0.80
-_VERIFIED_COMMENT_GAMMA = 0.75
+_VERIFIED_COMMENT_GAMMA = 0.78
 
 _DURATION_RANGE = (5, 60)
+# Verified authors' videos are a little shorter (course: 31.6 vs 32.4 s among
+# opinions): duration = 5 + 56 * U**power, power > 1 for verified authors.
+_VERIFIED_DURATION_POWER = 1.045
 # Ten-digit ids; the course file's smallest id is 1,234,959,018, consistent
 # with uniform draws from 1,234,567,890 upwards.
 _ID_RANGE = (1_234_567_890, 9_999_999_999)
@@ -122,19 +126,19 @@ _CLAIM_PLACES = {
     ),
     "heard": (
         "on a podcast", "on the radio", "on a talk show", "in a documentary",
-        "in a viral video", "at a dinner party", "on a call-in show",
+        "in a viral video", "at a barbecue", "on a livestream",
     ),
     "saw": (
         "in a documentary", "on a talk show", "in a viral video", "online",
         "on social media", "on a news site", "in a livestream",
     ),
-    "found out": (
+    "noticed": (
         "on a podcast", "in a newsletter", "on a blog", "on the radio",
         "online", "on social media", "in the paper", "on a fan forum",
     ),
 }
 _CLAIM_RUMORS = ("a rumor", "a story", "a theory", "a tip", "the idea")
-_CLAIM_FINDS = ("found", "came across", "stumbled on", "spotted")
+_CLAIM_FINDS = ("found", "spotted", "bookmarked", "forwarded")
 _CLAIM_DOCS = (
     "a blog post", "an article", "a video", "a thread", "a headline",
     "an infographic", "a viral post", "a podcast episode",
@@ -154,23 +158,25 @@ _CLAIM_NEWS = (
 _CLAIM_ANNOUNCED = ("reported", "announced", "said", "revealed")
 
 _OPINION_OWNERS: _W = (
-    ("my", 0.18), ("our", 0.12), ("my family's", 0.18), ("my friends'", 0.18),
-    ("my coworkers'", 0.17), ("my neighbors'", 0.17),
+    ("my", 0.18), ("our", 0.12), ("my family's", 0.16), ("my friends'", 0.14),
+    ("my coworkers'", 0.14), ("my neighbors'", 0.13), ("my parents'", 0.13),
 )
 _OPINION_NOUNS = (
     "take", "hunch", "guess", "sense", "gut feeling", "instinct", "conclusion",
     "theory", "suspicion", "perspective", "assumption", "stance", "expectation",
+    "verdict", "intuition", "inkling", "best guess", "working assumption",
 )
 # (holder, form of "to be", third person singular?)
 _OPINION_HOLDERS = (
     ("i", "am", False), ("we", "are", False), ("my family", "is", True),
     ("my friends", "are", False), ("my coworkers", "are", False),
-    ("my neighbors", "are", False),
+    ("my neighbors", "are", False), ("my parents", "are", False),
 )
 _OPINION_VERBS = (
     ("suspect", "suspects"), ("assume", "assumes"), ("reckon", "reckons"),
     ("figure", "figures"), ("imagine", "imagines"), ("would guess", "would guess"),
     ("tend to think", "tends to think"), ("gather", "gathers"),
+    ("presume", "presumes"), ("would argue", "would argue"), ("maintain", "maintains"),
 )
 _OPINION_READY = ("ready", "happy", "prepared")
 _OPINION_BETS = ("bet", "wager", "argue", "swear")
@@ -241,230 +247,230 @@ def _openings(kind: str) -> tuple[np.ndarray, np.ndarray]:
 # Facts shared by both classes: written for this package, checked against the
 # course file to share no sentence and no fact wording with it.
 _FACTS = (
-    'birds are battery powered',
-    'bigfoot exists',
-    'crystals cure headaches',
-    'the earth is hollow',
-    'full moons cause insomnia',
-    '5g towers spread colds',
-    'sugar makes kids hyper',
-    'shaving makes hair grow back thicker',
-    'bats are completely blind',
-    'microwaving food removes its vitamins',
-    'dogs see only in gray',
-    'deer have no gallbladders',
-    'the sahara used to be green',
-    'desert sand can sing',
-    'old window glass slowly flows',
-    'ostriches hide by burying their heads',
-    'europeans once feared tomatoes',
-    'wet hair gives you a fever',
-    'swallowed gum stays inside you for 7 years',
-    'a village in the alps holds a yearly race where runners chase a wheel of cheese down a steep hill',
-    'during a long blackout in 2003, people in several big cities saw the milky way from their streets',
-    'a researcher counted the grains in 40 bags of rice and found totals varied by more than 10% between brands',
-    'the longest-running lab experiment has timed drops of tar falling from a funnel since 1927, and only 9 have fallen',
-    'bakers in some countries are required by law to sell bread at a fixed price on sundays and public holidays',
-    'an orchestra in vienna performs on instruments carved from fresh vegetables, which are made into soup after the concert',
-    'tap water makes you taller',
-    'cats can see ghosts',
-    'pigeons invented the compass',
-    'yawning cools the brain',
-    'rain smells like metal on mars',
-    'carrots were purple before the 1600s',
-    'wombat droppings are shaped like cubes',
-    'a jiffy is a real unit of time',
-    'sea otters hold paws while they sleep',
-    'the dot above a lowercase i is called a tittle',
-    'houseflies hum in the musical key of f',
-    'rats giggle when they are tickled',
-    'penguins court each other with pebbles',
-    'the hashtag symbol is officially named the octothorpe',
-    'ketchup was once sold in pharmacies as a remedy for indigestion',
-    'the first computer bug on record was a real moth stuck in a relay',
-    'glass frogs have transparent skin on their undersides',
-    'shrimp keep their hearts inside their heads',
-    'the national animal of scotland is the unicorn',
-    'peanuts grow underground and are legumes rather than nuts',
-    'a lightning bolt is several times hotter than the surface of the sun',
-    'a cloud of average size weighs about as much as 100 elephants',
-    'the english alphabet got the letter j later than every other letter',
-    'astronauts come back from long missions a few centimeters taller',
-    'a group of crows is known as a murder',
-    'the tongue of a blue whale can weigh as much as a small car',
-    'oxford university was already teaching students before the aztecs founded their capital',
-    'hot water sometimes freezes faster than cold water',
-    'there are more ways to shuffle a deck of 52 cards than there are stars in the milky way',
-    'the oldest surviving written recipe describes how to brew beer',
-    'mount everest rises by a few millimeters every year',
-    'a bowl of water near a radiator prevents winter colds',
-    'a day on mercury lasts longer than a mercury year',
-    'the chance of being struck by lightning in a lifetime is about 1 in 15,000',
+    "birds are battery powered",
+    "bigfoot exists",
+    "crystals cure headaches",
+    "the earth is hollow",
+    "full moons cause insomnia",
+    "5g towers spread colds",
+    "sugar makes kids hyper",
+    "shaving makes hair grow back thicker",
+    "bats are completely blind",
+    "microwaving food removes its vitamins",
+    "dogs see only in gray",
+    "deer have no gallbladders",
+    "the sahara used to be green",
+    "desert sand can sing",
+    "old window glass slowly flows",
+    "ostriches hide by burying their heads",
+    "europeans once feared tomatoes",
+    "wet hair gives you a fever",
+    "swallowed gum stays inside you for 7 years",
+    "a village in the alps holds a yearly race where runners chase a wheel of cheese down a steep hill",
+    "during a long blackout in 2003, people in several big cities saw the milky way from their streets",
+    "a researcher counted the grains in 40 bags of rice and found totals varied by more than 10% between brands",
+    "the longest-running lab experiment has timed drops of tar falling from a funnel since 1927, and only 9 have fallen",
+    "bakers in some countries are required by law to sell bread at a fixed price on sundays and public holidays",
+    "an orchestra in vienna performs on instruments carved from fresh vegetables, which are made into soup after the concert",
+    "tap water makes you taller",
+    "cats can see ghosts",
+    "pigeons invented the compass",
+    "yawning cools the brain",
+    "rain smells like metal on mars",
+    "carrots were purple before the 1600s",
+    "wombat droppings are shaped like cubes",
+    "scientists define a jiffy as an actual unit of time",
+    "sea otters hold paws while they sleep",
+    "typographers call the dot above a lowercase i a tittle",
+    "houseflies hum in the musical key of f",
+    "rats giggle when they are tickled",
+    "penguins court each other with pebbles",
+    "the hashtag symbol is officially named the octothorpe",
+    "ketchup was once sold in pharmacies as a remedy for indigestion",
+    "the first documented computer bug was a moth trapped inside a relay",
+    "glass frogs have transparent skin on their undersides",
+    "shrimp keep their hearts inside their heads",
+    "the national animal of scotland is the unicorn",
+    "peanuts grow underground and are legumes rather than nuts",
+    "a lightning bolt is several times hotter than the surface of the sun",
+    "a cloud of average size weighs about as much as 100 elephants",
+    "the english alphabet got the letter j later than every other letter",
+    "astronauts come back from long missions a few centimeters taller",
+    "flocks of crows are traditionally called murders",
+    "a blue whale’s tongue weighs as much as a small car",
+    "oxford university was already teaching students before the aztecs founded their capital",
+    "hot water sometimes freezes faster than cold water",
+    "a well-shuffled 52-card deck is almost certainly in a never-before-seen order",
+    "the oldest surviving written recipe describes how to brew beer",
+    "mount everest rises by a few millimeters every year",
+    "a bowl of water near a radiator prevents winter colds",
+    "a day on mercury lasts longer than a mercury year",
+    "the chance of being struck by lightning in a lifetime is about 1 in 15,000",
     "the world's oldest known chewing gum is roughly 9,000 years old",
-    'avocados can poison parrots and many other pet birds',
-    'you can hear the blood flowing in your ears when you cover them with a cup',
-    'most of the dust in a house comes from soil carried in on shoes',
-    'the average person walks the distance of 3 trips around the earth in a lifetime',
-    'a newborn kangaroo is about the size of a jelly bean',
-    'the statue of liberty was delivered to new york in 350 separate pieces',
-    'some turtles can breathe through their rear ends during hibernation',
-    'an adult human has fewer bones than a newborn baby',
-    'a hummingbird weighs less than a coin',
-    'the first alarm clock could only ring at 4 a.m.',
-    'the inventor of the pringles can was buried in one',
-    'playing cards used to be accepted as money in a french colony',
-    'cleopatra lived closer in time to the first pizza hut than to the building of the great pyramid',
-    'the shortest commercial flight in the world lasts under 2 minutes',
-    'a cow can walk up a flight of stairs but struggles to walk down',
-    'there is a town in norway where the sun does not rise for 2 months',
-    'the fingerprints of a koala are so close to human prints that they have confused investigators',
-    'a tiny jellyfish species can reverse its aging and start its life cycle again',
-    'fortune cookies were popularized in california, not in china',
-    'the longest english word without a true vowel is rhythms',
-    'one teaspoon of honey is the life’s work of about a dozen bees',
-    'the eye muscles move more than 100,000 times a day',
-    'lobsters were once so common that prisoners complained about eating them',
-    'the can opener was invented nearly 50 years after the tin can',
-    'your stomach gets a new lining every few days so it does not digest itself',
-    'some cats are allergic to people',
-    'the sound a duck makes does echo, despite the rumor that it doesn’t',
-    'giraffes only need about 30 minutes of sleep a day',
-    'elephants are the only land mammals that cannot jump',
-    'the average fridge holds at least 1 jar of something older than a year',
-    'the first ticket for speeding was issued to a driver going 13 kilometers per hour',
-    'the moon has its own time zones for future missions',
-    'vending machines kill more people each year than sharks do',
-    'a person sheds about 600,000 flakes of skin every hour',
-    'the first oranges were green and still are in some tropical countries',
-    'sharks existed before trees appeared on earth',
-    'the heart can keep beating for a short time outside the body',
-    'the inside of a cucumber can be 20 degrees cooler than the air around it',
-    'elevator close buttons in many office buildings are not connected to anything',
-    'a day on earth was only about 22 hours long when dinosaurs lived',
-    'humans and giraffes have the same number of bones in their necks',
-    'the longest wedding veil on record was longer than 60 football fields',
-    'in 1923 a jockey won a horse race after he had already died in the saddle',
-    'male seahorses carry the eggs and give birth to the young',
-    'your nose can remember about 50,000 different smells',
-    'most lipstick contains fish scales',
-    'a crocodile’s bite is strong but the muscles that open its jaws are weak',
-    'apples float because they are roughly a quarter air',
-    'the first email was sent more than 50 years ago',
-    'the average smartphone user touches their phone more than 2,600 times a day',
-    'scotland has over 400 words for snow',
-    'the great barrier reef can be seen from orbit',
-    'there is enough gold in the oceans to give every person several kilograms',
-    'bananas are slightly radioactive because of their potassium',
-    'nasa once paid people $18,000 to lie in bed for 70 days',
+    "avocados can poison parrots and many other pet birds",
+    "the ocean sound inside seashells is actually your own blood flowing",
+    "household dust mostly comes from outdoor soil tracked inside on shoes",
+    "the average person walks the distance of 3 trips around the earth in a lifetime",
+    "a newborn kangaroo is about the size of a jelly bean",
+    "the statue of liberty was delivered to new york in 350 separate pieces",
+    "some turtles can breathe through their rear ends during hibernation",
+    "an adult human has fewer bones than a newborn baby",
+    "a hummingbird weighs less than a coin",
+    "the first alarm clock could only ring at 4 a.m.",
+    "the inventor of the pringles can was buried in one",
+    "playing cards used to be accepted as money in a french colony",
+    "cleopatra lived closer in time to the first pizza hut than to the building of the great pyramid",
+    "the shortest commercial flight in the world lasts under 2 minutes",
+    "cows can climb staircases but struggle descending them",
+    "one norwegian town experiences two months without sunrise every winter",
+    "the fingerprints of a koala are so close to human prints that they have confused investigators",
+    "a tiny jellyfish species can reverse its aging and start its life cycle again",
+    "fortune cookies were popularized in california, not in china",
+    "the longest english word without a true vowel is rhythms",
+    "a teaspoon of honey represents the lifetime output of twelve bees",
+    "the eye muscles move more than 100,000 times a day",
+    "lobsters were once so common that prisoners complained about eating them",
+    "the can opener was invented nearly 50 years after the tin can",
+    "your stomach gets a new lining every few days so it does not digest itself",
+    "some cats are allergic to people",
+    "the sound a duck makes does echo, despite the rumor that it doesn’t",
+    "giraffes only need about 30 minutes of sleep a day",
+    "elephants are the only land mammals that cannot jump",
+    "the average fridge holds at least 1 jar of something older than a year",
+    "the first ticket for speeding was issued to a driver going 13 kilometers per hour",
+    "the moon has its own time zones for future missions",
+    "vending machines kill more people each year than sharks do",
+    "a person sheds about 600,000 flakes of skin every hour",
+    "the first oranges were green and still are in some tropical countries",
+    "sharks existed before trees appeared on earth",
+    "the heart can keep beating for a short time outside the body",
+    "cucumber interiors can stay 20 degrees cooler than surrounding air",
+    "elevator close buttons in many office buildings are not connected to anything",
+    "a day on earth was only about 22 hours long when dinosaurs lived",
+    "humans and giraffes have the same number of bones in their necks",
+    "the longest wedding veil on record was longer than 60 football fields",
+    "a racehorse in 1923 finished first carrying a jockey who had died mid-race",
+    "male seahorses carry the eggs and give birth to the young",
+    "your nose can remember about 50,000 different smells",
+    "most lipstick contains fish scales",
+    "a crocodile’s bite is strong but the muscles that open its jaws are weak",
+    "apples float because they are roughly a quarter air",
+    "the first email was sent more than 50 years ago",
+    "the average smartphone user touches their phone more than 2,600 times a day",
+    "scotland has over 400 words for snow",
+    "the great barrier reef can be seen from orbit",
+    "there is enough gold in the oceans to give every person several kilograms",
+    "bananas are slightly radioactive because of their potassium",
+    "nasa once paid people $18,000 to lie in bed for 70 days",
     "the world's quietest room is so silent that visitors can hear their own organs",
-    'the longest time between two twins being born is 87 days',
-    'leaving a phone charger plugged in all day doubles the power bill',
-    'the letter e appears in roughly 11% of all english words',
-    'water makes up about 60% of an adult body',
-    'a blink lasts about 100 milliseconds',
-    'the first photograph took 8 hours to expose',
-    'more people in the world own a mobile phone than a toothbrush',
-    'polar bears have black skin under their white fur',
-    'horses cannot throw up',
-    'a group of porcupines is called a prickle',
-    'armadillos nearly always give birth to identical quadruplets',
-    'the sun makes up more than 99% of the mass of our solar system',
-    'supermarkets pump the smell of fresh bread into their aisles',
-    'the average person spends 6 months of their life waiting at red lights',
-    'chewing gum while peeling onions keeps you from crying',
-    'iceland has no mosquitoes at all',
-    'the heaviest pumpkin ever grown weighed more than a grand piano',
-    'bees communicate the location of flowers by dancing',
-    'the first product scanned with a barcode was a pack of chewing gum',
-    'a person can survive longer without food than without sleep',
-    "earth's core is about as hot as the surface of the sun",
-    'some frogs can freeze solid in winter and thaw back to life in spring',
-    'octopus ink was once used as writing ink by ancient scholars',
+    "the longest time between two twins being born is 87 days",
+    "leaving a phone charger plugged in all day doubles the power bill",
+    "the letter e appears in roughly 11% of all english words",
+    "water makes up about 60% of an adult body",
+    "a blink lasts about 100 milliseconds",
+    "the first photograph took 8 hours to expose",
+    "more people in the world own a mobile phone than a toothbrush",
+    "polar bears have black skin under their white fur",
+    "horses cannot throw up",
+    "a group of porcupines is called a prickle",
+    "armadillos nearly always give birth to identical quadruplets",
+    "the sun contains over 99% of the solar system’s mass",
+    "supermarkets pump the smell of fresh bread into their aisles",
+    "the average person spends 6 months of their life waiting at red lights",
+    "chewing gum while peeling onions keeps you from crying",
+    "iceland has no mosquitoes at all",
+    "the heaviest pumpkin ever grown weighed more than a grand piano",
+    "bees communicate the location of flowers by dancing",
+    "the first product scanned with a barcode was a pack of chewing gum",
+    "a person can survive longer without food than without sleep",
+    "earth's inner core is roughly as hot as the sun’s surface",
+    "some frogs can freeze solid in winter and thaw back to life in spring",
+    "octopus ink was once used as writing ink by ancient scholars",
     "the world's smallest mammal weighs less than 2 grams",
-    'high heels were first designed for men riding horses',
-    'the tallest tree in the world is taller than the statue of liberty',
-    'your body produces about 25 million new cells every second',
-    'an average cumulus cloud holds about half a million liters of water',
-    'sound travels about 4 times faster in water than in air',
-    'the first known contraceptive was crocodile dung',
-    'napoleon was not actually short for his time',
-    'there are more than 7,000 languages spoken in the world today',
-    'the moon has moonquakes that can last for hours',
-    'a single cloud can hold as much water as a swimming pool',
-    'the speed of a sneeze can reach 160 kilometers per hour',
-    'the deepest part of the ocean is deeper than mount everest is tall',
-    'about 1 in 2,000 people is born with a tooth already showing',
-    'velcro was inspired by burrs that stuck to a dog’s fur',
-    'in switzerland it is illegal to own just one guinea pig because they get lonely',
-    'the human body contains enough iron to make a small nail',
-    'the city of istanbul sits on two continents',
-    'a rainbow seen from an airplane can be a full circle',
-    'antarctica is the largest desert on the planet',
-    'an avalanche can reach speeds of 300 kilometers per hour within seconds of starting',
-    'the popsicle was invented by an 11-year-old who left a drink outside overnight',
-    'the human eye can distinguish about 10 million different colors',
-    'cotton candy was co-invented by a dentist',
-    'a bat can eat up to 1,000 insects in an hour',
-    'there is a species of fungus that turns ants into zombies',
-    'the word "robot" comes from a czech word for forced labor',
-    'a group of flamingos is called a flamboyance',
-    'the great fire of london destroyed more than 13,000 houses but officially killed very few people',
-    'mosquitoes are attracted to people who recently ate bananas',
-    'every odd number has the letter e in its english spelling',
-    'dolphins sleep with one half of their brain at a time',
-    'there are more fake flamingos in the world than real ones',
-    'the human skeleton renews itself completely about every 10 years',
-    'the inventor of the lightbulb was afraid of the dark',
-    'the saturn v rocket burned 20 tons of fuel every second at liftoff',
-    'the tips of bullwhips move faster than the speed of sound',
-    'a mantis shrimp can punch with the force of a small bullet',
-    'the first webcam was used to watch a coffee pot in a university lab',
-    'earth is the only planet in our solar system not named after a god',
-    'the average adult laughs about 15 times a day while children laugh hundreds of times',
-    'a group of owls is called a parliament',
-    'humans are the only animals that blush',
+    "high heels were first designed for men riding horses",
+    "the tallest tree in the world is taller than the statue of liberty",
+    "your body produces about 25 million new cells every second",
+    "an average cumulus cloud holds about half a million liters of water",
+    "sound travels about 4 times faster in water than in air",
+    "the first known contraceptive was crocodile dung",
+    "napoleon was not actually short for his time",
+    "there are more than 7,000 languages spoken in the world today",
+    "the moon has moonquakes that can last for hours",
+    "a single cloud can contain a swimming pool’s worth of water",
+    "the speed of a sneeze can reach 160 kilometers per hour",
+    "the deepest part of the ocean is deeper than mount everest is tall",
+    "about 1 in 2,000 people is born with a tooth already showing",
+    "velcro was inspired by burrs that stuck to a dog’s fur",
+    "in switzerland it is illegal to own just one guinea pig because they get lonely",
+    "the human body contains enough iron to make a small nail",
+    "the city of istanbul sits on two continents",
+    "a rainbow seen from an airplane can be a full circle",
+    "antarctica is the largest desert on the planet",
+    "an avalanche can reach speeds of 300 kilometers per hour within seconds of starting",
+    "the popsicle was invented by an 11-year-old who left a drink outside overnight",
+    "the human eye can distinguish about 10 million different colors",
+    "cotton candy was co-invented by a dentist",
+    "a single bat devours roughly 1,000 insects hourly",
+    "there is a species of fungus that turns ants into zombies",
+    "the word \"robot\" comes from a czech word for forced labor",
+    "a group of flamingos is called a flamboyance",
+    "the great fire of london destroyed more than 13,000 houses but officially killed very few people",
+    "mosquitoes are attracted to people who recently ate bananas",
+    "every odd number has the letter e in its english spelling",
+    "dolphins sleep with one half of their brain at a time",
+    "there are more fake flamingos in the world than real ones",
+    "the human skeleton renews itself completely about every 10 years",
+    "the inventor of the lightbulb was afraid of the dark",
+    "the saturn v rocket burned 20 tons of fuel every second at liftoff",
+    "the tips of bullwhips move faster than the speed of sound",
+    "a mantis shrimp can punch with the force of a small bullet",
+    "the first webcam monitored a university laboratory’s coffee pot",
+    "earth is the only planet not named after a mythological god",
+    "the average adult laughs about 15 times a day while children laugh hundreds of times",
+    "a group of owls is called a parliament",
+    "humans are the only animals that blush",
     "the world's busiest airport handles more than 90 million passengers every year",
-    'the color of a polar bear’s fur is actually transparent',
-    'the first roller coaster was built to distract people from sin',
-    'ancient romans used crushed mouse brains as toothpaste',
-    'the largest living organism on earth is a fungus in oregon covering almost 10 square kilometers',
-    'there are roughly 8 billion chickens in the world at any moment, more than the number of people',
-    'most of the world’s cinnamon comes from the bark of trees in sri lanka',
-    'a day on pluto lasts more than 6 earth days',
-    'more than half of all board game sales happen in the last 6 weeks of the year',
-    'a typical pencil can draw a line about 56 kilometers long',
-    'the lifespan of a taste bud is about 10 days',
-    'a day in the life of a mayfly is its entire adult life',
-    'it would take a car traveling at highway speed more than 150 years to reach the sun',
-    'bamboo can grow almost a meter in a single day',
-    'cows produce more milk when they listen to calm music',
-    'a new survey says 4 in 10 adults talk to their houseplants',
-    'the average office keyboard carries more germs than a kitchen sponge',
-    'people who drink coffee after 3 p.m. dream in brighter colors',
-    'a city in finland heats 2,000 homes with the waste heat from a data center',
-    'about a third of all food grown in the world is never eaten',
-    'the loudest recorded burp was louder than a motorcycle engine',
-    'a popular energy drink contains more sugar than 3 glazed doughnuts',
-    'wind turbines in the north sea power more homes than there are people in denmark',
+    "the color of a polar bear’s fur is actually transparent",
+    "the first roller coaster was built to distract people from sin",
+    "ancient romans used crushed mouse brains as toothpaste",
+    "the largest living organism on earth is a fungus in oregon covering almost 10 square kilometers",
+    "there are roughly 8 billion chickens in the world at any moment, more than the number of people",
+    "most of the world’s cinnamon comes from the bark of trees in sri lanka",
+    "one pluto day lasts over 6 earth days",
+    "board game companies make most of their yearly sales during december",
+    "a typical pencil can draw a line about 56 kilometers long",
+    "individual taste buds regenerate roughly every 10 days",
+    "adult mayflies typically survive just one day",
+    "driving nonstop at highway speed, reaching the sun would take over 150 years",
+    "certain bamboo species grow nearly a meter daily",
+    "cows produce more milk when they listen to calm music",
+    "a new survey says 4 in 10 adults talk to their houseplants",
+    "the average office keyboard carries more germs than a kitchen sponge",
+    "people who drink coffee after 3 p.m. dream in brighter colors",
+    "a city in finland heats 2,000 homes with the waste heat from a data center",
+    "roughly one third of all food produced worldwide is never eaten",
+    "the loudest recorded burp was louder than a motorcycle engine",
+    "a popular energy drink contains more sugar than 3 glazed doughnuts",
+    "wind turbines in the north sea power more homes than there are people in denmark",
     "parrots kept as pets can pick up the ringtones of their owners' phones",
-    'dogs can smell changes in blood sugar before a person notices any symptoms',
-    'a spoonful of soil from a forest floor contains more fungi species than a whole zoo has animals',
-    'the typical car spends 95% of its life parked',
-    'teenagers need about 2 more hours of sleep each night than their parents',
-    'school buses are the safest way for children to travel to class',
-    'an hour of video streaming uses as much power as boiling a kettle 6 times',
-    'eating cheese before bed gives people vivid dreams',
-    'a forgotten apple in the fridge can stay crisp for almost a year',
-    'seagulls in some coastal towns have learned to open bags of chips with their feet',
-    'the first text message ever sent said merry christmas',
+    "dogs can smell changes in blood sugar before a person notices any symptoms",
+    "a spoonful of soil from a forest floor contains more fungi species than a whole zoo has animals",
+    "the typical car spends 95% of its life parked",
+    "teenagers need about 2 more hours of sleep each night than their parents",
+    "school buses are the safest way for children to travel to class",
+    "streaming video for an hour consumes as much electricity as boiling 6 kettles",
+    "eating cheese before bed gives people vivid dreams",
+    "a forgotten apple in the fridge can stay crisp for almost a year",
+    "seagulls in some coastal towns have learned to open bags of chips with their feet",
+    "the first text message ever sent said merry christmas",
     "the world's first traffic light exploded a few weeks after it was installed",
-    'a bridge in china is made entirely of glass and stretches over 400 meters',
-    'tortoises can feel it when you scratch their shells',
-    'wearing socks to bed helps you fall asleep faster',
-    'a lost wallet with cash in it is more likely to be returned than an empty one',
-    'pigs cannot look straight up at the sky',
-    'crows hold grudges against specific people for years',
-    'the average cumulus cloud drifts along at the speed of a bicycle',
+    "a bridge in china is made entirely of glass and stretches over 400 meters",
+    "tortoises can feel it when you scratch their shells",
+    "wearing socks to bed helps you fall asleep faster",
+    "lost wallets containing cash are returned more often than empty ones",
+    "pigs cannot look straight up at the sky",
+    "crows hold grudges against specific people for years",
+    "the average cumulus cloud drifts along at the speed of a bicycle",
 )
 
 
@@ -495,6 +501,31 @@ def _unique_ids(rng: np.random.Generator, n: int) -> np.ndarray:
         if not repeat.any():
             return ids
         ids[repeat] = rng.integers(low, high + 1, size=int(repeat.sum()), dtype=np.int64)
+
+
+def _fewer_repeats(rng, pick, fact, cdf, n_facts, rounds=8):
+    """Redraw the opening of rows whose (opening, fact) pair repeats an earlier row.
+
+    The course file has almost no repeated transcriptions (none among
+    opinions, 0.75 % among claims), fewer than independent draws would give.
+    A few vectorised rounds remove nearly all repeats; when the rows outnumber
+    a quarter of the effective number of pairs, repeats are unavoidable and
+    redrawing would only distort the mix of openings, so nothing is done.
+    """
+    effective_pairs = n_facts / np.sum(np.diff(cdf, prepend=0.0) ** 2)
+    if len(pick) * 4 > effective_pairs:
+        return pick
+    pick = pick.copy()
+    for _ in range(rounds):
+        _, first = np.unique(pick.astype(np.int64) * n_facts + fact, return_index=True)
+        repeat = np.ones(len(pick), dtype=bool)
+        repeat[first] = False
+        k = int(repeat.sum())
+        if k == 0:
+            break
+        redraw = np.searchsorted(cdf, rng.random(k), side="right")
+        pick[repeat] = np.minimum(redraw, len(cdf) - 1)
+    return pick
 
 
 def _text_dtype():
@@ -571,12 +602,15 @@ def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataF
     # gives the same data whatever the block sizes and however the code below
     # is reorganised between draws.
     video_id = _unique_ids(rng, n)
-    duration = rng.integers(_DURATION_RANGE[0], _DURATION_RANGE[1] + 1, size=n, dtype=np.int64)
-
     cum = np.cumsum(_STATUS_COUNTS / _STATUS_COUNTS.sum(axis=1, keepdims=True), axis=1)
     pair = (rng.random(n)[:, None] > cum[block]).sum(axis=1)
     pair = np.minimum(pair, len(_STATUS_PAIRS) - 1)  # guard against cum[-1] < 1 by rounding
     verified = pair >= len(_BAN_LEVELS)
+
+    low, high = _DURATION_RANGE
+    u_duration = rng.random(n)
+    u_duration[verified] **= _VERIFIED_DURATION_POWER
+    duration = low + np.floor(u_duration * (high - low + 1)).astype(np.int64)
 
     views = _VIEWS_LOW[cls] + np.floor(rng.random(n) * (_VIEWS_HIGH - _VIEWS_LOW)[cls])
     likes = _rounded(views * _LIKE_RATE[cls] * rng.random(n))
@@ -603,7 +637,9 @@ def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataF
         if not rows.any():
             continue
         openings, p = _openings(kind)
-        pick = np.minimum(np.searchsorted(np.cumsum(p), u_open[rows], side="right"), len(p) - 1)
+        cdf = np.cumsum(p)
+        pick = np.minimum(np.searchsorted(cdf, u_open[rows], side="right"), len(p) - 1)
+        pick = _fewer_repeats(rng, pick, fact[rows], cdf, len(_FACTS))
         ending = np.where(period[rows], facts_stop[fact[rows]], facts[fact[rows]])
         text[rows] = openings[pick] + ending
 
