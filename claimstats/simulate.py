@@ -580,7 +580,7 @@ def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataF
     >>> df.shape
     (200, 12)
     >>> df["claim_status"].value_counts().to_dict()
-    {'claim': 98, 'opinion': 99}
+    {'claim': 99, 'opinion': 98}
     >>> int(df["claim_status"].isna().sum())
     3
     >>> df.equals(simulate(200, seed=1))
