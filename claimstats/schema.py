@@ -239,8 +239,10 @@ def validate(data: pd.DataFrame) -> list[Problem]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(Problem(str(name), f"is not part of the contract{hint}"))
     missing = [c for c in COLUMNS if c not in present]
-    for name in missing:
-        problems.append(Problem(name, "is missing from the header"))
+    if len(missing) == 1:
+        problems.append(Problem(missing[0], "is missing from the header"))
+    elif missing:
+        problems.append(Problem("", f"{len(missing)} columns are missing from the header: {', '.join(missing)}"))
     if dupes:
         return problems
 

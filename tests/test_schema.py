@@ -46,3 +46,9 @@ def test_infinite_and_text_in_numbers():
 def test_categories_are_the_course_labels():
     assert CATEGORIES["author_ban_status"] == ("active", "under review", "banned")
     assert isinstance(data_dictionary(), pd.DataFrame)
+
+
+def test_several_missing_columns_are_one_problem():
+    frame = simulate(10, seed=9).drop(columns=["video_id", "video_like_count"])
+    (problem,) = validate(frame)
+    assert str(problem) == "2 columns are missing from the header: video_id, video_like_count"
