@@ -249,7 +249,7 @@ def _two_samples(data: pd.DataFrame, value: str, group: str, groups) -> tuple[tu
         if len(found) != 2:
             raise ClaimstatsError(
                 f"group column {group!r} has {len(found)} levels among rows with a value ({listing}); "
-                "it needs exactly two, or name two with groups=(a, b)"
+                "it needs exactly two, or pick two with groups=(a, b) (command line: --groups A B)"
             )
         levels = (found[0], found[1])
     else:
