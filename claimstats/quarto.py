@@ -16,10 +16,9 @@ this module reads a ``.qmd`` the way Quarto does, for the parts a test needs:
   ``unless-format``, ``when-meta``, ``unless-meta``) exactly as Quarto's
   filter does, so a test can prove what one edition shows.
 
-It also holds the few output helpers the book's cells use: :func:`figure_markdown`
-(an image with its alt text, for cells with ``output: asis``), :func:`markdown_table`
-and the number formatters :func:`number`, :func:`percent` and :func:`pvalue`
-that inline expressions call.
+It also holds the two output helpers the book's cells use: :func:`figure_markdown`
+(an image with its alt text, for cells with ``output: asis``) and
+:func:`markdown_table` (a pipe table that reads the same in HTML and Typst).
 
 The rules mirrored here come from Quarto's sources (``notebook.py``,
 ``jupyter-inline.ts``, ``content-hidden.lua``, ``_format.lua``); each is cited
@@ -28,7 +27,6 @@ where it is used.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -748,44 +746,3 @@ def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt
     | claim   |  9,608 |
     """
     return frame.to_markdown(index=index, floatfmt=floatfmt, intfmt=intfmt)
-
-
-def number(value, digits: int | None = None) -> str:
-    """A number for prose: thousands separators; ``digits`` decimals (default: none for integers, 2 otherwise).
-
-    Examples
-    --------
-    >>> number(19382), number(0.51234), number(2.5, 1), number(float("nan"))
-    ('19,382', '0.51', '2.5', 'n/a')
-    """
-    value = float(value) if not isinstance(value, int) else value
-    if isinstance(value, float) and math.isnan(value):
-        return "n/a"
-    if digits is None:
-        digits = 0 if float(value).is_integer() and abs(value) < 1e15 else 2
-    return f"{value:,.{digits}f}"
-
-
-def percent(share, digits: int = 1) -> str:
-    """A share (0–1) as a percentage: ``percent(0.4961) == '49.6%'``.
-
-    Examples
-    --------
-    >>> percent(0.4961), percent(0.05, 0)
-    ('49.6%', '5%')
-    """
-    return f"{float(share):.{digits}%}"
-
-
-def pvalue(p: float, floor: float = 0.001) -> str:
-    """A p-value as reports write it: ``'p < 0.001'`` below ``floor``, else ``'p = 0.042'``.
-
-    Examples
-    --------
-    >>> pvalue(1e-12), pvalue(0.0423), pvalue(0.5)
-    ('p < 0.001', 'p = 0.042', 'p = 0.500')
-    """
-    p = float(p)
-    if p < floor:
-        return f"p < {floor:g}"
-    return f"p = {p:.3f}"

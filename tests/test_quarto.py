@@ -15,12 +15,9 @@ from claimstats.quarto import (
     inline_expressions,
     is_format,
     markdown_table,
-    number,
     parse_attributes,
     parse_qmd,
-    percent,
     prose_text,
-    pvalue,
     read_qmd,
     split_front_matter,
     visible_text,
@@ -339,16 +336,6 @@ def test_markdown_table_formats_numbers():
     lines = table.splitlines()
     assert len(lines) == 4 and lines[1].count("|") == 4
     assert "9,608" in lines[2] and "0.503" in lines[2] and "0.497" in lines[3]
-
-
-def test_number_formatters():
-    assert number(1234567) == "1,234,567" and number(12.0) == "12" and number(3.14159) == "3.14"
-    assert number(3.14159, 3) == "3.142" and number(pd.NA if False else float("nan")) == "n/a"
-    assert percent(0.125) == "12.5%" and percent(1 / 3, 0) == "33%"
-    assert pvalue(0.0009) == "p < 0.001" and pvalue(0.001) == "p = 0.001" and pvalue(0.2468) == "p = 0.247"
-    import numpy as np
-
-    assert number(np.int64(19382)) == "19,382" and number(np.float64(0.5)) == "0.50"
 
 
 def test_blocks_are_plain_dataclasses():
