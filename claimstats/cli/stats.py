@@ -103,6 +103,7 @@ def run_logit(args) -> int:
     print()
     odds = table.loc[table["term"] != "Intercept", ["term", "reference", "per", "odds_ratio_per", "or_per_ci_low",
                                                     "or_per_ci_high", "p_value"]]
+    odds["per"] = odds["per"].map(lambda per: f"{per:,.0f}" if per >= 1 else f"{per:g}")
     print_table(odds.rename(columns={"odds_ratio_per": "odds ratio", "or_per_ci_low": "CI low",
                                      "or_per_ci_high": "CI high"}),
                 title="Odds ratios per 'per' units of each predictor (95% CI)", floatfmt=",.4g")

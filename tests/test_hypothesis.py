@@ -1,0 +1,263 @@
+"""compare_groups against independent computations: scipy, pingouin, hand formulas, exhaustive enumeration."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from scipy import stats
+
+from claimstats import ClaimstatsError, clean
+from claimstats.hypothesis import compare_groups, format_number, format_p
+
+
+def two_groups(n_a=25, n_b=40, seed=11):
+    """Skewed samples with unequal spreads, so Welch and Student differ."""
+    rng = np.random.default_rng(seed)
+    a = rng.lognormal(3.0, 0.6, n_a)
+    b = rng.lognormal(3.3, 0.9, n_b)
+    frame = pd.DataFrame({"x": np.r_[a, b], "g": ["a"] * n_a + ["b"] * n_b})
+    return frame, a, b
+
+
+def hand_t(a, b, *, welch, alternative="two-sided", confidence=0.95):
+    """Textbook formulas: (t, df, p, CI of mean(a) - mean(b))."""
+    n1, n2 = len(a), len(b)
+    v1, v2 = np.var(a, ddof=1), np.var(b, ddof=1)
+    diff = a.mean() - b.mean()
+    if welch:
+        se = np.sqrt(v1 / n1 + v2 / n2)
+        df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+    else:
+        pooled = ((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2)
+        se = np.sqrt(pooled * (1 / n1 + 1 / n2))
+        df = n1 + n2 - 2
+    t = diff / se
+    if alternative == "two-sided":
+        p = 2 * stats.t.sf(abs(t), df)
+        half = stats.t.ppf(1 - (1 - confidence) / 2, df) * se
+        ci = (diff - half, diff + half)
+    elif alternative == "less":
+        p = stats.t.cdf(t, df)
+        ci = (-np.inf, diff + stats.t.ppf(confidence, df) * se)
+    else:
+        p = stats.t.sf(t, df)
+        ci = (diff - stats.t.ppf(confidence, df) * se, np.inf)
+    return t, df, p, ci
+
+
+@pytest.mark.parametrize("method", ["welch", "student"])
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_t_test_matches_hand_formula_scipy_and_pingouin(method, alternative):
+    frame, a, b = two_groups()
+    welch = method == "welch"
+    result = compare_groups(frame, "x", "g", method=method, alternative=alternative)
+    t, df, p, ci = hand_t(a, b, welch=welch, alternative=alternative)
+    assert result.t == pytest.approx(t, rel=1e-10)
+    assert result.df == pytest.approx(df, rel=1e-10)
+    assert result.p_value == pytest.approx(p, rel=1e-8)
+    assert result.ci == pytest.approx(ci, rel=1e-8)
+    assert result.difference == pytest.approx(a.mean() - b.mean())
+
+    reference = stats.ttest_ind(a, b, equal_var=not welch, alternative=alternative)
+    assert (result.t, result.p_value) == pytest.approx((reference.statistic, reference.pvalue), rel=1e-10)
+
+    table = pg.ttest(a, b, correction=welch, alternative=alternative)
+    assert {"T", "dof", "p_val", "CI95", "cohen_d"} <= set(table.columns)
+    row = table.iloc[0]
+    assert result.t == pytest.approx(row["T"], rel=1e-8)
+    assert result.df == pytest.approx(row["dof"], rel=1e-8)
+    assert result.p_value == pytest.approx(row["p_val"], rel=1e-6)
+    finite = [(ours, theirs) for ours, theirs in zip(result.ci, row["CI95"]) if np.isfinite(ours)]
+    assert all(abs(ours - theirs) <= 0.006 for ours, theirs in finite)  # pingouin rounds CI95 to 2 decimals
+    assert abs(result.cohens_d) == pytest.approx(row["cohen_d"], rel=1e-6)  # pingouin reports |d|
+
+
+def test_effect_sizes_by_formula():
+    frame, a, b = two_groups()
+    result = compare_groups(frame, "x", "g")
+    n1, n2 = len(a), len(b)
+    pooled = np.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * b.var(ddof=1)) / (n1 + n2 - 2))
+    d = (a.mean() - b.mean()) / pooled
+    assert result.cohens_d == pytest.approx(d, rel=1e-12)
+    assert result.hedges_g == pytest.approx(d * (1 - 3 / (4 * (n1 + n2) - 9)), rel=1e-12)
+    assert result.hedges_g == pytest.approx(pg.compute_effsize(a, b, eftype="hedges"), rel=1e-8)
+    assert result.sd == pytest.approx((a.std(ddof=1), b.std(ddof=1)))
+    assert result.median == pytest.approx((np.median(a), np.median(b)))
+
+
+def test_mann_whitney_matches_scipy_pingouin_and_pair_counting():
+    frame, a, b = two_groups()
+    result = compare_groups(frame, "x", "g", alternative="less")
+    reference = stats.mannwhitneyu(a, b, alternative="less")
+    assert (result.mann_whitney_u, result.mann_whitney_p) == pytest.approx((reference.statistic, reference.pvalue))
+    # r = P(a > b) - P(a < b), counted over every pair.
+    signs = np.sign(a[:, None] - b[None, :])
+    assert result.rank_biserial == pytest.approx(signs.mean(), rel=1e-12)
+    table = pg.mwu(a, b)
+    assert {"U_val", "RBC", "p_val"} <= set(table.columns)
+    assert result.rank_biserial == pytest.approx(table["RBC"].iloc[0], rel=1e-8)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_permutation_p_value_equals_exhaustive_enumeration(alternative):
+    a = np.array([4.1, 6.3, 5.2, 7.9, 6.8])
+    b = np.array([3.0, 4.4, 2.9, 5.0, 3.7])
+    pooled = np.r_[a, b]
+    observed = a.mean() - b.mean()
+    differences = []
+    for chosen in combinations(range(10), 5):
+        mask = np.zeros(10, bool)
+        mask[list(chosen)] = True
+        differences.append(pooled[mask].mean() - pooled[~mask].mean())
+    differences = np.array(differences)
+    tol = 1e-9
+    expected = {
+        "two-sided": np.mean(np.abs(differences) >= abs(observed) - tol),  # equal n: the null is symmetric
+        "greater": np.mean(differences >= observed - tol),
+        "less": np.mean(differences <= observed + tol),
+    }[alternative]
+    frame = pd.DataFrame({"x": pooled, "g": ["a"] * 5 + ["b"] * 5})
+    # 252 distinct splits: asking for more makes the test exact.
+    result = compare_groups(frame, "x", "g", alternative=alternative, permutations=1000, seed=5)
+    assert result.permutation_p == pytest.approx(expected, abs=1e-12)
+
+
+def test_permutation_test_is_seeded():
+    frame, _, _ = two_groups(60, 60, seed=3)
+    frame = frame.assign(x=frame["x"] + np.where(frame["g"] == "a", 6.0, 0.0))
+    first = compare_groups(frame, "x", "g", permutations=300, seed=7).permutation_p
+    again = compare_groups(frame, "x", "g", permutations=300, seed=7).permutation_p
+    other = compare_groups(frame, "x", "g", permutations=300, seed=8).permutation_p
+    assert first == again and first != other
+    assert compare_groups(frame, "x", "g").permutation_p is None
+
+
+def test_assumption_checks_by_independent_routes():
+    frame, a, b = two_groups(20, 35)
+    result = compare_groups(frame, "x", "g")
+    checks = result.assumptions_frame().set_index(["check", "group"])
+    assert checks.loc[("normality (Shapiro–Wilk)", "a"), "p_value"] == pytest.approx(stats.shapiro(a).pvalue)
+    assert checks.loc[("skewness", "b"), "statistic"] == pytest.approx(pd.Series(b).skew())
+    # Brown–Forsythe = one-way ANOVA on absolute deviations from each group's median.
+    deviations = [np.abs(a - np.median(a)), np.abs(b - np.median(b))]
+    anova = stats.f_oneway(*deviations)
+    row = checks.loc[("equal variances (Brown–Forsythe)", "both")]
+    assert (row["statistic"], row["p_value"]) == pytest.approx((anova.statistic, anova.pvalue))
+    assert checks.loc[("group size", "b"), "statistic"] == 35
+
+
+def test_shapiro_uses_a_seeded_subsample_above_5000():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.exponential(1.0, 6000 + 40), "g": ["big"] * 6000 + ["small"] * 40})
+    first = compare_groups(frame, "x", "g", seed=1).assumptions_frame()
+    again = compare_groups(frame, "x", "g", seed=1).assumptions_frame()
+    big = first[first["group"] == "big"].iloc[0]
+    assert "subsample of 5,000" in big["check"]
+    assert big["statistic"] == again[again["group"] == "big"].iloc[0]["statistic"]
+    subsample = np.random.default_rng(1).choice(frame["x"].to_numpy()[:6000], 5000, replace=False)
+    assert big["statistic"] == pytest.approx(stats.shapiro(subsample).statistic)
+
+
+def test_notes_explain_doubtful_assumptions():
+    frame, _, _ = two_groups(8, 12)  # small and skewed: lean on Mann–Whitney
+    rng = np.random.default_rng(2)
+    frame = frame.assign(x=np.r_[rng.exponential(1, 8), rng.exponential(1, 11), [60.0]])
+    small = compare_groups(frame, "x", "g")
+    assert small.assumptions_doubtful
+    assert any("rely on the Mann–Whitney test" in note for note in small.notes)
+
+    rng = np.random.default_rng(4)
+    a, b = rng.exponential(1.0, 400), rng.exponential(3.0, 300)
+    big = pd.DataFrame({"x": np.r_[a, b], "g": ["a"] * 400 + ["b"] * 300})
+    student = compare_groups(big, "x", "g", method="student")
+    assert any("central limit theorem" in note for note in student.notes)
+    assert any("heavily skewed" in note and "typical" in note for note in student.notes)
+    assert any("Welch's t-test (the default) does not assume them" in note for note in student.notes)
+    welch = compare_groups(big, "x", "g")
+    assert not any("Student's t assumes" in note for note in welch.notes)
+
+
+def test_format_p_and_numbers_follow_apa():
+    assert [format_p(p) for p in (0.0009999, 0.001, 0.0449, 0.05, 0.5, 0.9999)] == [
+        "p < .001", "p = .001", "p = .045", "p = .050", "p = .500", "p > .999"]
+    assert format_number(1571.163, 1) == "1,571.2" and format_number(-0.396) == "-0.40"
+
+
+def test_apa_sentence_on_a_fixed_example():
+    # means 4.5 and 10.5, both SDs sqrt(5/3) = 1.29, t = -6 / sqrt(2 * (5/3) / 4) = -6.57 on 6 df,
+    # d = -6 / 1.29 = -4.65, CI -6 ± 2.447 * 0.913 = [-8.23, -3.77], exact Mann–Whitney p = 2/70 = .029
+    frame = pd.DataFrame({"x": [3, 5, 4, 6, 9, 11, 10, 12], "g": list("aaaabbbb")})
+    assert compare_groups(frame, "x", "g").describe() == (
+        "Rows with g = a had a lower mean x (M = 4.50, SD = 1.29) than rows with g = b (M = 10.50, SD = 1.29), "
+        "Welch's t(6.0) = -6.57, p < .001, d = -4.65, 95% CI of the difference [-8.23, -3.77]. "
+        "A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00)."
+    )
+    case = pd.DataFrame({
+        "video_view_count": [1000, 2000, 1500, 900, 5000, 7000, 6500, 8000],
+        "verified_status": ["verified"] * 4 + ["not verified"] * 4,
+    })
+    # SDs sqrt(770,000 / 3) = 507 and sqrt(4,687,500 / 3) = 1,250; pooled SD 953.7, SE 674.4,
+    # t = -5,275 / 674.4 = -7.82, d = -5,275 / 953.7 = -5.53, CI -5,275 ± 2.447 * 674.4 = [-6,925, -3,625]
+    sentence = compare_groups(case, "video_view_count", "verified_status",
+                              groups=("verified", "not verified"), method="student").describe()
+    assert sentence == (
+        "Videos from verified accounts had fewer views (M = 1,350, SD = 507) than videos from unverified accounts "
+        "(M = 6,625, SD = 1,250), Student's t(6) = -7.82, p < .001, d = -5.53, 95% CI of the difference "
+        "[-6,925, -3,625]. A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00)."
+    )
+    same = pd.DataFrame({"x": [1.0, 2, 3, 4, 2, 3, 4, 1.5], "g": list("aaaabbbb")})
+    assert "did not differ significantly in mean x" in compare_groups(same, "x", "g").describe()
+
+
+def test_hypotheses_and_alpha_are_part_of_the_result():
+    frame, _, _ = two_groups()
+    result = compare_groups(frame, "x", "g", alpha=0.01, alternative="less")
+    assert result.h0 == "H0: the mean x is the same for rows with g = a and rows with g = b."
+    assert result.h1 == "H1: the mean x is lower for rows with g = a than for rows with g = b."
+    table = result.to_frame().set_index("statistic")["value"]
+    assert table["alpha"] == 0.01 and "CI 99% low" in table.index
+    assert result.significant == (result.p_value < 0.01)
+
+
+def test_group_levels_are_checked_and_chosen():
+    frame = pd.DataFrame({"x": np.arange(9.0), "g": list("aaabbbccc"), "t": ["u"] * 9})
+    with pytest.raises(ClaimstatsError, match=r"3 levels .*\(a, b, c\)"):
+        compare_groups(frame, "x", "g")
+    picked = compare_groups(frame, "x", "g", groups=("c", "a"))
+    assert picked.levels == ("c", "a") and picked.difference == pytest.approx(6.0)
+    with pytest.raises(ClaimstatsError, match=r"'z' not found .*available: a, b, c"):
+        compare_groups(frame, "x", "g", groups=("a", "z"))
+    with pytest.raises(ClaimstatsError, match="unknown column 'nope'; available columns: x, g, t"):
+        compare_groups(frame, "nope", "g")
+    with pytest.raises(ClaimstatsError, match="'t' is not numeric"):
+        compare_groups(frame, "t", "g")
+    with pytest.raises(ClaimstatsError, match="1 levels"):
+        compare_groups(frame, "x", "t")
+    with pytest.raises(ClaimstatsError, match="method must be"):
+        compare_groups(frame, "x", "g", groups=("a", "b"), method="anova")
+
+
+def test_missing_values_are_left_out():
+    frame = pd.DataFrame({"x": [1.0, 2, np.nan, 4, 5, 6, 7], "g": ["a", "a", "a", None, "b", "b", "b"]})
+    result = compare_groups(frame, "x", "g")
+    assert result.n == (2, 3) and result.mean == pytest.approx((1.5, 6.0))
+
+
+def test_verified_accounts_get_fewer_views_on_synthetic_data(synthetic_clean):
+    result = compare_groups(synthetic_clean, "video_view_count", "verified_status", groups=("verified", "not verified"))
+    assert result.p_value < 0.001 and result.difference < 0 and result.cohens_d < 0
+    assert result.mann_whitney_p < 0.001
+
+
+def test_verified_accounts_get_fewer_views_on_the_course_file(course_frame):
+    tidy, _ = clean(course_frame)
+    result = compare_groups(tidy, "video_view_count", "verified_status", groups=("verified", "not verified"))
+    assert result.p_value < 0.001 and result.difference < 0
+    verified = tidy.loc[tidy["verified_status"] == "verified", "video_view_count"]
+    other = tidy.loc[tidy["verified_status"] == "not verified", "video_view_count"]
+    reference = stats.ttest_ind(verified, other, equal_var=False)
+    assert (result.t, result.df) == pytest.approx((reference.statistic, reference.df))
