@@ -49,8 +49,8 @@ DEFAULT_ROWS = 19_382
 
 # --- calibration constants, measured on the course file ---------------------
 # Shares of the row blocks: 298 of 19,382 rows are missing; 9,608 of the 19,084
-# complete rows are claims. Counts are rounded, not drawn, so that the default
-# size reproduces the course file's counts exactly.
+# complete rows are claims. Block sizes are computed (rounded), not drawn, so
+# that the default size reproduces the course file's 9,608 / 9,476 / 298.
 _MISSING_SHARE = 298 / 19_382
 _CLAIM_SHARE = 9_608 / 19_084
 
@@ -543,9 +543,10 @@ def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataF
         Number of rows (the course file's size by default). The shares of
         claims, opinions and rows with missing values are those of the course
         file (49.6 %, 48.9 %, 1.5 %), rounded to whole rows.
-    seed : int, default :data:`DEFAULT_SEED`
+    seed : int or None, default :data:`DEFAULT_SEED`
         Seed of :func:`numpy.random.default_rng`. The same ``n`` and ``seed``
-        give the same frame, byte for byte once written with ``to_csv``.
+        give the same frame, byte for byte once written with ``to_csv``;
+        ``None`` draws fresh entropy (not reproducible).
 
     Returns
     -------
@@ -598,9 +599,10 @@ def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataF
     missing = block == 2
     cls = np.minimum(block, 1)  # count and text parameters of missing rows are never shown
 
-    # Every draw is made for all n rows, in a fixed order, so that a seed
-    # gives the same data whatever the block sizes and however the code below
-    # is reorganised between draws.
+    # Each draw covers all n rows (missing rows included, their values are
+    # masked afterwards) and the draws come in a fixed order, so the data
+    # depend on (n, seed) only and a row's values do not shift when another
+    # column's parameters change.
     video_id = _unique_ids(rng, n)
     cum = np.cumsum(_STATUS_COUNTS / _STATUS_COUNTS.sum(axis=1, keepdims=True), axis=1)
     pair = (rng.random(n)[:, None] > cum[block]).sum(axis=1)
