@@ -40,6 +40,7 @@ __all__ = [
     "Overview",
     "cap_outliers",
     "class_balance",
+    "category_levels",
     "correlation_matrix",
     "correlations",
     "crosstab",
@@ -136,8 +137,14 @@ def _check_groupable(data: pd.DataFrame, by: list[str]) -> None:
             )
 
 
-def _levels(series: pd.Series) -> list:
-    """Levels in display order: a categorical's own order, else sorted."""
+def category_levels(series: pd.Series) -> list:
+    """Levels in display order: a categorical's own order (empty levels included), else sorted.
+
+    Examples
+    --------
+    >>> category_levels(pd.Series(["b", "a", None, "b"]))
+    ['a', 'b']
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):
         return list(series.cat.categories)
     return sorted(series.dropna().unique().tolist())
@@ -377,7 +384,7 @@ def class_balance(data: pd.DataFrame, column: str = TARGET) -> ClassBalance:
     """
     _check_groupable(data, [column])
     series = data[column]
-    levels = _levels(series)
+    levels = category_levels(series)
     counts = series.value_counts().reindex(levels, fill_value=0)
     total = counts.sum()
     table = pd.DataFrame(
@@ -474,7 +481,9 @@ def crosstab(data: pd.DataFrame, row: str, column: str) -> CrossTab:
         raise ClaimstatsError(f"crosstab needs two different columns, got {row!r} twice")
     complete = data[[row, column]].dropna()
     counts = pd.DataFrame(
-        0, index=pd.Index(_levels(data[row]), name=row), columns=pd.Index(_levels(data[column]), name=column)
+        0,
+        index=pd.Index(category_levels(data[row]), name=row),
+        columns=pd.Index(category_levels(data[column]), name=column),
     )
     observed = complete.groupby([row, column], observed=True).size()
     for (r, c), n in observed.items():
@@ -589,8 +598,8 @@ def cap_outliers(data: pd.DataFrame, columns=None, *, k: float = 1.5) -> tuple[p
     Examples
     --------
     >>> capped, report = cap_outliers(pd.DataFrame({"views": [1, 2, 3, 4, 100]}))
-    >>> capped["views"].tolist(), report.to_frame().loc[0, "above"]
-    ([1.0, 2.0, 3.0, 4.0, 7.0], np.int64(1))
+    >>> capped["views"].tolist(), report.bounds("views")
+    ([1.0, 2.0, 3.0, 4.0, 7.0], (-1.0, 7.0))
     """
     report = find_outliers(data, columns, k=k)
     return report.cap(data), report
@@ -686,8 +695,8 @@ def correlation_matrix(data: pd.DataFrame, columns=None, *, method: str = "pears
 
     Examples
     --------
-    >>> correlation_matrix(pd.DataFrame({"a": [1, 2, 3], "b": [3, 2, 1]})).loc["a", "b"]
-    np.float64(-1.0)
+    >>> float(correlation_matrix(pd.DataFrame({"a": [1, 2, 3], "b": [3, 2, 1]})).loc["a", "b"])
+    -1.0
     """
     if method not in ("pearson", "spearman"):
         raise ClaimstatsError(f"method must be 'pearson' or 'spearman', got {method!r}")
