@@ -1,0 +1,107 @@
+"""The Construct verbs of the command line: output, JSON, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from claimstats import clean, load, simulate
+from claimstats.cli import main
+from claimstats.hypothesis import compare_groups
+from claimstats.regression import fit_logit
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("stats") / "videos.csv"
+    simulate(3000, seed=12).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tidy(data_file):
+    return clean(load(data_file).frame)[0]
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ttest_prints_tables_and_the_sentence(data_file, tidy, capsys):
+    code, out, err = run(capsys, "ttest", data_file, "--value", "video_view_count", "--group", "verified_status")
+    expected = compare_groups(tidy, "video_view_count", "verified_status")
+    assert code == 0 and err == ""
+    assert expected.h0 in out and "Assumption checks" in out and "Brown–Forsythe" in out
+    assert out.rstrip().endswith(expected.describe())
+
+
+def test_ttest_json_matches_scipy(data_file, tidy, capsys):
+    code, out, _ = run(capsys, "ttest", data_file, "--value", "video_view_count", "--group", "verified_status",
+                       "--student", "--groups", "verified", "not verified", "--permutations", "200", "--seed", "3",
+                       "--json")
+    payload = json.loads(out)
+    statistics = {row["statistic"]: row["value"] for row in payload["statistics"]}
+    views = tidy.groupby("verified_status", observed=True)["video_view_count"]
+    reference = stats.ttest_ind(views.get_group("verified"), views.get_group("not verified"), equal_var=True)
+    assert code == 0 and payload["test"] == "Student's t-test"
+    assert statistics["t"] == pytest.approx(reference.statistic) and statistics["df"] == len(tidy) - 2
+    # No relabelling comes near the observed difference: each tail is 1 / 201 (the observed split
+    # counts), and the two-sided p-value doubles the smaller tail.
+    assert statistics["p-value (permutation, 200 resamples)"] == pytest.approx(2 / 201)
+    assert "Student's t(" in payload["description"]
+
+
+def test_logit_prints_tables_and_json(data_file, tidy, capsys):
+    code, out, _ = run(capsys, "logit", data_file, "--balance", "none", "--seed", "2")
+    expected = fit_logit(tidy, balance=None, seed=2)
+    assert code == 0
+    for title in ("Variance inflation factors", "Box–Tidwell", "Held-out evaluation (balance=none", "Odds ratios"):
+        assert title in out
+    assert out.rstrip().endswith(expected.describe())
+
+    code, out, _ = run(capsys, "logit", data_file, "--predictors", "claim_status", "video_view_count",
+                       "video_like_count", "--vif-threshold", "1.5", "--json")
+    payload = json.loads(out)
+    expected = fit_logit(tidy, ["claim_status", "video_view_count", "video_like_count"], vif_threshold=1.5)
+    assert code == 0
+    got = pd.DataFrame(payload["coefficients"]).set_index("term")["coef"]
+    pd.testing.assert_series_equal(got, expected.to_frame().set_index("term")["coef"], rtol=1e-9)
+    assert [d["predictor"] for d in payload["dropped"]] == [name for name, _, _ in expected.dropped]
+    assert payload["dropped"], "views and likes are collinear: one of them must go at VIF 1.5"
+
+
+@pytest.mark.parametrize(
+    "argv, phrase",
+    [
+        (["ttest", "{file}", "--value", "views", "--group", "verified_status"],
+         "unknown column 'views'; available columns: #, claim_status"),
+        (["ttest", "{file}", "--value", "video_view_count", "--group", "author_ban_status"],
+         "has 3 levels among rows with a value (active, under review, banned)"),
+        (["ttest", "{file}", "--value", "video_view_count", "--group", "verified_status", "--groups", "yes", "no"],
+         "level 'yes' not found in column 'verified_status'; available: not verified, verified"),
+        (["ttest", "{file}", "--value", "claim_status", "--group", "verified_status"], "is not numeric"),
+        (["ttest", "{file}", "--value", "video_view_count", "--group", "verified_status", "--alpha", "2"],
+         "alpha must be between 0 and 1"),
+        (["logit", "{file}", "--predictors", "likes"], "unknown column 'likes'; available columns:"),
+        (["logit", "{file}", "--test-size", "1.5"], "test_size must be between 0 and 1"),
+        (["logit", "{missing}"], "no such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(data_file, tmp_path, capsys, argv, phrase):
+    argv = [a.format(file=data_file, missing=tmp_path / "nope.csv") for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("claimstats: error: ") and err.count("\n") == 1
+    assert phrase in err
+
+
+def test_bad_flag_value_exits_2(data_file, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["logit", str(data_file), "--balance", "smote"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'smote'" in capsys.readouterr().err
