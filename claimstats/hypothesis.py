@@ -40,8 +40,8 @@ HEAVY_SKEW = 1.0
 #: Seed used when none is given, so that two runs of the same call agree.
 DEFAULT_SEED = 0
 
-# Words for the case's columns, so that describe() reads like a report.
-_COUNT_NOUNS = dict(zip(COUNT_COLUMNS, ("views", "likes", "shares", "downloads", "comments")))
+#: Words for the count columns, so that describe() reads like a report ("fewer views").
+COUNT_NOUNS = dict(zip(COUNT_COLUMNS, ("views", "likes", "shares", "downloads", "comments")))
 _GROUP_PHRASES = {
     (VERIFIED, "verified"): "videos from verified accounts",
     (VERIFIED, "not verified"): "videos from unverified accounts",
@@ -196,7 +196,7 @@ class GroupComparison:
         -3.77]. A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00).
         """
         phrase_a, phrase_b = (_group_phrase(self.group, level) for level in self.levels)
-        noun = _COUNT_NOUNS.get(self.value)
+        noun = COUNT_NOUNS.get(self.value)
         decimals = _magnitude_decimals(*self.mean, *self.sd)
         stats_a = f"(M = {format_number(self.mean[0], decimals)}, SD = {format_number(self.sd[0], decimals)})"
         stats_b = f"(M = {format_number(self.mean[1], decimals)}, SD = {format_number(self.sd[1], decimals)})"
@@ -402,7 +402,8 @@ def compare_groups(
     permutations : int
         If positive, also run a permutation test of the mean difference with this
         many random relabellings (exact when it reaches the number of distinct
-        splits). Its p-value counts the observed split, so it is never 0.
+        splits). Its p-value counts the observed split, so it is never 0; the
+        two-sided p-value is twice the smaller one-sided one (at most 1).
     seed : int, optional
         Seed for the permutation test and the Shapiro–Wilk subsample (groups
         above 5,000 rows are tested on a random 5,000); ``None`` means 0, so

@@ -43,7 +43,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError
 
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
-from claimstats.hypothesis import _COUNT_NOUNS, format_number, format_p
+from claimstats.hypothesis import COUNT_NOUNS, format_number, format_p
 from claimstats.schema import BAN, DURATION, TARGET, VERIFIED
 
 #: The case's predictors: video_like_count is left out for its collinearity with views.
@@ -396,12 +396,12 @@ class LogitResult:
             text += (f" {', '.join(not_significant)} {'is' if len(not_significant) == 1 else 'are'} not "
                      f"significant at alpha = {self.alpha:g}.")
         metrics_by_name = dict(zip(self.evaluation["metric"], self.evaluation["value"]))
-        text += (f" The model explains little of the variation on its own (McFadden's pseudo-R² = "
+        # McFadden's R² runs much lower than an OLS R²; 0.2–0.4 already counts as an excellent fit.
+        fit_words = "fits well" if self.pseudo_r2 >= 0.2 else "explains little of the variation on its own"
+        text += (f" The model {fit_words} (McFadden's pseudo-R² = "
                  f"{self.pseudo_r2:.3f}, n = {self.n_train:,} training rows); on the {self.n_test:,} held-out rows "
                  f"it reaches ROC AUC = {metrics_by_name['roc_auc']:.2f}, recall = {metrics_by_name['recall']:.2f} "
                  f"and precision = {metrics_by_name['precision']:.2f} for {self.event}.")
-        if self.pseudo_r2 >= 0.2:
-            text = text.replace("explains little of the variation on its own", "fits well")
         if self.dropped:
             text += " Dropped for collinearity: " + ", ".join(f"{n} ({why})" for n, _, why in self.dropped) + "."
         return text.strip()
@@ -409,7 +409,7 @@ class LogitResult:
     def _unit(self, term: str, per: float) -> str:
         if self.standardized:
             return f"standard deviation of {term}"
-        noun = _COUNT_NOUNS.get(term) or _UNIT_WORDS.get(term) or f"units of {term}"
+        noun = COUNT_NOUNS.get(term) or _UNIT_WORDS.get(term) or f"units of {term}"
         return f"{format_number(per, 0)} {noun}" if per != 1 else f"1 {noun}"
 
 
