@@ -274,7 +274,8 @@ def grouped_summary(data: pd.DataFrame, columns=None, by=TARGET, *, layout: str 
     Returns
     -------
     DataFrame
-        ``count`` is the number of non-missing values; ``sd`` uses ``ddof=1``;
+        ``count`` (an integer) is the number of non-missing values; the other
+        statistics are floats; ``sd`` uses ``ddof=1``;
         ``q1``/``q3`` are the 25th/75th percentiles (linear interpolation).
 
     Examples
@@ -302,11 +303,11 @@ def grouped_summary(data: pd.DataFrame, columns=None, by=TARGET, *, layout: str 
                 "count": series.count(),
                 "mean": series.mean(),
                 "sd": series.std(),
-                "min": series.min(),
+                "min": series.min().astype("float64"),
                 "q1": series.quantile(0.25),
                 "median": series.median(),
                 "q3": series.quantile(0.75),
-                "max": series.max(),
+                "max": series.max().astype("float64"),
             }
         )
         part.insert(0, "variable", name)

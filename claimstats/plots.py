@@ -54,11 +54,13 @@ __all__ = [
     "BOOK_WIDTH",
     "CLASS_COLORS",
     "FIGURES",
+    "FIGURE_FORMATS",
     "PALETTE",
     "FigureResult",
     "apply_style",
     "axis_label",
     "colors_for",
+    "figure_format",
     "make_figure",
     "new_figure",
     "plot_ban_by_class",
@@ -79,6 +81,8 @@ CLASS_COLORS = {"claim": PALETTE[3], "opinion": PALETTE[0]}
 # Box plots lie along the x axis: `orientation` since matplotlib 3.10, `vert` before.
 _HORIZONTAL = {"orientation": "horizontal"} if "orientation" in inspect.signature(Axes.bxp).parameters else {"vert": False}
 _SAVE_DPI = 200
+#: File formats :meth:`FigureResult.save` writes (each keeps the alt text in its metadata).
+FIGURE_FORMATS = ("png", "svg", "pdf")
 _SCREEN_DPI = 100
 # Words for columns: (axis label, what it is in prose, its unit in prose). Others fall back to their name.
 _WORDS = {
@@ -229,6 +233,25 @@ def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def figure_format(path) -> str:
+    """The format a figure file is written in, from its suffix: png, svg or pdf.
+
+    Examples
+    --------
+    >>> figure_format("views.PNG")
+    'png'
+    >>> figure_format("views.jpg")
+    Traceback (most recent call last):
+    ...
+    claimstats.errors.ClaimstatsError: views.jpg: cannot write a jpg figure; use .png, .svg or .pdf
+    """
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FIGURE_FORMATS:
+        allowed = ", ".join(f".{f}" for f in FIGURE_FORMATS[:-1]) + f" or .{FIGURE_FORMATS[-1]}"
+        raise ClaimstatsError(f"{path}: cannot write a {fmt or 'suffix-less'} figure; use {allowed}")
+    return fmt
+
+
 @dataclass(frozen=True, eq=False)
 class FigureResult:
     """A figure and its alt text (one sentence saying what the figure shows).
@@ -241,13 +264,10 @@ class FigureResult:
     alt: str
 
     def save(self, path, *, dpi: int = _SAVE_DPI) -> Path:
-        """Write the figure; the format follows the suffix (png, svg or pdf)."""
+        """Write the figure; the format follows the suffix (see :func:`figure_format`)."""
         target = Path(path)
-        fmt = target.suffix.lower().lstrip(".")
-        metadata = {"png": {"Description": self.alt}, "svg": {"Description": self.alt}, "pdf": {"Subject": self.alt}}
-        if fmt not in metadata:
-            raise ClaimstatsError(f"{target}: cannot write a {fmt or 'suffix-less'} figure; use .png, .svg or .pdf")
-        self.figure.savefig(target, dpi=dpi, bbox_inches="tight", metadata=metadata[fmt])
+        key = {"pdf": "Subject"}.get(figure_format(target), "Description")
+        self.figure.savefig(target, dpi=dpi, bbox_inches="tight", metadata={key: self.alt})
         return target
 
     def _repr_png_(self) -> bytes:
