@@ -1,0 +1,317 @@
+"""describe: every number checked against numpy, scipy, pandas or a hand computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from claimstats import clean, simulate
+from claimstats.describe import (
+    RATE_COLUMNS,
+    STATISTICS,
+    cap_outliers,
+    class_balance,
+    correlation_matrix,
+    correlations,
+    crosstab,
+    engagement_rates,
+    find_outliers,
+    grouped_summary,
+    missing_summary,
+    numeric_columns,
+    overview,
+)
+from claimstats.errors import ClaimstatsError, ColumnError
+from claimstats.schema import COUNT_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def small_clean() -> pd.DataFrame:
+    return clean(simulate(600, seed=5))[0]
+
+
+@pytest.fixture(scope="module")
+def grouped_frame() -> pd.DataFrame:
+    """Three groups of different sizes, two value columns, a few missing values."""
+    rng = np.random.default_rng(42)
+    n = 90
+    frame = pd.DataFrame(
+        {
+            "group": pd.Categorical(rng.choice(["b", "a", "c"], size=n, p=[0.5, 0.3, 0.2]), categories=["c", "a", "b"]),
+            "side": rng.choice(["left", "right"], size=n),
+            "x": rng.lognormal(3, 1, size=n),
+            "y": rng.integers(0, 1000, size=n),
+        }
+    )
+    frame.loc[[3, 17, 40], "x"] = np.nan
+    return frame
+
+
+# ------------------------------------------------------------ grouped summary
+
+
+def test_grouped_summary_matches_numpy_per_group(grouped_frame):
+    table = grouped_summary(grouped_frame, ["x", "y"], "group")
+    assert list(table.columns) == ["group", "variable", *STATISTICS]
+    # Categories' order (c, a, b), variables in the order asked.
+    assert list(table["group"].astype(str)) == ["c", "a", "b", "c", "a", "b"]
+    assert list(table["variable"]) == ["x"] * 3 + ["y"] * 3
+    for row in table.itertuples(index=False):
+        values = grouped_frame.loc[grouped_frame["group"] == row.group, row.variable].dropna().to_numpy(float)
+        assert row.count == len(values)
+        assert row.mean == pytest.approx(values.mean())
+        assert row.sd == pytest.approx(values.std(ddof=1))
+        assert row.min == values.min() and row.max == values.max()
+        assert row.q1 == pytest.approx(np.quantile(values, 0.25))
+        assert row.median == pytest.approx(np.median(values))
+        assert row.q3 == pytest.approx(np.quantile(values, 0.75))
+    assert table["count"].sum() == grouped_frame[["x", "y"]].notna().sum().sum()
+
+
+def test_grouped_summary_two_keys_ungrouped_and_wide(grouped_frame):
+    two = grouped_summary(grouped_frame, "y", ["group", "side"])
+    expected = grouped_frame.groupby(["group", "side"], observed=True)["y"].median()
+    assert len(two) == len(expected)
+    for row in two.itertuples(index=False):
+        assert row.median == expected[(row.group, row.side)]
+
+    whole = grouped_summary(grouped_frame, None, by=None)
+    assert list(whole["variable"]) == ["x", "y"]  # the default picks the numeric columns
+    assert whole.loc[0, "count"] == 87 and whole.loc[1, "mean"] == pytest.approx(grouped_frame["y"].mean())
+
+    wide = grouped_summary(grouped_frame, ["x", "y"], "group", layout="wide")
+    assert list(wide.columns) == ["variable", "statistic", "c", "a", "b"]
+    assert list(wide["statistic"][:8]) == list(STATISTICS)
+    sd_a = wide.loc[(wide["variable"] == "y") & (wide["statistic"] == "sd"), "a"].item()
+    assert sd_a == pytest.approx(grouped_frame.loc[grouped_frame["group"] == "a", "y"].std(ddof=1))
+
+
+def test_grouped_summary_rejects_bad_columns(grouped_frame):
+    with pytest.raises(ColumnError, match=r"unknown column 'views'; available columns: group, side, x, y"):
+        grouped_summary(grouped_frame, ["views"], "group")
+    with pytest.raises(ColumnError, match=r"column 'side' is not numeric; numeric columns: x, y"):
+        grouped_summary(grouped_frame, ["side"], "group")
+    with pytest.raises(ColumnError, match=r"cannot group by 'x': it has 87 distinct values"):
+        grouped_summary(grouped_frame, ["y"], "x")
+    with pytest.raises(ClaimstatsError, match="layout must be"):
+        grouped_summary(grouped_frame, ["y"], "group", layout="tall")
+
+
+def test_numeric_columns_skips_identifiers(small_clean):
+    picked = numeric_columns(small_clean)
+    assert "#" not in picked and "video_id" not in picked
+    assert picked == ["video_duration_sec", *COUNT_COLUMNS]
+    assert numeric_columns(small_clean, exclude=["video_duration_sec"]) == list(COUNT_COLUMNS)
+
+
+# ------------------------------------------------------- balance and crosstab
+
+
+def test_class_balance_counts_shares_and_empty_levels():
+    frame = pd.DataFrame(
+        {"claim_status": pd.Categorical(["opinion"] * 3 + ["claim"] * 5 + [None] * 2, categories=["claim", "opinion"]),
+         "ban": pd.Categorical(["active"] * 10, categories=["active", "banned"])}
+    )
+    balance = class_balance(frame)
+    table = balance.to_frame()
+    assert list(table["level"]) == ["claim", "opinion"] and list(table["count"]) == [5, 3]
+    assert table["share"].tolist() == pytest.approx([5 / 8, 3 / 8]) and table["share"].sum() == pytest.approx(1)
+    assert balance.missing == 2
+    assert balance.describe() == "Of 8 videos with a claim_status (2 missing), 5 (62.5%) are claim and 3 (37.5%) opinion."
+    empty = class_balance(frame, "ban").to_frame()
+    assert list(empty["count"]) == [10, 0]
+
+
+def test_crosstab_counts_and_every_normalisation():
+    rows = [("claim", "banned")] * 3 + [("claim", "active")] * 5 + [("opinion", "active")] * 8 + [("opinion", None)]
+    frame = pd.DataFrame(rows, columns=["claim_status", "author_ban_status"])
+    table = crosstab(frame, "claim_status", "author_ban_status")
+    counts = table.table()
+    assert counts.loc["claim", "banned"] == 3 and counts.loc["opinion", "banned"] == 0
+    assert counts.to_numpy().sum() == 16 and table.missing == 1
+    row = table.table("row")
+    assert row.sum(axis=1).tolist() == pytest.approx([1, 1])
+    assert row.loc["claim", "banned"] == pytest.approx(3 / 8)
+    column = table.table("column")
+    assert column.sum(axis=0).tolist() == pytest.approx([1, 1])
+    assert column.loc["claim", "active"] == pytest.approx(5 / 13)
+    overall = table.table("overall")
+    assert overall.to_numpy().sum() == pytest.approx(1) and overall.loc["opinion", "active"] == pytest.approx(8 / 16)
+    expected = pd.crosstab(frame["claim_status"], frame["author_ban_status"], normalize="index")
+    pd.testing.assert_frame_equal(row, expected, check_names=False, check_dtype=False)
+
+    tidy = table.to_frame()
+    assert list(tidy.columns) == ["claim_status", "author_ban_status", "count", "row_share", "column_share", "overall_share"]
+    banned = tidy[(tidy["claim_status"] == "claim") & (tidy["author_ban_status"] == "banned")].iloc[0]
+    assert (banned["count"], banned["row_share"], banned["column_share"]) == (3, pytest.approx(3 / 8), pytest.approx(1.0))
+    assert table.describe() == "Share with author_ban_status 'banned' by claim_status: claim 37.5% (3 of 8), opinion 0.0% (0 of 8)."
+    with pytest.raises(ClaimstatsError, match="normalize must be one of row, column, overall"):
+        table.table("rows")
+    with pytest.raises(ClaimstatsError, match="has no level 'gone'"):
+        table.describe("gone")
+
+
+def test_crosstab_on_clean_data_keeps_category_order(small_clean):
+    table = crosstab(small_clean, "claim_status", "author_ban_status").table()
+    assert list(table.index) == ["claim", "opinion"] and list(table.columns) == ["active", "under review", "banned"]
+    assert table.to_numpy().sum() == len(small_clean)
+
+
+# -------------------------------------------------------------------- outliers
+
+
+def test_outlier_fences_by_hand():
+    # Nine values: linear quantiles sit on order statistics 3 and 7 (positions 2 and 6).
+    frame = pd.DataFrame({"views": [1, 2, 3, 4, 5, 6, 7, 8, 100], "likes": [-50, 1, 2, 3, 4, 5, 6, 7, 8]})
+    table = find_outliers(frame).to_frame().set_index("column")
+    assert (table.loc["views", "q1"], table.loc["views", "q3"]) == (3, 7)
+    assert (table.loc["views", "lower"], table.loc["views", "upper"]) == (3 - 1.5 * 4, 7 + 1.5 * 4)
+    assert (table.loc["views", "below"], table.loc["views", "above"], table.loc["views", "outliers"]) == (0, 1, 1)
+    assert table.loc["views", "share"] == pytest.approx(1 / 9)
+    assert (table.loc["likes", "q1"], table.loc["likes", "q3"], table.loc["likes", "below"]) == (2, 6, 1)
+    # Interpolated quartiles: positions 0.75 and 2.25 of [10, 20, 30, 40].
+    report = find_outliers(pd.DataFrame({"x": [40, 10, 30, 20, np.nan]}), k=3)
+    q1, q3 = 10 + 0.75 * 10, 30 + 0.25 * 10
+    assert report.bounds("x") == pytest.approx((q1 - 3 * (q3 - q1), q3 + 3 * (q3 - q1)))
+    assert np.quantile([10, 20, 30, 40], [0.25, 0.75]).tolist() == [q1, q3]
+    assert report.to_frame().loc[0, "n"] == 4
+    assert find_outliers(frame, "views", k=0.5).bounds("views") == (1.0, 9.0)
+
+
+def test_outliers_on_clean_data_match_numpy(small_clean):
+    report = find_outliers(small_clean, ["video_like_count", "video_comment_count"])
+    for column in ("video_like_count", "video_comment_count"):
+        values = small_clean[column].to_numpy(float)
+        q1, q3 = np.quantile(values, [0.25, 0.75])
+        lower, upper = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+        assert report.bounds(column) == pytest.approx((lower, upper))
+        flagged = report.flags(small_clean)[column]
+        assert flagged.sum() == ((values < lower) | (values > upper)).sum()
+    assert "Outside the 1.5 × IQR fences: video_like_count" in report.describe()
+
+
+def test_capping_clips_exactly_and_never_drops_rows():
+    frame = pd.DataFrame({"views": [1, 2, 3, 4, 5, 6, 7, 8, 100, np.nan], "label": list("abcdefghij"),
+                          "likes": [-50, 1, 2, 3, 4, 5, 6, 7, 8, 9]})
+    before = frame.copy()
+    capped, report = cap_outliers(frame, ["views", "likes"])
+    pd.testing.assert_frame_equal(frame, before)  # input untouched
+    assert len(capped) == len(frame) and list(capped.index) == list(frame.index)
+    assert list(capped["label"]) == list(frame["label"])
+    lower, upper = report.bounds("views")
+    assert capped.loc[8, "views"] == upper and capped["views"].max() == upper
+    assert np.isnan(capped.loc[9, "views"])
+    inside = frame["views"].between(lower, upper)
+    assert (capped.loc[inside, "views"] == frame.loc[inside, "views"]).all()
+    assert capped.loc[0, "likes"] == report.bounds("likes")[0]
+    assert report.to_frame().set_index("column").loc["views", "above"] == 1  # describes the data before capping
+
+
+def test_outlier_errors():
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    with pytest.raises(ClaimstatsError, match="non-negative number"):
+        find_outliers(frame, k=-1)
+    with pytest.raises(ColumnError, match="no fences for 'y'"):
+        find_outliers(frame).bounds("y")
+
+
+# ----------------------------------------------------------------- rates
+
+
+def test_engagement_rates_and_zero_views():
+    frame = pd.DataFrame(
+        {
+            "video_view_count": [100, 0, 50, 0],
+            "video_like_count": [10, 3, 5, 0],
+            "video_share_count": [1, 0, 5, 0],
+            "video_download_count": [0, 0, 1, 0],
+            "video_comment_count": [2, 1, 0, 0],
+        }
+    )
+    before = frame.copy()
+    as_nan = engagement_rates(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert as_nan.columns == tuple(RATE_COLUMNS.values()) and as_nan.zero_view_rows == 2
+    out = as_nan.to_frame()
+    assert out["likes_per_view"].tolist()[::2] == [0.10, 0.10]
+    assert out["comments_per_view"][0] == 0.02 and out["downloads_per_view"][2] == 1 / 50
+    assert out.loc[[1, 3], list(RATE_COLUMNS.values())].isna().all().all()
+    assert "2 videos have zero views, so their rates are missing" in as_nan.describe()
+
+    as_zero = engagement_rates(frame, zero_views="zero").to_frame()
+    assert (as_zero.loc[[1, 3], list(RATE_COLUMNS.values())] == 0).all().all()
+    assert as_zero["shares_per_view"][2] == 0.1
+    with pytest.raises(ClaimstatsError, match="zero_views must be one of nan, zero"):
+        engagement_rates(frame, zero_views="drop")
+    with pytest.raises(ClaimstatsError, match="negative values"):
+        engagement_rates(frame.assign(video_view_count=[-1, 0, 1, 2]))
+
+
+# ----------------------------------------------------------------- correlation
+
+
+def test_correlations_match_scipy(small_clean):
+    columns = ["video_view_count", "video_like_count", "video_duration_sec"]
+    pairs = correlations(small_clean, columns)
+    assert list(pairs.columns) == ["x", "y", "n", "pearson_r", "spearman_rho"] and len(pairs) == 3
+    for row in pairs.itertuples(index=False):
+        x, y = small_clean[row.x], small_clean[row.y]
+        assert row.pearson_r == pytest.approx(stats.pearsonr(x, y).statistic, abs=1e-12)
+        assert row.spearman_rho == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+        assert row.n == len(small_clean)
+
+
+def test_correlations_use_pairwise_complete_rows_and_ties():
+    frame = pd.DataFrame({"a": [1, 2, 2, 3, 5, np.nan, 7], "b": [2, 1, 4, 4, 9, 3, 8], "c": [0, 0, 1, 1, 1, 2, 2]})
+    pairs = correlations(frame).set_index(["x", "y"])
+    keep = frame[["a", "b"]].dropna()
+    assert pairs.loc[("a", "b"), "n"] == 6 and pairs.loc[("b", "c"), "n"] == 7
+    assert pairs.loc[("a", "b"), "spearman_rho"] == pytest.approx(stats.spearmanr(keep["a"], keep["b"]).statistic)
+    assert pairs.loc[("b", "c"), "pearson_r"] == pytest.approx(stats.pearsonr(frame["b"], frame["c"]).statistic)
+    matrix = correlation_matrix(frame, method="spearman")
+    assert matrix.loc["b", "c"] == pytest.approx(stats.spearmanr(frame["b"], frame["c"]).statistic)
+    with pytest.raises(ClaimstatsError, match="at least two numeric columns"):
+        correlations(frame, ["a"])
+    with pytest.raises(ClaimstatsError, match="method must be"):
+        correlation_matrix(frame, method="kendall")
+
+
+# ------------------------------------------------------------ inspect and clean
+
+
+def test_overview_and_missing_summary():
+    frame = pd.DataFrame(
+        {"video_id": [1, 2, 2, 3, 3], "text": ["a", "b", "b", None, "c"], "views": [1.0, 2.0, 2.0, np.nan, 5.0]}
+    )
+    info = overview(frame)
+    assert (info.rows, info.columns, info.duplicate_rows, info.duplicate_ids, info.incomplete_rows) == (5, 3, 1, 2, 1)
+    table = info.to_frame().set_index("column")
+    assert table.loc["views", "missing"] == 1 and table.loc["video_id", "distinct"] == 3
+    assert table.loc["views", "dtype"] == "float64"
+    assert info.describe() == "5 rows and 3 columns; 1 duplicate rows; 2 repeated video_id values; 1 row with a missing value."
+    assert overview(frame.drop(columns="video_id")).duplicate_ids is None
+
+    missing = missing_summary(frame)
+    assert missing["missing"].tolist() == [0, 1, 1] and missing["share"].tolist() == [0, 0.2, 0.2]
+    assert missing_summary(frame, ["views"])["column"].tolist() == ["views"]
+
+
+def test_missing_summary_on_raw_synthetic_rows():
+    raw = simulate(500, seed=2)
+    table = missing_summary(raw).set_index("column")
+    n_missing = int(raw["claim_status"].isna().sum())
+    assert n_missing > 0 and table.loc["claim_status", "missing"] == n_missing
+    assert table.loc["video_id", "missing"] == 0
+
+
+# ------------------------------------------------------------ real data
+
+
+def test_course_file_claims_get_about_100_times_the_views(course_frame):
+    tidy, _ = clean(course_frame)
+    table = grouped_summary(tidy, "video_view_count").set_index("claim_status")
+    ratio = table.loc["claim", "median"] / table.loc["opinion", "median"]
+    assert 80 < ratio < 125, ratio
+    assert table.loc["claim", "count"] == 9_608 and table.loc["opinion", "count"] == 9_476
