@@ -67,7 +67,6 @@ def show_table(table: pd.DataFrame, **formats) -> Markdown:
 def show_figure(result, label: str) -> None:
     """Save ``result.figure`` as ``figures/<label>.png`` and print it with ``result.alt`` as alt text."""
     _FIGURES.mkdir(exist_ok=True)
-    path = _FIGURES / f"{label}.png"
-    result.figure.savefig(path, dpi=_FIGURE_DPI, bbox_inches="tight")
+    path = result.save(_FIGURES / f"{label}.png", dpi=_FIGURE_DPI)
     plt.close(result.figure)
     print(quarto.figure_markdown(path, result.alt))
