@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
@@ -336,6 +337,9 @@ def test_markdown_table_formats_numbers():
     lines = table.splitlines()
     assert len(lines) == 4 and lines[1].count("|") == 4
     assert "9,608" in lines[2] and "0.503" in lines[2] and "0.497" in lines[3]
+    piped = markdown_table(pd.DataFrame({"allowed | values": ["claim | opinion"]})).splitlines()
+    # two unescaped pipes per row: the outer borders only
+    assert [len(re.findall(r"(?<!\\)\|", line)) for line in piped] == [2, 2, 2]
 
 
 def test_blocks_are_plain_dataclasses():
