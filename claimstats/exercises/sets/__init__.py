@@ -1,0 +1,6 @@
+"""The question bank, one module per exercise set (in PACE order).
+
+Importing this package registers every question with :mod:`claimstats.exercises.bank`.
+"""
+
+from claimstats.exercises.sets import explore, hypothesis, inspect, plan, regression  # noqa: F401
