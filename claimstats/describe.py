@@ -178,11 +178,12 @@ class Overview:
         Examples
         --------
         >>> overview(pd.DataFrame({"video_id": [1, 1], "x": [2.0, None]})).describe()
-        '2 rows and 2 columns; 0 duplicate rows; 1 repeated video_id values; 1 row with a missing value.'
+        '2 rows and 2 columns; 0 duplicate rows; 1 repeated video_id value; 1 row with a missing value.'
         """
         parts = [f"{self.rows:,} rows and {self.columns} columns", f"{self.duplicate_rows:,} duplicate rows"]
         if self.duplicate_ids is not None:
-            parts.append(f"{self.duplicate_ids:,} repeated {VIDEO_ID} values")
+            noun = "value" if self.duplicate_ids == 1 else "values"
+            parts.append(f"{self.duplicate_ids:,} repeated {VIDEO_ID} {noun}")
         noun = "row" if self.incomplete_rows == 1 else "rows"
         parts.append(f"{self.incomplete_rows:,} {noun} with a missing value")
         return "; ".join(parts) + "."
