@@ -9,13 +9,9 @@ import pandas as pd
 import pytest
 
 from claimstats import clean, load, simulate
+from _cli import run
 from claimstats.cli import main
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_simulate_validate_clean_round_trip(tmp_path, capsys):

@@ -7,15 +7,11 @@ import json
 import pytest
 
 from claimstats import clean, load, simulate
+from _cli import run
 from claimstats.cli import main
 from claimstats.describe import STATISTICS, grouped_summary
 from claimstats.plots import make_figure
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

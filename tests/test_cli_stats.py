@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from claimstats import clean, load, simulate
+from _cli import run
 from claimstats.cli import main
 from claimstats.hypothesis import compare_groups
 from claimstats.regression import fit_logit
@@ -25,11 +26,6 @@ def data_file(tmp_path_factory):
 def tidy(data_file):
     return clean(load(data_file).frame)[0]
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_ttest_prints_tables_and_the_sentence(data_file, tidy, capsys):
