@@ -20,8 +20,9 @@ How the course file was generated, as far as measurement shows (19,382 rows):
 * duration is uniform on 5–60 s; ids are uniform ten-digit numbers;
 * verified and ban status depend on the class (claims: 2 % verified, 32 % not
   active; opinions: 10 % verified, 7 % not active) and, more weakly, on each
-  other; nothing else depends on them, except a small lift in share and
-  comment rates for verified authors;
+  other; nothing else depends on them, except small effects of verified
+  status (more shares per like and comments per download, slightly shorter
+  videos) that give the verified-status regression the course file's signs;
 * a transcription is an opening that depends on the class ("a friend read …"
   for claims, "my family's view is …" for opinions) followed by a fact drawn
   from one bank shared by both classes.
