@@ -452,7 +452,8 @@ def prose_text(text: str) -> str:
     Removed (replaced by spaces, so line numbers stay): front matter, fenced
     code and cells, inline code and inline expressions, HTML comments,
     attribute blocks ``{...}``, div fences, link and image targets, ``@``
-    references and citations, shortcodes, and raw LaTeX/Typst blocks.
+    references and citations, shortcodes, ordered-list markers and raw
+    LaTeX/Typst blocks.
 
     Examples
     --------
@@ -469,6 +470,7 @@ def prose_text(text: str) -> str:
         if line == "\x00" or _DIV_FENCE.match(line):
             lines.append("")
             continue
+        line = re.sub(r"^(\s*)\d+([.)]\s)", r"\1 \2", line)  # ordered-list markers are markup
         line = _ATTR_BLOCK.sub(" ", line)
         line = re.sub(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)", "]", line)  # link/image targets
         line = re.sub(r"!?\[([^\]]*)\]", r"\1", line)
@@ -756,6 +758,46 @@ def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt
         if not pd.api.types.is_numeric_dtype(table[name]):
             table[name] = table[name].map(escape)
     return table.to_markdown(index=index, floatfmt=floatfmt, intfmt=intfmt)
+
+
+def project_config(start: str | Path | None = None) -> dict:
+    """The book's ``_quarto.yml``, found in ``start`` (default: the working directory) or above it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> book = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (book / "_quarto.yml").write_text("project:\\n  type: book\\n")
+    >>> project_config(book / "chapters")["project"]["type"]
+    'book'
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "_quarto.yml"
+        if candidate.is_file():
+            return yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
+    raise ClaimstatsError(f"no _quarto.yml in {here} or any folder above it")
+
+
+def package_versions(packages: Iterable[str]) -> pd.DataFrame:
+    """Python's version and each installed package's, for a book's "how to reproduce" table.
+
+    Examples
+    --------
+    >>> table = package_versions(["pandas"])
+    >>> list(table["package"])
+    ['Python', 'pandas']
+    """
+    import platform
+    from importlib import metadata
+
+    rows = [("Python", platform.python_version())]
+    for name in packages:
+        try:
+            rows.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            rows.append((name, "not installed"))
+    return pd.DataFrame(rows, columns=["package", "version"])
 
 
 # --------------------------------------------------------------------- execution

@@ -17,7 +17,9 @@ from claimstats.quarto import (
     is_format,
     markdown_table,
     parse_attributes,
+    package_versions,
     parse_qmd,
+    project_config,
     prose_text,
     read_qmd,
     split_front_matter,
@@ -314,12 +316,13 @@ def test_prose_text_keeps_running_text_only_and_line_numbers():
         ::: {#fig-a2 width="6"}
         Typed 7 here.
         :::
+        8. a list item with 9 in it
         """
     )
     prose = prose_text(text)
     assert len(prose.split("\n")) == len(text.split("\n"))
     digits = [(i, ch) for i, line in enumerate(prose.split("\n"), 1) for ch in line if ch.isdigit()]
-    assert digits == [(10, "7")]
+    assert digits == [(10, "7"), (12, "9")]
 
 
 def test_figure_markdown_round_trips_the_alt_text():
@@ -345,3 +348,23 @@ def test_markdown_table_formats_numbers():
 def test_blocks_are_plain_dataclasses():
     doc = parse_qmd("Hi\n\n```{python}\nx = 1\n```\n\nBye\n")
     assert doc.blocks == (Markdown("Hi\n", 1), Cell("python", "x = 1", {}, 3), Markdown("\nBye", 6))
+
+
+def test_project_config_is_found_upwards_and_missing_is_an_error(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("book:\n  title: T\n", encoding="utf-8")
+    (tmp_path / "chapters").mkdir()
+    assert project_config(tmp_path / "chapters") == {"book": {"title": "T"}}
+    with pytest.raises(ClaimstatsError, match="no _quarto.yml"):
+        project_config("/")
+
+
+def test_package_versions_match_importlib_metadata():
+    import platform
+    from importlib import metadata
+
+    table = package_versions(["pandas", "no-such-package-xyz"])
+    assert table.values.tolist() == [
+        ["Python", platform.python_version()],
+        ["pandas", metadata.version("pandas")],
+        ["no-such-package-xyz", "not installed"],
+    ]
