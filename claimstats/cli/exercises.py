@@ -94,7 +94,7 @@ def _exercise_data(args):
         from claimstats.data import load
 
         frame, _ = load(args.data)
-        return ExerciseData(frame, f"dataset {args.data} ({len(frame):,} rows)")
+        return ExerciseData(frame, f"dataset {args.data}")
     from claimstats.exercises.datasets import read_secret, student_dataset, student_spec
 
     secret = read_secret(args.secret_file)
@@ -125,7 +125,7 @@ def run_dataset(args) -> int:
         raise ClaimstatsError("give --student ID and --out FILE (or --roster FILE and --out-dir DIR)")
     out = check_output_path(args.out)
     spec = write_student_dataset(args.student, read_secret(args.secret_file), out)
-    print(f"wrote the {spec.describe()} to {out}")
+    print(f"wrote the {spec.describe()} ({spec.rows:,} rows) to {out}")
     return 0
 
 

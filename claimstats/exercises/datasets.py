@@ -92,7 +92,8 @@ class StudentSpec:
     seed: int
 
     def describe(self) -> str:
-        return f"dataset of student {self.student} ({self.rows:,} rows)"
+        # No row count: how many rows the file has is itself an exercise.
+        return f"dataset of student {self.student}"
 
 
 def student_spec(student_id: str, secret: bytes) -> StudentSpec:
