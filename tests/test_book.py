@@ -305,6 +305,8 @@ def check_execution(name: str, data: str) -> float:
         assert "text/markdown" in result.data or _PLAIN_VALUE.match(text), (
             f"{name}:{result.expression.line}: `{result.expression.code}` gives {text[:60]!r}; format it as text"
         )
+        # A backslash in the repr (an escaped quote or newline) would reach the page as a stray backslash.
+        assert "\\" not in text, f"{name}:{result.expression.line}: `{result.expression.code}` gives {text[:80]!r}"
     # Every figure div's cell prints an image with alt text, and the image exists.
     figure_cells = {
         c.line: d.attributes.id
