@@ -29,26 +29,16 @@ from pathlib import Path
 
 PROCESS_START = time.perf_counter()
 
-import yaml  # noqa: E402
-
 import claimstats  # noqa: E402
-from claimstats.quarto import execute_qmd  # noqa: E402
+from claimstats.quarto import book_files, execute_qmd, project_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 90.0
 
 
 def chapters() -> list[str]:
-    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-
-    def walk(items):
-        for item in items or []:
-            if isinstance(item, str):
-                yield item
-            elif isinstance(item, dict):
-                yield from walk(item.get("chapters"))
-
-    listed = [*walk(config["book"]["chapters"]), *walk(config["book"].get("appendices"))]
+    """The preface and chapters/ files of the book, in reading order."""
+    listed = book_files(project_config(ROOT))
     return [f for f in listed if f == "index.qmd" or f.startswith("chapters/")]
 
 

@@ -779,6 +779,31 @@ def project_config(start: str | Path | None = None) -> dict:
     raise ClaimstatsError(f"no _quarto.yml in {here} or any folder above it")
 
 
+def book_files(config: Mapping) -> list[str]:
+    """The files of a book project, in reading order: ``book.chapters`` (through parts), then ``appendices``.
+
+    Examples
+    --------
+    >>> book_files({"book": {"chapters": ["index.qmd", {"part": "Plan", "chapters": ["a.qmd"]}],
+    ...                      "appendices": ["z.qmd"]}})
+    ['index.qmd', 'a.qmd', 'z.qmd']
+    """
+
+    def walk(items) -> list[str]:
+        found = []
+        for item in items or []:
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, Mapping):
+                if item.get("href") or item.get("file"):
+                    found.append(item.get("href") or item.get("file"))
+                found.extend(walk(item.get("chapters")))
+        return found
+
+    book = config.get("book") or {}
+    return walk(book.get("chapters")) + walk(book.get("appendices"))
+
+
 def package_versions(packages: Iterable[str]) -> pd.DataFrame:
     """Python's version and each installed package's, for a book's "how to reproduce" table.
 

@@ -21,26 +21,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimstats.quarto import parse_attributes, prose_text, read_qmd
+from claimstats.quarto import book_files, parse_attributes, prose_text, read_qmd
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_PATH = ROOT / "_quarto.yml"
 CONFIG = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
 
 
-def _files(items) -> list[str]:
-    found = []
-    for item in items or []:
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, dict):
-            if "href" in item or "file" in item:
-                found.append(item.get("href") or item.get("file"))
-            found.extend(_files(item.get("chapters")))
-    return found
-
-
-BOOK_FILES = _files(CONFIG["book"]["chapters"]) + _files(CONFIG["book"].get("appendices"))
+BOOK_FILES = book_files(CONFIG)
 # Ours: the preface and chapters/ (exercises/ are checked and run by tests/test_exercises*.py).
 CHAPTERS = [f for f in BOOK_FILES if f == "index.qmd" or f.startswith("chapters/")]
 PACE_CHAPTERS = [f for f in CHAPTERS if re.match(r"chapters/\d", f)]
@@ -85,7 +73,8 @@ def test_every_exercise_file_is_in_the_book():
     unlisted = [f for f in written if f not in BOOK_FILES]
     assert not unlisted, f"exercise files missing from _quarto.yml (part 'Exercises'): {unlisted}"
     if written:
-        parts = {item["part"]: _files(item["chapters"]) for item in CONFIG["book"]["chapters"] if isinstance(item, dict)}
+        parts = {item["part"]: book_files({"book": {"chapters": item["chapters"]}})
+                 for item in CONFIG["book"]["chapters"] if isinstance(item, dict)}
         assert sorted(parts.get("Exercises", [])) == written
 
 
