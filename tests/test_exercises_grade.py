@@ -1,0 +1,190 @@
+"""Grading a class: good, partial and malformed submissions give exactly the expected sheets."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from _cli import run
+from claimstats.exercises.answers import MAX_FILE_BYTES
+from claimstats.exercises.bank import AUTO_KINDS, ExerciseData, question, questions
+from claimstats.exercises.checker import answer_key
+from claimstats.exercises.datasets import SECRET_ENV, student_dataset
+from claimstats.exercises.grader import folder_datasets, grade_directory, secret_datasets
+from claimstats.exercises.template import filled_answers
+
+SECRET = "grading-secret-for-the-tests"
+SETS = "plan,inspect,hypothesis"
+CHOSEN = questions(SETS)
+TEXT_ANSWER = "Claims get far more views.\nThat is an association, not a cause."
+
+
+def fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return {s: answer_key(ExerciseData(student_dataset(s, SECRET.encode())), SETS) for s in ("s1", "s2", "s3", "s4", "s5")}
+
+
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory, keys):
+    folder = tmp_path_factory.mktemp("submissions")
+    good = dict(keys["s1"])
+    (folder / "s1.yaml").write_text(
+        filled_answers(good) + "plan-stakeholder: |\n  We rank reported videos.\n"
+        "hyp-stakeholder: |\n" + "".join(f"  {line}\n" for line in TEXT_ANSWER.splitlines()),
+        encoding="utf-8",
+    )
+    k2 = keys["s2"]
+    (folder / "s2.yaml").write_text(
+        f"plan-rows: {k2['plan-rows']}\n"
+        "plan-target: verified_status\n"
+        f"hyp-t-statistic: {k2['hyp-t-statistic'] + 0.015!r}\n"
+        f"hyp-df: {float(k2['plan-rows'] - k2['insp-incomplete-rows'] - 2)!r}\n"
+        "insp-rows-kept: many\n"
+        "hyp-pvalue: 0.001\n",
+        encoding="utf-8",
+    )
+    (folder / "S3.json").write_text(json.dumps({"hyp-decision": keys["s3"]["hyp-decision"],
+                                                "insp-missing-columns": ["claim_status"]}), encoding="utf-8")
+    (folder / "s4.yaml").write_text("plan-rows: [12\n", encoding="utf-8")
+    (folder / "s5.yaml").write_bytes(b"# " + b"x" * MAX_FILE_BYTES)
+    (folder / "s6.yaml").write_text("plan-rows: 1\n", encoding="utf-8")
+    (folder / "s6.json").write_text("{}", encoding="utf-8")
+    (folder / "bad name.yaml").write_text("plan-rows: 1\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a submission", encoding="utf-8")
+    return folder
+
+
+def expected_marks(keys) -> pd.DataFrame:
+    """The sheet, row by row, from what each file was built to contain."""
+    rows = []
+
+    def add(student, q, status, answer="", feedback="", key=True):
+        expected = fmt(keys[student].get(q.id)) if (key and q.kind in AUTO_KINDS) else ""
+        points = "" if status == "to be marked" else ("1" if status in ("correct", "within tolerance") else "0")
+        points = "0" if (status in ("not answered", "invalid") and q.kind not in AUTO_KINDS) else points
+        rows.append([student, q.set, q.id, q.kind, status, points, f"{q.points:g}", answer, expected, feedback])
+
+    for q in CHOSEN:  # 'bad name': the file name is not an id, so no dataset and no key
+        add("bad name", q, "invalid", feedback="file name 'bad name.yaml' is not a student id: bad student id "
+            "'bad name': use letters, digits, '.', '_' or '-' (at most 64, starting with a letter or digit)", key=False)
+    for q in CHOSEN:  # s1: everything right, written answers waiting
+        if q.kind in AUTO_KINDS:
+            add("s1", q, "correct", answer=fmt(keys["s1"][q.id]))
+        elif q.id == "plan-stakeholder":
+            add("s1", q, "to be marked", answer="We rank reported videos.", feedback="to be marked by the instructor")
+        else:
+            add("s1", q, "to be marked", answer=TEXT_ANSWER, feedback="to be marked by the instructor")
+    k2 = keys["s2"]
+    partial = {
+        "plan-rows": ("correct", fmt(k2["plan-rows"]), ""),
+        "plan-target": ("wrong", "verified_status", question("plan-target").hint),
+        "hyp-t-statistic": ("within tolerance", fmt(k2["hyp-t-statistic"] + 0.015), "accepted within ±0.02"),
+        "hyp-df": ("wrong", fmt(float(k2["plan-rows"] - k2["insp-incomplete-rows"] - 2)),
+                   "n₁ + n₂ − 2 is Student's df; Welch's test uses the Welch–Satterthwaite formula."),
+        "insp-rows-kept": ("invalid", "", "expected a number, got 'many'"),
+    }
+    for q in CHOSEN:
+        status, answer, feedback = partial.get(q.id, ("not answered", "", ""))
+        add("s2", q, status, answer=answer, feedback=feedback)
+    for q in CHOSEN:
+        if q.id == "hyp-decision":
+            add("s3", q, "correct", answer=keys["s3"]["hyp-decision"])
+        elif q.id == "insp-missing-columns":
+            add("s3", q, "wrong", answer="claim_status", feedback=q.hint)
+        else:
+            add("s3", q, "not answered")
+    for q in CHOSEN:
+        add("s4", q, "invalid", feedback="the file could not be read: not valid YAML: ")
+    for q in CHOSEN:
+        add("s5", q, "invalid", feedback=f"the file could not be read: the file is too large "
+            f"({MAX_FILE_BYTES + 2:,} bytes; at most {MAX_FILE_BYTES:,})")
+    for q in CHOSEN:
+        add("s6", q, "invalid", feedback="more than one submission (s6.json, s6.yaml); keep one", key=False)
+    columns = ["student", "set", "question", "kind", "status", "points", "max_points", "answer", "expected", "feedback"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def read(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_grade_sheet_is_exactly_as_expected(class_folder, keys, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    out = tmp_path / "grades.csv"
+    code, stdout, stderr = run(capsys, "exercises", "grade", class_folder, "--out", out, "--set", SETS)
+    assert code == 0
+    got, want = read(out), expected_marks(keys)
+    assert list(got.columns) == list(want.columns) and len(got) == len(want) == 7 * len(CHOSEN)
+    yaml_error = got["student"] == "s4"
+    assert got.loc[yaml_error, "feedback"].str.startswith(want.loc[yaml_error, "feedback"].iloc[0]).all()
+    got.loc[yaml_error, "feedback"] = want.loc[yaml_error, "feedback"]  # PyYAML words the rest of its message
+    pd.testing.assert_frame_equal(got, want)
+    assert "notes.txt: not a .yaml, .yml or .json file; skipped" in stderr
+    assert "unknown question id 'hyp-pvalue'" in stderr and "Hardest questions:" in stdout
+
+
+def test_totals_and_summary_per_question(class_folder, keys, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    out = tmp_path / "grades.csv"
+    assert run(capsys, "exercises", "grade", class_folder, "--out", out, "--set", SETS)[0] == 0
+    n_auto = sum(q.kind in AUTO_KINDS for q in CHOSEN)
+    n_manual = len(CHOSEN) - n_auto
+    totals = read(tmp_path / "grades_totals.csv").set_index("student")
+    assert list(totals.index) == ["bad name", "s1", "s2", "s3", "s4", "s5", "s6"]
+    assert totals.loc["s1", ["points", "max_points", "share", "to_mark", "marked_max"]].tolist() == [
+        str(n_auto), str(n_auto), "1.000", "2", "4"]
+    assert totals.loc["s2", ["points", "not_answered", "invalid"]].tolist() == ["2", str(len(CHOSEN) - 5), "1"]
+    assert totals.loc["s2", "problems"] == "unknown question id 'hyp-pvalue'; ignored"
+    assert totals.loc["s3", "points"] == "1" and totals.loc["s4", "points"] == "0"
+    assert totals.loc["s6", "invalid"] == str(len(CHOSEN)) and totals.loc["s6", "share"] == "0.000"
+    assert n_manual == 2
+
+    summary = read(tmp_path / "grades_by_question.csv").set_index("question")
+    assert list(summary.index) == [q.id for q in CHOSEN]
+    assert summary.loc["plan-rows", ["students", "correct", "within_tolerance", "wrong", "invalid",
+                                     "share_correct"]].tolist() == ["7", "2", "0", "0", "4", f"{2 / 7:.3f}"]
+    assert summary.loc["hyp-t-statistic", ["correct", "within_tolerance", "share_correct"]].tolist() == [
+        "1", "1", f"{2 / 7:.3f}"]
+    assert summary.loc["hyp-decision", "share_correct"] == f"{2 / 7:.3f}"
+    assert summary.loc["insp-missing-columns", ["correct", "wrong"]].tolist() == ["1", "1"]
+    assert summary.loc["hyp-stakeholder", ["to_mark", "share_correct"]].tolist() == ["1", ""]
+
+
+def test_grading_from_dataset_files_gives_the_same_sheet(class_folder, tmp_path, keys):
+    data_dir = tmp_path / "datasets"
+    data_dir.mkdir()
+    for student in ("s1", "s2", "s3", "s4", "s5"):
+        student_dataset(student, SECRET.encode()).to_csv(data_dir / f"{student}.csv", index=False)
+    by_files = grade_directory(class_folder, folder_datasets(data_dir), sets=SETS).marks
+    by_secret = grade_directory(class_folder, secret_datasets(SECRET.encode()), sets=SETS).marks
+    pd.testing.assert_frame_equal(by_files, by_secret)
+
+
+def test_a_missing_dataset_costs_one_student_not_the_class(class_folder, tmp_path):
+    data_dir = tmp_path / "some"
+    data_dir.mkdir()
+    student_dataset("s1", SECRET.encode()).to_csv(data_dir / "s1.csv", index=False)
+    book = grade_directory(class_folder, folder_datasets(data_dir), sets=SETS)
+    statuses = book.marks.groupby("student")["status"].agg(set)
+    assert "correct" in statuses["s1"] and statuses["s2"] == {"invalid"}
+    assert book.totals.set_index("student").loc["s2", "problems"].startswith("no dataset for this student: no dataset file")
+
+
+def test_grade_refuses_bad_arguments(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    code, _, err = run(capsys, "exercises", "grade", folder, "--out", tmp_path / "g.csv")
+    assert code == 2 and "no course secret" in err
+    code, _, err = run(capsys, "exercises", "grade", tmp_path / "nope", "--out", tmp_path / "g.csv", "--data-dir", folder)
+    assert code == 2 and "not a folder of submissions" in err
