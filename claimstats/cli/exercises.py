@@ -132,13 +132,17 @@ def run_dataset(args) -> int:
 def run_template(args) -> int:
     from claimstats.exercises.template import answer_template
 
-    text = answer_template(args.set)
-    if not args.out:
+    return _emit(answer_template(args.set), args.out, "the answer template")
+
+
+def _emit(text: str, out: str | None, what: str) -> int:
+    """Print ``text``, or write it to ``out`` and say so on stderr."""
+    if not out:
         print(text, end="")
         return 0
-    out = check_output_path(args.out)
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote the answer template to {out}", file=sys.stderr)
+    target = check_output_path(out)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {what} to {target}", file=sys.stderr)
     return 0
 
 
@@ -164,13 +168,7 @@ def run_key(args) -> int:
 
     data = _exercise_data(args)
     text = filled_answers(answer_key(data, args.set), header=f"reference answers for the {data.label}")
-    if not args.out:
-        print(text, end="")
-        return 0
-    out = check_output_path(args.out)
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote the reference answers to {out}", file=sys.stderr)
-    return 0
+    return _emit(text, args.out, "the reference answers")
 
 
 def run_grade(args) -> int:
