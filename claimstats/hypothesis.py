@@ -235,6 +235,8 @@ def _group_phrase(group: str, level: Any) -> str:
 
 def _two_samples(data: pd.DataFrame, value: str, group: str, groups) -> tuple[tuple[Any, Any], np.ndarray, np.ndarray]:
     require_columns(data, [value, group])
+    if value == group:
+        raise ClaimstatsError(f"{value!r} cannot be both the value and the group column; choose a grouping column")
     if not pd.api.types.is_numeric_dtype(data[value]) or pd.api.types.is_bool_dtype(data[value]):
         raise ColumnError(f"column {value!r} is not numeric ({data[value].dtype}); choose a numeric --value column")
     usable = data.loc[data[value].notna() & data[group].notna(), [value, group]]

@@ -261,3 +261,9 @@ def test_verified_accounts_get_fewer_views_on_the_course_file(course_frame):
     other = tidy.loc[tidy["verified_status"] == "not verified", "video_view_count"]
     reference = stats.ttest_ind(verified, other, equal_var=False)
     assert (result.t, result.df) == pytest.approx((reference.statistic, reference.df))
+
+
+def test_value_and_group_must_be_different_columns():
+    frame = pd.DataFrame({"x": [1.0, 1, 2, 2], "g": list("aabb")})
+    with pytest.raises(ClaimstatsError, match="'x' cannot be both the value and the group column"):
+        compare_groups(frame, "x", "x")
