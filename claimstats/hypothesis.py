@@ -266,6 +266,11 @@ def _two_samples(data: pd.DataFrame, value: str, group: str, groups) -> tuple[tu
     for level, sample in zip(levels, samples):
         if len(sample) < 2:
             raise ClaimstatsError(f"group {level!r} of {group!r} has {len(sample)} value(s); each group needs at least 2")
+    if all(np.ptp(sample) == 0 for sample in samples):
+        # Both standard deviations are 0, so is the standard error: t, p, the interval and d are undefined.
+        constants = ", ".join(f"{level}: {sample[0]:g}" for level, sample in zip(levels, samples))
+        raise ClaimstatsError(f"{value!r} is constant within each group ({constants}); "
+                              "a t-test needs variation in at least one group")
     return levels, samples[0], samples[1]
 
 

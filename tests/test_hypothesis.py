@@ -267,3 +267,15 @@ def test_value_and_group_must_be_different_columns():
     frame = pd.DataFrame({"x": [1.0, 1, 2, 2], "g": list("aabb")})
     with pytest.raises(ClaimstatsError, match="'x' cannot be both the value and the group column"):
         compare_groups(frame, "x", "x")
+
+
+def test_zero_variance_in_both_groups_is_a_clear_error():
+    # Two constant groups: the standard error is 0, so t, p and d are undefined (scipy gives -inf or nan).
+    with pytest.raises(ClaimstatsError, match=r"'x' is constant within each group \(a: 1, b: 2\)"):
+        compare_groups(pd.DataFrame({"x": [1.0] * 3 + [2.0] * 3, "g": list("aaabbb")}), "x", "g")
+    with pytest.raises(ClaimstatsError, match="constant within each group"):
+        compare_groups(pd.DataFrame({"x": [5.0] * 6, "g": list("aaabbb")}), "x", "g")
+    # One constant group is fine: the other carries the variance (Welch df by hand = n_b - 1 = 2).
+    one = compare_groups(pd.DataFrame({"x": [1.0] * 3 + [2.0, 3, 4], "g": list("aaabbb")}), "x", "g")
+    assert one.t == pytest.approx(-2 / np.sqrt(1 / 3)) and one.df == pytest.approx(2.0)
+
