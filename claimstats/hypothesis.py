@@ -263,6 +263,10 @@ def _two_samples(data: pd.DataFrame, value: str, group: str, groups) -> tuple[tu
             raise ClaimstatsError(f"level {missing[0]!r} not found in column {group!r}; available: {listing}")
         levels = tuple(g if g in found else by_text[str(g)] for g in groups)
     samples = [usable.loc[column == level, value].to_numpy(dtype="float64") for level in levels]
+    infinite = sum(int(np.isinf(sample).sum()) for sample in samples)
+    if infinite:  # an infinite value makes every mean, SD and t undefined (nan), silently
+        raise ClaimstatsError(f"column {value!r} has {infinite:,} infinite value(s) in the groups compared; "
+                              "remove or cap them first")
     for level, sample in zip(levels, samples):
         if len(sample) < 2:
             raise ClaimstatsError(f"group {level!r} of {group!r} has {len(sample)} value(s); each group needs at least 2")

@@ -279,3 +279,9 @@ def test_zero_variance_in_both_groups_is_a_clear_error():
     one = compare_groups(pd.DataFrame({"x": [1.0] * 3 + [2.0, 3, 4], "g": list("aaabbb")}), "x", "g")
     assert one.t == pytest.approx(-2 / np.sqrt(1 / 3)) and one.df == pytest.approx(2.0)
 
+
+def test_infinite_values_are_a_clear_error():
+    frame = pd.DataFrame({"x": [1.0, np.inf, 3, 5, 6], "g": list("aabbb")})
+    with pytest.raises(ClaimstatsError, match="'x' has 1 infinite value"):
+        compare_groups(frame, "x", "g")
+
