@@ -314,13 +314,20 @@ def _assumption_checks(levels, samples, *, method: str, alpha: float, rng: np.ra
         rows.append(("group size", str(level), float(n), np.nan,
                      f"n ≥ {CLT_MIN_N}: the mean is close to normal (CLT)" if enough else f"n < {CLT_MIN_N}: small group", False))
     if all(np.ptp(s) > 0 for s in samples):
-        f, p = stats.levene(*samples, center="median")
-        equal = p >= alpha
-        doubtful = (not equal) and method == "student"
-        conclusion = "variances consistent with equal" if equal else (
-            "variances differ (Student's t assumes they are equal)" if method == "student" else
-            "variances differ (Welch's t does not assume equality)")
-        rows.append(("equal variances (Brown–Forsythe)", "both", f, p, conclusion, doubtful))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f, p = stats.levene(*samples, center="median")
+        if not np.isfinite(f):
+            # Two values per group leave no spread of the absolute deviations from the median
+            # within a group: the ANOVA behind the test divides by 0 (scipy: W = inf, p = 0).
+            rows.append(("equal variances (Brown–Forsythe)", "both", np.nan, np.nan,
+                         "not testable (no spread of deviations within a group)", False))
+        else:
+            equal = p >= alpha
+            doubtful = (not equal) and method == "student"
+            conclusion = "variances consistent with equal" if equal else (
+                "variances differ (Student's t assumes they are equal)" if method == "student" else
+                "variances differ (Welch's t does not assume equality)")
+            rows.append(("equal variances (Brown–Forsythe)", "both", f, p, conclusion, doubtful))
     return pd.DataFrame(rows, columns=["check", "group", "statistic", "p_value", "conclusion", "doubtful"])
 
 

@@ -285,3 +285,14 @@ def test_infinite_values_are_a_clear_error():
     with pytest.raises(ClaimstatsError, match="'x' has 1 infinite value"):
         compare_groups(frame, "x", "g")
 
+
+def test_brown_forsythe_is_not_testable_with_two_values_per_group():
+    # With two values, both absolute deviations from the median are equal: the within-group
+    # variance of the ANOVA is 0 and scipy returns W = inf, p = 0 whatever the data.
+    frame = pd.DataFrame({"x": [1.0, 2, 3, 5], "g": list("aabb")})
+    with np.errstate(divide="ignore"):
+        assert stats.levene([1.0, 2], [3.0, 5], center="median").pvalue == 0.0
+    result = compare_groups(frame, "x", "g", method="student")
+    row = result.assumptions_frame().set_index("check").loc["equal variances (Brown–Forsythe)"]
+    assert np.isnan(row["p_value"]) and not row["doubtful"] and "not testable" in row["conclusion"]
+    assert not any("rejects equal variances" in note for note in result.notes)
