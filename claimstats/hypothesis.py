@@ -456,8 +456,13 @@ def compare_groups(
         raise ClaimstatsError(f"alternative must be one of {', '.join(ALTERNATIVES)}; got {alternative!r}")
     if not 0 < alpha < 1:
         raise ClaimstatsError(f"alpha must be between 0 and 1; got {alpha}")
+    if permutations != int(permutations):
+        raise ClaimstatsError(f"permutations must be a whole number; got {permutations}")
     if permutations < 0:
         raise ClaimstatsError(f"permutations must be 0 (no permutation test) or positive; got {permutations}")
+    permutations = int(permutations)
+    if seed is not None and (seed != int(seed) or seed < 0):
+        raise ClaimstatsError(f"seed must be a non-negative integer; got {seed}")
     seed = DEFAULT_SEED if seed is None else int(seed)
     levels, a, b = _two_samples(data, value, group, groups)
     n_a, n_b = len(a), len(b)

@@ -296,3 +296,13 @@ def test_brown_forsythe_is_not_testable_with_two_values_per_group():
     row = result.assumptions_frame().set_index("check").loc["equal variances (Brown–Forsythe)"]
     assert np.isnan(row["p_value"]) and not row["doubtful"] and "not testable" in row["conclusion"]
     assert not any("rejects equal variances" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": -1, "permutations": 10}, "seed must be a non-negative integer"),
+    ({"permutations": 2.5}, "permutations must be a whole number"),
+])
+def test_bad_seed_and_permutations_are_clear_errors(kwargs, message):
+    frame = pd.DataFrame({"x": [1.0, 2, 3, 5, 6], "g": list("aabbb")})
+    with pytest.raises(ClaimstatsError, match=message):
+        compare_groups(frame, "x", "g", **kwargs)
