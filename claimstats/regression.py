@@ -40,7 +40,7 @@ import statsmodels.api as sm
 from sklearn import metrics
 from sklearn.model_selection import train_test_split
 from statsmodels.stats.outliers_influence import variance_inflation_factor
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError, PerfectSeparationWarning
 
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
 from claimstats.hypothesis import COUNT_NOUNS, format_number, format_p
@@ -225,10 +225,17 @@ def _fit(y, X, weights=None):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
+            # statsmodels only warns on separation and returns a diverging slope with a huge
+            # standard error: the maximum-likelihood estimate does not exist, so stop here.
+            warnings.simplefilter("error", PerfectSeparationWarning)
             if weights is None:
                 return sm.Logit(y, exog).fit(disp=0, method="newton", maxiter=100)
             return sm.GLM(y, exog, family=sm.families.Binomial(), freq_weights=weights).fit()
-    except (PerfectSeparationError, np.linalg.LinAlgError) as err:
+    except (PerfectSeparationError, PerfectSeparationWarning):
+        raise ClaimstatsError("the logistic regression cannot be estimated: perfect separation (a combination of "
+                              f"{', '.join(map(str, X.columns))} predicts the outcome exactly on the training rows); "
+                              "drop the predictor that separates the classes") from None
+    except np.linalg.LinAlgError as err:
         raise ClaimstatsError(f"the logistic regression cannot be estimated ({err}); "
                               "drop a predictor that separates the classes or is collinear") from None
 
@@ -517,7 +524,6 @@ def fit_logit(
     plan, dropped, vif = _drop_by_vif(X_train, plan, vif_threshold)
     X_train = design_matrix(as_sampled.train, plan)
     correlation = X_train.corr()
-    box_tidwell = _box_tidwell(as_sampled.train["__y__"], X_train, plan)
 
     numeric = [n for n, lv in plan.items() if not lv]
     mean, sd = X_train[numeric].mean(), X_train[numeric].std()
@@ -529,6 +535,7 @@ def fit_logit(
         return X
 
     inference = _fit(as_sampled.train["__y__"], prepare(as_sampled.train))
+    box_tidwell = _box_tidwell(as_sampled.train["__y__"], X_train, plan)
     coefficients = _coefficient_table(inference, plan, standardize, sd)
     weights = balanced.weights if balance == "weights" else None
     evaluator = _fit(balanced.train["__y__"], prepare(balanced.train), weights=weights)

@@ -261,3 +261,13 @@ def test_case_direction_on_synthetic_data(synthetic_clean):
     opinion = table.loc["claim_status[opinion]"]
     assert opinion["coef"] > 0 and opinion["p_value"] < 0.001  # opinion videos come more often from verified accounts
     assert table.loc[INTERCEPT, "coef"] < 0
+
+
+def test_perfect_separation_is_a_clear_error():
+    # x > 0 exactly when y is "yes": the maximum-likelihood slope is infinite. statsmodels only warns
+    # and returns a huge coefficient with a huge standard error, which must not be reported as a result.
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.uniform(-3, -0.1, 200), rng.uniform(0.1, 3, 60)]
+    frame = pd.DataFrame({"x": x, "z": rng.normal(size=260), "y": np.where(x > 0, "yes", "no")})
+    with pytest.raises(ClaimstatsError, match="perfect separation"):
+        fit_logit(frame, ["x", "z"], outcome="y", event="yes", balance=None)
