@@ -183,7 +183,15 @@ def design_matrix(data: pd.DataFrame, plan: dict[str, list]) -> pd.DataFrame:
 
 
 def vif_table(design: pd.DataFrame) -> pd.Series:
-    """The variance inflation factor of each column of ``design`` (fitted with an intercept)."""
+    """The variance inflation factor of each column of ``design`` (fitted with an intercept).
+
+    Raises :class:`ClaimstatsError` for a constant column: beside the intercept it is
+    perfectly collinear, so its VIF is undefined (statsmodels would return 1).
+    """
+    constant = [str(c) for c in design.columns if design[c].nunique() < 2]
+    if constant:
+        raise ClaimstatsError(f"design column {constant[0]!r} is constant; its VIF is undefined "
+                              "(it is collinear with the intercept)")
     if design.shape[1] < 2:
         return pd.Series(1.0, index=design.columns)
     exog = sm.add_constant(design.to_numpy(), has_constant="add")
@@ -521,6 +529,12 @@ def fit_logit(
 
     as_sampled, balanced = split_and_balance(usable, y, test_size=test_size, seed=seed, balance=balance)
     X_train = design_matrix(as_sampled.train, plan)
+    for term in X_train.columns:
+        if X_train[term].nunique() < 2:  # e.g. a rare level whose rows all fell in the test split
+            raise ClaimstatsError(
+                f"design column {term!r} is constant ({X_train[term].iloc[0]:g}) in the training split of "
+                f"{len(X_train):,} rows, so its coefficient cannot be estimated; merge rare levels or drop "
+                f"{_owner(term, plan)!r}")
     plan, dropped, vif = _drop_by_vif(X_train, plan, vif_threshold)
     X_train = design_matrix(as_sampled.train, plan)
     correlation = X_train.corr()

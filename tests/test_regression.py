@@ -271,3 +271,25 @@ def test_perfect_separation_is_a_clear_error():
     frame = pd.DataFrame({"x": x, "z": rng.normal(size=260), "y": np.where(x > 0, "yes", "no")})
     with pytest.raises(ClaimstatsError, match="perfect separation"):
         fit_logit(frame, ["x", "z"], outcome="y", event="yes", balance=None)
+
+
+def test_a_level_missing_from_the_training_split_is_a_clear_error():
+    rng = np.random.default_rng(6)
+    n = 400
+    frame = pd.DataFrame({"x": rng.normal(size=n), "kind": rng.choice(["a", "b"], size=n),
+                          "y": np.where(rng.random(n) < 0.3, "yes", "no")})
+    frame.loc[7, "kind"] = "rare"
+    y = (frame["y"] == "yes").astype(int)
+    seed = next(s for s in range(50) if 7 in split_and_balance(frame, y, seed=s, balance=None)[0].test.index)
+    # Its dummy is all zeros in the training rows: the design is singular (statsmodels: "Singular matrix").
+    with pytest.raises(ClaimstatsError, match=r"'kind\[rare\]' is constant \(0\) in the training split"):
+        fit_logit(frame, ["x", "kind"], outcome="y", event="yes", balance=None, seed=seed)
+
+
+def test_vif_of_a_constant_column_is_a_clear_error():
+    from claimstats.regression import vif_table
+
+    design = pd.DataFrame({"a": [1.0, 2, 3, 4, 6], "b": [2.0, 1, 4, 3, 5], "c": 1.0})
+    # With an intercept a constant column is perfectly collinear: its VIF is undefined, not 1.
+    with pytest.raises(ClaimstatsError, match="'c' is constant"):
+        vif_table(design)
