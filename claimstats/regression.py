@@ -509,8 +509,10 @@ def fit_logit(
     require_columns(data, [outcome, *predictors])
     if outcome in predictors:
         raise ClaimstatsError(f"the outcome {outcome!r} cannot also be a predictor")
-    if vif_threshold is not None and vif_threshold <= 1:
+    if vif_threshold is not None and not vif_threshold > 1:  # `not >` also refuses nan, which drops nothing
         raise ClaimstatsError(f"vif_threshold must be above 1 (VIF is at least 1); got {vif_threshold}")
+    if seed != int(seed) or seed < 0:
+        raise ClaimstatsError(f"seed must be a non-negative integer; got {seed}")
     unknown_refs = [name for name in reference if name not in predictors]
     if unknown_refs:
         raise ClaimstatsError(f"reference given for {unknown_refs[0]!r}, which is not a predictor")

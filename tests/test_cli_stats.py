@@ -89,6 +89,7 @@ def test_logit_prints_tables_and_json(data_file, tidy, capsys):
          "cannot be both the value and the group column"),
         (["logit", "{file}", "--predictors", "likes"], "unknown column 'likes'; available columns:"),
         (["logit", "{file}", "--test-size", "1.5"], "test_size must be between 0 and 1"),
+        (["logit", "{file}", "--vif-threshold", "nan"], "vif_threshold must be above 1"),
         (["logit", "{missing}"], "no such file"),
     ],
 )

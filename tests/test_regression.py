@@ -234,6 +234,8 @@ def test_describe_reports_significant_predictors_as_odds_ratios(tidy):
         ({"event": "yes"}, "event 'yes' not found in 'verified_status'; levels: not verified, verified"),
         ({"balance": "smote"}, "balance must be"),
         ({"vif_threshold": 0.5}, "vif_threshold must be above 1"),
+        ({"vif_threshold": float("nan")}, "vif_threshold must be above 1"),
+        ({"seed": -1}, "seed must be a non-negative integer; got -1"),
         ({"reference": {"claim_status": "maybe"}}, "reference level 'maybe' not found"),
     ],
 )
