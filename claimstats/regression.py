@@ -248,8 +248,8 @@ def _fit(y, X, weights=None):
                               "drop a predictor that separates the classes or is collinear") from None
 
 
-def _coefficient_table(fit, plan: dict, standardized: bool, sd: pd.Series) -> pd.DataFrame:
-    ci = fit.conf_int()
+def _coefficient_table(fit, plan: dict, standardized: bool, sd: pd.Series, alpha: float) -> pd.DataFrame:
+    ci = fit.conf_int(alpha=alpha)
     table = pd.DataFrame({
         "term": fit.params.index, "coef": fit.params.to_numpy(), "std_err": fit.bse.to_numpy(),
         "z": fit.tvalues.to_numpy(), "p_value": fit.pvalues.to_numpy(),
@@ -396,7 +396,7 @@ class LogitResult:
             if not row.p_value < self.alpha:
                 not_significant.append(row.term)
                 continue
-            interval = f"95% CI [{row.or_per_ci_low:.2f}, {row.or_per_ci_high:.2f}], {format_p(row.p_value)}"
+            interval = f"{1 - self.alpha:.0%} CI [{row.or_per_ci_low:.2f}, {row.or_per_ci_high:.2f}], {format_p(row.p_value)}"
             if row.reference:
                 name, level = row.term.split("[", 1)
                 sentences.append(f"{name} = {level[:-1]} ({row.reference}) multiplies the odds that {event} "
@@ -478,7 +478,8 @@ def fit_logit(
     seed : int
         Seeds the stratified split and the upsampling draw.
     alpha : float
-        Significance level used by :meth:`LogitResult.describe`.
+        Significance level used by :meth:`LogitResult.describe`; the confidence
+        intervals of the coefficient table have level 1 − alpha (95% by default).
 
     Returns
     -------
@@ -511,6 +512,8 @@ def fit_logit(
         raise ClaimstatsError(f"the outcome {outcome!r} cannot also be a predictor")
     if vif_threshold is not None and not vif_threshold > 1:  # `not >` also refuses nan, which drops nothing
         raise ClaimstatsError(f"vif_threshold must be above 1 (VIF is at least 1); got {vif_threshold}")
+    if not 0 < alpha < 1:
+        raise ClaimstatsError(f"alpha must be between 0 and 1; got {alpha}")
     if seed != int(seed) or seed < 0:
         raise ClaimstatsError(f"seed must be a non-negative integer; got {seed}")
     unknown_refs = [name for name in reference if name not in predictors]
@@ -552,7 +555,7 @@ def fit_logit(
 
     inference = _fit(as_sampled.train["__y__"], prepare(as_sampled.train))
     box_tidwell = _box_tidwell(as_sampled.train["__y__"], X_train, plan)
-    coefficients = _coefficient_table(inference, plan, standardize, sd)
+    coefficients = _coefficient_table(inference, plan, standardize, sd, alpha)
     weights = balanced.weights if balance == "weights" else None
     evaluator = _fit(balanced.train["__y__"], prepare(balanced.train), weights=weights)
     test_X = sm.add_constant(prepare(balanced.test), has_constant="add").rename(columns={"const": INTERCEPT})

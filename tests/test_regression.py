@@ -236,6 +236,7 @@ def test_describe_reports_significant_predictors_as_odds_ratios(tidy):
         ({"vif_threshold": 0.5}, "vif_threshold must be above 1"),
         ({"vif_threshold": float("nan")}, "vif_threshold must be above 1"),
         ({"seed": -1}, "seed must be a non-negative integer; got -1"),
+        ({"alpha": 1.5}, "alpha must be between 0 and 1"),
         ({"reference": {"claim_status": "maybe"}}, "reference level 'maybe' not found"),
     ],
 )
@@ -295,3 +296,13 @@ def test_vif_of_a_constant_column_is_a_clear_error():
     # With an intercept a constant column is perfectly collinear: its VIF is undefined, not 1.
     with pytest.raises(ClaimstatsError, match="'c' is constant"):
         vif_table(design)
+
+
+def test_intervals_follow_alpha_like_the_significance_in_describe(tidy):
+    # A term called significant at alpha = .10 must not be quoted with a 95% interval that holds 1.
+    result = fit_logit(tidy, balance=None, alpha=0.10)
+    table = result.to_frame()
+    half = stats.norm.ppf(0.95) * table["std_err"]
+    np.testing.assert_allclose(table["ci_low"], table["coef"] - half, rtol=1e-9)
+    np.testing.assert_allclose(table["ci_high"], table["coef"] + half, rtol=1e-9)
+    assert "90% CI [" in result.describe() and "95% CI" not in result.describe()
