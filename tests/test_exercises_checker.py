@@ -276,3 +276,17 @@ def test_cli_template_and_key(tmp_path, capsys, monkeypatch, keys):
     code, _, _ = run(capsys, "exercises", "key", "--student", "s101", "--set", "hypothesis", "--out", target)
     sub = read_submission(target)
     assert code == 0 and sub.answers == {k: v for k, v in keys["s101"].items() if k.startswith("hyp-")}
+
+
+def test_a_key_the_analysis_refuses_goes_to_the_instructor(datasets, monkeypatch):
+    from claimstats.errors import ClaimstatsError
+
+    data = datasets[STUDENTS[0]]
+
+    def refuse(q):
+        raise ClaimstatsError("outcome has one level")
+
+    monkeypatch.setattr(data, "key", refuse)
+    report = check_submission(parse_submission("reg-odds-ratio: 2.5\n"), data)
+    mark = next(m for m in report.marks if m.question == "reg-odds-ratio")
+    assert mark.status == TO_MARK and mark.points is None and "outcome has one level" in mark.message

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from claimstats.errors import ClaimstatsError
 from claimstats.exercises.answers import Submission
 from claimstats.exercises.bank import (
     AUTO_KINDS,
@@ -241,7 +242,12 @@ def check_submission(
     for q in chosen:
         answer = submission.answers.get(q.id)
         needed = q.auto and (all_keys or (answer is not None and q.id not in submission.invalid))
-        key = data.key(q) if needed else None
+        try:
+            key = data.key(q) if needed else None
+        except ClaimstatsError as err:  # an analysis refused this dataset: a person must look
+            marks.append(Mark(q.id, q.set, q.kind, TO_MARK, None, q.points, f"the answer could not be computed "
+                              f"on this dataset ({err}); to be marked by the instructor", answer))
+            continue
         marks.append(mark_answer(q, answer, data, key=key, invalid=submission.invalid.get(q.id)))
     return CheckReport(submission.source, label, tuple(marks), tuple(submission.problems))
 
