@@ -296,10 +296,11 @@ def _groups(data: pd.DataFrame, column: str, by: str) -> list[tuple[object, np.n
 
 
 def _wants_log(values: np.ndarray, log: bool | None, column: str) -> bool:
-    """Log scale when asked, or by default when positive values span two orders of magnitude."""
+    """Log scale when asked, or by default when positive values span two orders of magnitude
+    and none is negative (the axis is cut at 0, so a negative value would be hidden)."""
     positive = values[values > 0]
     if log is None:
-        return len(positive) > 0 and positive.max() / positive.min() >= 100
+        return len(positive) > 0 and positive.max() / positive.min() >= 100 and not (values < 0).any()
     if log and not len(positive):
         raise ClaimstatsError(f"cannot draw {column!r} on a log scale: it has no positive values")
     if log and (values < 0).any():

@@ -226,3 +226,16 @@ def test_synthetic_views_figure_reads_like_the_case(small_clean):
     assert 1e5 <= medians["claim"] < 1e6 and 1e3 <= medians["opinion"] < 1e4
     assert f"claim videos are centred near {round(medians['claim'], -4):,.0f} views" in alt
     assert f"opinion videos near {round(medians['opinion'], -2):,.0f} (medians)" in alt
+
+
+def test_no_automatic_log_scale_when_a_value_is_negative():
+    # Positive values spanning 1..1000 would ask for a log axis, but the symmetric-log axis is cut
+    # at 0 and would hide the negative value: stay linear.
+    frame = pd.DataFrame({"claim_status": ["claim"] * 3 + ["opinion"] * 3, "score": [-5.0, 1, 1000, 5, 2, 200]})
+    result = plots.plot_distribution(frame, "score")
+    assert result.figure.axes[0].get_xscale() == "linear" and "log scale" not in result.alt
+    lowest = min(line.get_xdata().min() for line in result.figure.axes[1].lines if len(line.get_xdata()))
+    assert lowest == -5.0  # the box plot reaches the negative value
+    with pytest.raises(ClaimstatsError, match="negative values"):
+        plots.plot_distribution(frame, "score", log=True)
+
