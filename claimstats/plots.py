@@ -420,6 +420,8 @@ def plot_class_balance(data: pd.DataFrame, column: str = TARGET) -> FigureResult
     'Bar chart of videos by claim status: 3 claim (75.0%) and 1 opinion (25.0%).'
     """
     table = describe.class_balance(data, column).to_frame()
+    if not table["count"].sum():
+        raise ClaimstatsError(f"no rows with a {column!r} value to plot")
     figure, ax = new_figure(height=2.2 + 0.3 * len(table))
     bars = ax.barh(table["level"], table["count"], color=colors_for(table["level"]), height=0.6)
     ax.bar_label(bars, labels=[f"{n:,} ({s:.1%})" for n, s in zip(table["count"], table["share"])], padding=4)

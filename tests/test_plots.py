@@ -239,3 +239,9 @@ def test_no_automatic_log_scale_when_a_value_is_negative():
     with pytest.raises(ClaimstatsError, match="negative values"):
         plots.plot_distribution(frame, "score", log=True)
 
+
+
+def test_class_balance_without_rows_is_a_clear_error():
+    empty = pd.DataFrame({"claim_status": pd.Series([None, None], dtype="str")})
+    with pytest.raises(ClaimstatsError, match="no rows with a 'claim_status' value to plot"):
+        plots.plot_class_balance(empty)
