@@ -552,6 +552,8 @@ def plot_scatter(
     """
     if max_points < 1:
         raise ClaimstatsError(f"max_points must be at least 1, got {max_points}")
+    if seed != int(seed) or seed < 0:
+        raise ClaimstatsError(f"seed must be a non-negative integer, got {seed}")
     describe.numeric_columns(data, [x, y])
     require_columns(data, [by])
     complete = data[[x, y, by]].dropna()

@@ -101,6 +101,7 @@ def test_plot_writes_the_figure_and_prints_its_alt(data_file, tidy, tmp_path, ca
         (["--kind", "corr", "--x", "video_like_count", "--out", "{tmp}/x.png"], "--x applies only to --kind scatter"),
         (["--kind", "views", "--column", "nope", "--out", "{tmp}/x.png"], "unknown column 'nope'"),
         (["--kind", "views", "--out", "{tmp}/missing/x.png"], "does not exist"),
+        (["--kind", "scatter", "--seed", "-1", "--out", "{tmp}/x.png"], "seed must be a non-negative integer"),
     ],
 )
 def test_plot_bad_input_is_one_line_exit_2(data_file, tmp_path, capsys, extra, phrase):

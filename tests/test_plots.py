@@ -245,3 +245,8 @@ def test_class_balance_without_rows_is_a_clear_error():
     empty = pd.DataFrame({"claim_status": pd.Series([None, None], dtype="str")})
     with pytest.raises(ClaimstatsError, match="no rows with a 'claim_status' value to plot"):
         plots.plot_class_balance(empty)
+
+
+def test_scatter_refuses_a_negative_seed(designed):
+    with pytest.raises(ClaimstatsError, match="seed must be a non-negative integer"):
+        plots.plot_scatter(designed, max_points=3, seed=-1)
