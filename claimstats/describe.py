@@ -456,7 +456,8 @@ class CrossTab:
         totals = self.counts.sum(axis=1)
         shares = self.table("row")[level]
         parts = [
-            f"{name} {shares[name]:.1%} ({self.counts.loc[name, level]:,} of {totals[name]:,})"
+            f"{name} {shares[name]:.1%} ({self.counts.loc[name, level]:,} of {totals[name]:,})" if totals[name]
+            else f"{name} n/a (no videos)"  # an empty categorical level has no share
             for name in self.counts.index
         ]
         return f"Share with {self.column} {str(level)!r} by {self.row}: {', '.join(parts)}."

@@ -315,3 +315,14 @@ def test_course_file_claims_get_about_100_times_the_views(course_frame):
     ratio = table.loc["claim", "median"] / table.loc["opinion", "median"]
     assert 80 < ratio < 125, ratio
     assert table.loc["claim", "count"] == 9_608 and table.loc["opinion", "count"] == 9_476
+
+
+def test_crosstab_describe_with_an_empty_level_says_so():
+    # A categorical level with no rows has no share (0 of 0): the sentence must not print "nan%".
+    frame = pd.DataFrame({
+        "author_ban_status": pd.Categorical(["active"] * 3 + ["banned"], categories=["active", "under review", "banned"]),
+        "claim_status": ["claim", "opinion", "opinion", "claim"],
+    })
+    text = crosstab(frame, "author_ban_status", "claim_status").describe()
+    assert text == ("Share with claim_status 'opinion' by author_ban_status: active 66.7% (2 of 3), "
+                    "under review n/a (no videos), banned 0.0% (0 of 1).")
