@@ -115,7 +115,7 @@ def numeric_columns(data: pd.DataFrame, columns=None, *, exclude=()) -> list[str
         if not picked:
             raise ColumnError(f"no numeric column to analyse; columns: {', '.join(map(str, data.columns))}")
         return picked
-    picked = _as_list(columns)
+    picked = list(dict.fromkeys(_as_list(columns)))  # a column named twice is analysed once
     require_columns(data, picked)
     for name in picked:
         if not _is_numeric(data[name]):

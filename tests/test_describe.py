@@ -326,3 +326,13 @@ def test_crosstab_describe_with_an_empty_level_says_so():
     text = crosstab(frame, "author_ban_status", "claim_status").describe()
     assert text == ("Share with claim_status 'opinion' by author_ban_status: active 66.7% (2 of 3), "
                     "under review n/a (no videos), banned 0.0% (0 of 1).")
+
+
+def test_a_column_named_twice_is_used_once():
+    frame = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 1, 4, 3]})
+    assert numeric_columns(frame, ["a", "a", "b"]) == ["a", "b"]
+    pairs = correlations(frame, ["a", "a", "b"])  # one pair, not (a, a) and (a, b) twice
+    assert pairs[["x", "y"]].values.tolist() == [["a", "b"]]
+    assert pairs.loc[0, "pearson_r"] == pytest.approx(stats.pearsonr(frame["a"], frame["b"]).statistic)
+    assert grouped_summary(frame, ["b", "b"], by=None)["variable"].tolist() == ["b"]
+
