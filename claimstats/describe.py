@@ -362,12 +362,14 @@ class ClassBalance:
         'Of 4 videos with a claim_status, 3 (75.0%) are claim and 1 (25.0%) opinion.'
         """
         total = int(self.table["count"].sum())
+        missing = f" ({self.missing:,} missing)" if self.missing else ""
+        if not total:  # no shares to quote (they would read "nan%")
+            return f"No video has a {self.column}{missing}."
         parts = [
             f"{n:,} ({share:.1%}) {'are ' if i == 0 else ''}{level}"
             for i, (level, n, share) in enumerate(self.table.itertuples(index=False))
         ]
         listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        missing = f" ({self.missing:,} missing)" if self.missing else ""
         return f"Of {total:,} videos with a {self.column}{missing}, {listed}."
 
 

@@ -336,3 +336,8 @@ def test_a_column_named_twice_is_used_once():
     assert pairs.loc[0, "pearson_r"] == pytest.approx(stats.pearsonr(frame["a"], frame["b"]).statistic)
     assert grouped_summary(frame, ["b", "b"], by=None)["variable"].tolist() == ["b"]
 
+
+
+def test_class_balance_describe_without_values():
+    empty = class_balance(pd.DataFrame({"claim_status": pd.Series([None, None], dtype="str")}))
+    assert empty.describe() == "No video has a claim_status (2 missing)."
