@@ -147,7 +147,11 @@ def category_levels(series: pd.Series) -> list:
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
         return list(series.cat.categories)
-    return sorted(series.dropna().unique().tolist())
+    values = series.dropna().unique().tolist()
+    try:
+        return sorted(values)
+    except TypeError:  # mixed types in an object column (1 and "a") do not compare: sort as text
+        return sorted(values, key=str)
 
 
 # ------------------------------------------------------ inspect and clean

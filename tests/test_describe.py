@@ -341,3 +341,11 @@ def test_a_column_named_twice_is_used_once():
 def test_class_balance_describe_without_values():
     empty = class_balance(pd.DataFrame({"claim_status": pd.Series([None, None], dtype="str")}))
     assert empty.describe() == "No video has a claim_status (2 missing)."
+
+
+def test_levels_of_mixed_types_sort_as_text():
+    from claimstats.describe import category_levels
+
+    mixed = pd.Series(["b", 1, None, "a", 1], dtype=object)
+    assert category_levels(mixed) == [1, "a", "b"]  # "1" < "a" < "b"
+    assert class_balance(pd.DataFrame({"g": mixed}), "g").to_frame()["count"].tolist() == [2, 1, 1]
