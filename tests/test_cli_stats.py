@@ -106,3 +106,20 @@ def test_bad_flag_value_exits_2(data_file, capsys):
         main(["logit", str(data_file), "--balance", "smote"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'smote'" in capsys.readouterr().err
+
+
+def _strict_json(text):
+    """JSON has no NaN or Infinity: Python's json accepts them by default, so refuse them here."""
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_has_no_nan_or_infinity(data_file, capsys):
+    # A one-sided interval is unbounded on one side (-inf) and skewness rows have no p-value (nan).
+    code, out, _ = run(capsys, "ttest", data_file, "--value", "video_view_count", "--group", "verified_status",
+                       "--alternative", "less", "--json")
+    statistics = {row["statistic"]: row["value"] for row in _strict_json(out)["statistics"]}
+    assert code == 0 and statistics["CI 95% low"] is None and statistics["CI 95% high"] is not None
+    code, out, _ = run(capsys, "logit", data_file, "--json")
+    assert code == 0 and _strict_json(out)["n_test"] > 0
