@@ -293,7 +293,7 @@ def grouped_summary(data: pd.DataFrame, columns=None, by=TARGET, *, layout: str 
     """
     if layout not in ("long", "wide"):
         raise ClaimstatsError(f"layout must be 'long' or 'wide', got {layout!r}")
-    by_columns = _as_list(by)
+    by_columns = list(dict.fromkeys(_as_list(by)))  # grouping twice by a column would clash on reset_index
     _check_groupable(data, by_columns)
     values = numeric_columns(data, columns, exclude=by_columns)
     if by_columns:

@@ -349,3 +349,10 @@ def test_levels_of_mixed_types_sort_as_text():
     mixed = pd.Series(["b", 1, None, "a", 1], dtype=object)
     assert category_levels(mixed) == [1, "a", "b"]  # "1" < "a" < "b"
     assert class_balance(pd.DataFrame({"g": mixed}), "g").to_frame()["count"].tolist() == [2, 1, 1]
+
+
+def test_grouping_column_named_twice_is_used_once(grouped_frame):
+    twice = grouped_summary(grouped_frame, "y", ["group", "group"])
+    once = grouped_summary(grouped_frame, "y", "group")
+    pd.testing.assert_frame_equal(twice, once)
+    assert twice["count"].tolist() == grouped_frame.groupby("group", observed=True)["y"].count().tolist()

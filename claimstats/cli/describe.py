@@ -52,7 +52,7 @@ def run_describe(args) -> int:
 
     tidy, report, _ = load_clean(args.file)
     table = grouped_summary(tidy, args.columns, args.by, layout="wide" if args.wide else "long")
-    groups = f" by {', '.join(args.by)}" if args.by else ""
+    groups = f" by {', '.join(dict.fromkeys(args.by))}" if args.by else ""
     title = f"{args.file}: {len(tidy):,} videos after cleaning ({report.rows_dropped:,} rows dropped){groups}"
     print_table(table, as_json=args.json, title=title, floatfmt=",.1f")
     return 0
