@@ -520,10 +520,13 @@ def plot_correlation_heatmap(data: pd.DataFrame, columns=None, *, method: str = 
         return f"{axis_label(row['x']).lower()} and {axis_label(row['y']).lower()} ({symbol} = {shown})"
 
     listed = _join([n.lower() for n in names])
-    alt = (
-        f"Heatmap of {method.capitalize()} correlations between {listed}: the strongest pair is "
-        f"{pair(strongest, coefficient[strongest.name])}, the weakest {pair(weakest, coefficient[weakest.name])}."
-    )
+    if len(pairs) == 1:  # strongest and weakest would name the same pair twice
+        alt = f"Heatmap of {method.capitalize()} correlations between {listed}: {pair(strongest, coefficient[strongest.name])}."
+    else:
+        alt = (
+            f"Heatmap of {method.capitalize()} correlations between {listed}: the strongest pair is "
+            f"{pair(strongest, coefficient[strongest.name])}, the weakest {pair(weakest, coefficient[weakest.name])}."
+        )
     return FigureResult(figure, alt)
 
 

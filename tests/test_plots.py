@@ -250,3 +250,9 @@ def test_class_balance_without_rows_is_a_clear_error():
 def test_scatter_refuses_a_negative_seed(designed):
     with pytest.raises(ClaimstatsError, match="seed must be a non-negative integer"):
         plots.plot_scatter(designed, max_points=3, seed=-1)
+
+
+def test_heatmap_alt_with_a_single_pair_names_it_once(designed):
+    result = plots.plot_correlation_heatmap(designed, ["video_view_count", "video_like_count"])
+    r = np.corrcoef(designed["video_view_count"], designed["video_like_count"])[0, 1]
+    assert result.alt == f"Heatmap of Pearson correlations between views and likes: views and likes (r = {r:.2f})."
