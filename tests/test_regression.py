@@ -97,7 +97,13 @@ def test_standardised_odds_ratios_are_per_training_sd(tidy):
     for name in ("video_duration_sec", "video_view_count", "video_comment_count"):
         assert scaled.loc[name, "coef"] == pytest.approx(raw.loc[name, "coef"] * train[name].std(), rel=1e-5)
     assert scaled.loc["claim_status[opinion]", "coef"] == pytest.approx(raw.loc["claim_status[opinion]", "coef"], rel=1e-6)
-    assert "standard deviation of" in result.describe() or "not significant" in result.describe()
+    text = result.describe()
+    for term, row in scaled.iterrows():
+        if term in ("video_duration_sec", "video_view_count", "video_share_count", "video_download_count",
+                    "video_comment_count"):
+            sentence = f"each additional standard deviation of {term} multiplies the odds that the account is verified"
+            assert (sentence in text) == (row["p_value"] < 0.05), term
+            assert row["per"] == 1
 
 
 def test_vif_matches_its_definition(tidy):
