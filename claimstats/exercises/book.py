@@ -194,8 +194,8 @@ def setup_solutions(set_name: str):
 
 # ------------------------------------------------------------- chapters
 
-def _intro(set_name: str, section_labels: set[str]) -> str:
-    chapter = f"@sec-{set_name}" if f"sec-{set_name}" in section_labels else "the matching chapter of the book"
+def _intro(set_name: str) -> str:
+    chapter = f"@sec-{set_name}"  # each PACE chapter is labelled sec-<set>
     kinds = sorted({_KIND_WORDS[q.kind] for q in questions(set_name)}, key=list(_KIND_WORDS.values()).index)
     listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
     text = (
@@ -245,15 +245,14 @@ def _solution_block(q: Question) -> str:
         :::""")
 
 
-def chapter_text(set_name: str, section_labels: set[str] | None = None) -> str:
+def chapter_text(set_name: str) -> str:
     """The ``.qmd`` of one exercise set: questions for everyone, solution blocks for the instructor."""
     stem, title, _ = SETS[set_name]
-    labels = section_labels if section_labels is not None else _section_labels()
     blocks = [
         f"# Exercises: {title} {{#sec-exercises-{set_name}}}",
         _GENERATED.format(set=set_name),
         "```{python}\n#| include: false\nfrom claimstats.exercises.book import setup_solutions, solution\n```",
-        _intro(set_name, labels).rstrip(),
+        _intro(set_name).rstrip(),
         textwrap.dedent(f"""\
             ::: {{.content-visible when-profile="{INSTRUCTOR_PROFILE}"}}
             ::: {{.callout-note title="Instructor edition"}}
@@ -269,21 +268,6 @@ def chapter_text(set_name: str, section_labels: set[str] | None = None) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _section_labels(root: Path | None = None) -> set[str]:
-    """``sec-`` labels of the book's chapters (the exercise intros link to them when they exist)."""
-    folder = (root or _project_root()) / "chapters"
-    found: set[str] = set()
-    for path in sorted(folder.glob("*.qmd")) if folder.is_dir() else []:
-        found |= set(re.findall(r"\{#(sec-[a-z0-9-]+)[\s}]", path.read_text(encoding="utf-8")))
-    return found
-
-
-def _project_root() -> Path:
-    from claimstats.data import find_project_root
-
-    return find_project_root(Path(__file__).resolve().parent) or Path.cwd()
-
-
 def write_sources(folder: str | os.PathLike = "exercises", *, check: bool = False) -> list[str]:
     """Write every set's chapter to ``folder/NN-<set>.qmd``; return the names that changed.
 
@@ -294,13 +278,12 @@ def write_sources(folder: str | os.PathLike = "exercises", *, check: bool = Fals
         from claimstats.errors import ClaimstatsError
 
         raise ClaimstatsError(f"{target}: folder not found (run from the project root or give --dir)")
-    labels = _section_labels(target.resolve().parent)
     changed = []
     for set_name, (stem, _, _) in SETS.items():
         if not questions(set_name):
             continue
         path = target / f"{stem}.qmd"
-        text = chapter_text(set_name, labels)
+        text = chapter_text(set_name)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             changed.append(path.name)
             if not check:
