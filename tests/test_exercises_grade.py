@@ -82,8 +82,10 @@ def expected_marks(keys) -> pd.DataFrame:
             add("s1", q, "correct", answer=fmt(keys["s1"][q.id]))
         elif q.id == "plan-stakeholder":
             add("s1", q, "to be marked", answer="We rank reported videos.", feedback="to be marked by the instructor")
-        else:
+        elif q.id == "hyp-stakeholder":
             add("s1", q, "to be marked", answer=TEXT_ANSWER, feedback="to be marked by the instructor")
+        else:  # left blank
+            add("s1", q, "not answered")
     k2 = keys["s2"]
     partial = {
         "plan-rows": ("correct", fmt(k2["plan-rows"]), ""),
@@ -141,13 +143,14 @@ def test_totals_and_summary_per_question(class_folder, keys, tmp_path, monkeypat
     n_manual = len(CHOSEN) - n_auto
     totals = read(tmp_path / "grades_totals.csv").set_index("student")
     assert list(totals.index) == ["bad name", "s1", "s2", "s3", "s4", "s5", "s6"]
-    assert totals.loc["s1", ["points", "max_points", "share", "to_mark", "marked_max"]].tolist() == [
-        str(n_auto), str(n_auto), "1.000", "2", "4"]
+    marked_max = sum(q.points for q in CHOSEN if q.kind not in AUTO_KINDS)
+    assert totals.loc["s1", ["points", "max_points", "share", "to_mark", "marked_max", "not_answered"]].tolist() == [
+        str(n_auto), str(n_auto), "1.000", "2", f"{marked_max:g}", str(n_manual - 2)]
     assert totals.loc["s2", ["points", "not_answered", "invalid"]].tolist() == ["2", str(len(CHOSEN) - 5), "1"]
     assert totals.loc["s2", "problems"] == "unknown question id 'hyp-pvalue'; ignored"
     assert totals.loc["s3", "points"] == "1" and totals.loc["s4", "points"] == "0"
     assert totals.loc["s6", "invalid"] == str(len(CHOSEN)) and totals.loc["s6", "share"] == "0.000"
-    assert n_manual == 2
+    assert n_manual == 3
 
     summary = read(tmp_path / "grades_by_question.csv").set_index("question")
     assert list(summary.index) == [q.id for q in CHOSEN]

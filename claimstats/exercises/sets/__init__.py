@@ -3,4 +3,12 @@
 Importing this package registers every question with :mod:`claimstats.exercises.bank`.
 """
 
-from claimstats.exercises.sets import classifier, explore, hypothesis, inspect, plan, regression  # noqa: F401
+from claimstats.exercises.sets import (  # noqa: F401
+    classifier,
+    execute,
+    explore,
+    hypothesis,
+    inspect,
+    plan,
+    regression,
+)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from claimstats.describe import missing_summary, overview
-from claimstats.exercises.bank import CHOICE, CHOICES, COUNT, Mistake, Question, register
-from claimstats.schema import COLUMNS, COUNT_COLUMNS, TARGET, TEXT
+from claimstats.exercises.bank import CHOICE, CHOICES, COUNT, TEXT, Mistake, Question, register
+from claimstats.schema import COLUMNS, COUNT_COLUMNS, TARGET
+from claimstats.schema import TEXT as TRANSCRIPT
 
 SET = "inspect"
 
@@ -26,9 +27,9 @@ def _missing_pattern(d):
     unlabelled = d.raw[d.raw[TARGET].isna()]
     table = missing_summary(unlabelled)
     always = set(table.loc[table["share"] == 1.0, "column"])
-    if {TEXT, *COUNT_COLUMNS} <= always:
+    if {TRANSCRIPT, *COUNT_COLUMNS} <= always:
         return "transcription_and_counts"
-    if TEXT in always:
+    if TRANSCRIPT in always:
         return "transcription_only"
     if set(COUNT_COLUMNS) <= always:
         return "counts_only"
@@ -146,5 +147,22 @@ register(
         hint="Clean first (rows without a label, a transcription or a count, and repeated ids go), then count.",
         mistakes=(Mistake(_rows_in, "That is the size before cleaning; count the rows of the cleaned frame."),),
         explanation="`tidy, report = claimstats.clean(frame)`; `report.rows_out` (equal to `len(tidy)`).",
+    ),
+    Question(
+        id="insp-report", set=SET, kind=TEXT, title="What cleaning did, for the data owner",
+        given="Your answers to this set and `report.describe()`.",
+        task="Write two sentences for the person who sent the file: what cleaning removed and why, and "
+        "whether it could bias the analysis.",
+        answer="Two sentences of plain text",
+        key=None,
+        hint="How many rows, which ones, why they cannot be used, and what share of the file they are.",
+        explanation="A model answer: “We removed the N rows (about 1.5 % of the file) that have no label, "
+        "no transcription and no engagement counts, since nothing in them can be analysed; no video id "
+        "was repeated. They are too few, and too empty, to change any conclusion, but we would like to "
+        "know why those records were exported blank.”",
+        marking="1 point: the number (or share) of rows removed, from the student's own data, with the reason "
+        "(the rows are empty, not merely incomplete). 1 point: a judgement on bias (few rows; but missing "
+        "records are worth asking about) in plain words.",
+        points=2,
     ),
 )
