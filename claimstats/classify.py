@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 import time
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -145,17 +146,18 @@ _ASCII_TABLE = bytes(32 if c < 128 and chr(c) != _SEPARATOR and not re.match(r"\
                      for c in range(256))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_CHAR = re.compile(r"\w")
+_ASCII_WORD_CHARS = tuple(chr(c) for c in range(128) if _WORD_CHAR.match(chr(c)) and chr(c) == chr(c).lower())
 
 
-def _tokenize(texts) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Tokens of many documents at once, as scikit-learn's default word analyzer cuts them.
+def _split_tokens(texts) -> tuple[list[bytes], list[str]]:
+    """The tokens of many documents at once, as UTF-8 bytes, cut as scikit-learn's word analyzer cuts them.
 
-    Returns ``(codes, words, is_separator)``: one code per token (documents
-    separated by a separator token, one-character tokens removed), the word of
-    each code and which code is the separator. Tokens are runs of two or more
-    word characters (``\\b\\w\\w+\\b``) of the lower-cased text. The work is done
-    on the whole batch in C (one join, one translate, one split, one hash
-    table) instead of one regular-expression search per document.
+    Tokens are runs of word characters (``\\w``) of the lower-cased text;
+    documents are separated by a separator token. One-character tokens are
+    still there (the analyzer drops them; callers do). Also returns the
+    non-ASCII word characters present, the only possible non-ASCII
+    one-character tokens. The work is done on the whole batch in C (one join,
+    one translate, one split) instead of one regular-expression search per document.
     """
     try:
         joined = f" {_SEPARATOR} ".join(texts).lower()
@@ -163,11 +165,23 @@ def _tokenize(texts) -> tuple[np.ndarray, list[str], np.ndarray]:
         raise ClaimstatsError(f"{TEXT!r} must hold text in every row (found a missing or non-text value)") from None
     if joined.count(_SEPARATOR) != max(len(texts) - 1, 0):  # a NUL inside a text: it is a non-word char anyway
         joined = f" {_SEPARATOR} ".join(t.replace(_SEPARATOR, " ") for t in texts).lower()
+    word_chars: list[str] = []
     if not joined.isascii():
-        non_word = [c for c in set(_NON_ASCII.findall(joined)) if not _WORD_CHAR.match(c)]
+        found = set(_NON_ASCII.findall(joined))
+        word_chars = [c for c in found if _WORD_CHAR.match(c)]
+        non_word = found.difference(word_chars)
         if non_word:
             joined = re.sub("[" + re.escape("".join(non_word)) + "]", " ", joined)
-    parts = joined.encode("utf-8").translate(_ASCII_TABLE).split()
+    return joined.encode("utf-8").translate(_ASCII_TABLE).split(), word_chars
+
+
+def _tokenize(texts) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Tokens as codes: ``(codes, words, is_separator)``, one-character tokens removed.
+
+    ``words[code]`` is a token's text and ``is_separator[code]`` marks the
+    token between two documents.
+    """
+    parts, _ = _split_tokens(texts)
     codes, uniques = pd.factorize(np.array(parts, dtype=object))
     words = [u.decode("utf-8") for u in uniques]
     single = np.array([len(w) == 1 and w != _SEPARATOR for w in words], dtype=bool)
@@ -257,38 +271,53 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             else:
                 pair_keys.append(word_id[parts[0]] * n_words + word_id[parts[1]])
                 pair_columns.append(column)
-        order = np.argsort(pair_keys, kind="stable")
-        self.pair_keys_ = np.asarray(pair_keys, dtype=np.int64)[order]
-        self.pair_columns_ = np.asarray(pair_columns, dtype=np.int64)[order]
+        # Column of each (left word, right word) pair in a flat table (last slot: no pair), so
+        # finding the pairs of a batch is one gather.
+        self.pair_table_ = np.full(n_words * n_words + 1, -1, dtype=np.int32)
+        self.pair_table_[np.asarray(pair_keys, dtype=np.int64)] = pair_columns
 
     def transform(self, X):
         check_is_fitted(self, "terms_")
         texts = _as_texts(X)
         n_docs, n_terms = len(texts), len(self.terms_)
-        lengths = np.fromiter(map(len, texts), dtype=float, count=n_docs)
-        codes, words, is_sep = _tokenize(texts)
-        n_words = len(self.words_)
-        word_id = {w: i for i, w in enumerate(self.words_)}
-        # per distinct token: -2 separator, -1 outside the vocabulary, else the word's id
-        ids_of_code = np.array([-2 if s else word_id.get(w, -1) for w, s in zip(words, is_sep)], dtype=np.int64)
-        ids = ids_of_code[codes] if len(codes) else np.zeros(0, np.int64)
+        parts, word_chars = _split_tokens(texts)
+        # Each token → its word id (-1 outside the vocabulary, -2 separator, -3 one-character
+        # token, which the analyzer drops) with one C-level dictionary pass.
+        lookup = {w.encode("utf-8"): i for i, w in enumerate(self.words_)}
+        lookup.update({c.encode("utf-8"): -3 for c in (*_ASCII_WORD_CHARS, *word_chars)})
+        lookup[_SEPARATOR.encode()] = -2
+        ids = np.fromiter(map(lookup.get, parts, repeat(-1)), dtype=np.int64, count=len(parts))
+        ids = ids[ids != -3]
         doc = np.cumsum(ids == -2)
         known = ids >= 0
-        unigram = np.where(known, self.unigram_column_[np.where(known, ids, n_words)], -1)
+        n_words = len(self.words_)
+        unigram = self.unigram_column_[np.where(known, ids, n_words)]
         rows, cols = [doc[unigram >= 0]], [unigram[unigram >= 0]]
-        if len(self.pair_keys_) and len(ids) > 1:
+        if len(ids) > 1:
             both = known[:-1] & known[1:]
-            key = ids[:-1] * n_words + ids[1:]
-            at = np.minimum(np.searchsorted(self.pair_keys_, key), len(self.pair_keys_) - 1)
-            hit = both & (self.pair_keys_[at] == key)
+            pair = self.pair_table_[np.where(both, ids[:-1] * n_words + ids[1:], -1)].astype(np.int64)
+            hit = pair >= 0
             rows.append(doc[:-1][hit])
-            cols.append(self.pair_columns_[at[hit]])
+            cols.append(pair[hit])
         row, col = np.concatenate(rows), np.concatenate(cols)
-        counts = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n_docs, n_terms))  # duplicates are summed
-        weighted = counts @ sp.diags(self.idf_) if n_terms else counts
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        weighted = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ weighted
-        return sp.hstack([sp.csr_matrix(lengths.reshape(-1, 1)), weighted], format="csr")
+        # Counts (duplicates summed), × idf, rows scaled to unit length; then the length column in front.
+        counts = sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n_docs, n_terms))
+        counts.sum_duplicates()
+        per_row = np.diff(counts.indptr)
+        data = counts.data * self.idf_[counts.indices]
+        norms = np.sqrt(np.bincount(np.repeat(np.arange(n_docs), per_row), weights=data ** 2, minlength=n_docs))
+        data /= np.repeat(np.where(norms > 0, norms, 1.0), per_row)
+        indptr = counts.indptr + np.arange(n_docs + 1)
+        out_data = np.empty(len(data) + n_docs)
+        out_indices = np.empty(len(data) + n_docs, dtype=np.int32)
+        firsts = indptr[:-1]
+        is_first = np.zeros(len(out_data), dtype=bool)
+        is_first[firsts] = True
+        out_data[firsts] = np.fromiter(map(len, texts), dtype=float, count=n_docs)
+        out_indices[firsts] = 0
+        out_data[~is_first] = data
+        out_indices[~is_first] = counts.indices + 1
+        return sp.csr_matrix((out_data, out_indices, indptr), shape=(n_docs, n_terms + 1))
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "terms_")
