@@ -219,9 +219,17 @@ def step(set_name: str):
 
 
 def steps_of(set_name: str) -> list[Callable]:
-    """The shared steps of a set, in definition order."""
+    """The shared steps a set's keys use: its own and those of earlier sets, in definition order."""
+    import inspect
+
     _load()
-    return [func for s, func in _STEPS.values() if s == set_name]
+    used = {name for name, (s, _) in _STEPS.items() if s == set_name}
+    sources = [q.key for q in questions(set_name) if q.key is not None] + [_STEPS[n][1] for n in used]
+    while sources:  # follow d.<step> references, including steps that use other steps
+        found = set(re.findall(r"\bd\.(\w+)", inspect.getsource(sources.pop()))) & set(_STEPS)
+        sources += [_STEPS[n][1] for n in found - used]
+        used |= found
+    return [func for name, (_, func) in _STEPS.items() if name in used]
 
 
 def _load() -> None:
