@@ -102,7 +102,7 @@ register(
         given="Your cleaned dataset.",
         task="How many times larger is the median view count of claims than that of opinions?",
         answer="A ratio (median of claims divided by median of opinions)",
-        tolerance=Tolerance(decimals=1, relative=0.01),
+        tolerance=Tolerance(decimals=1, relative=0.002),
         key=_median_ratio,
         hint="Compute one median per class, then divide the claims' median by the opinions' median.",
         explanation="From `grouped_summary`: median of claims / median of opinions. Claims get about a "
