@@ -137,7 +137,8 @@ def test_instructor_profile_has_its_own_output_and_no_freeze():
 
 
 def _render(quarto: str, project: Path, profile: str | None, fmt: str) -> str:
-    """Render the one-chapter project; return every text file it wrote (HTML, or the kept .typ)."""
+    """Render the one-chapter project; return every text file in it afterwards (outputs, the kept .typ,
+    Quarto's caches in .quarto/), then remove the outputs so the next render starts clean."""
     out = project / f"_out-{profile or 'student'}-{fmt}"
     args = [quarto, "render", "ex.qmd", "--to", fmt, "--output-dir", out.name, "--execute"]
     if fmt == "typst":
@@ -151,7 +152,7 @@ def _render(quarto: str, project: Path, profile: str | None, fmt: str) -> str:
     assert done.returncode == 0, done.stderr[-3000:]
     texts = []
     for path in sorted(project.rglob("*")):
-        if path.is_file() and path.suffix in (".html", ".typ", ".json", ".md") and "_freeze" not in path.parts:
+        if path.is_file() and path.suffix in (".html", ".typ", ".json", ".md", ".ipynb", ".js"):
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
             if path.suffix == ".typ":
                 path.unlink()  # the next render must not see this one's

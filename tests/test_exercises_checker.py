@@ -12,7 +12,6 @@ from claimstats.exercises.bank import CHOICE, CHOICES, COUNT, NUMBER, ExerciseDa
 from claimstats.exercises.checker import (
     BLANK,
     CORRECT,
-    INVALID,
     TO_MARK,
     WITHIN,
     WRONG,

@@ -141,11 +141,6 @@ class Question:
         """Marked by the checker (True) or by the instructor (False)."""
         return self.kind in AUTO_KINDS
 
-    @property
-    def label(self) -> str:
-        """Quarto cross-reference suffix: ``exr-<id>`` / ``sol-<id>``."""
-        return self.id
-
     def option_keys(self) -> tuple[str, ...]:
         return tuple(k for k, _ in self.options)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claimstats.describe import overview
-from claimstats.exercises.bank import BUILD, CHOICE, COUNT, TEXT, Mistake, Question, register  # noqa: F401
+from claimstats.exercises.bank import CHOICE, COUNT, TEXT, Mistake, Question, register
 from claimstats.schema import TARGET, VIDEO_ID
 
 SET = "plan"
