@@ -151,8 +151,11 @@ def _render(quarto: str, project: Path, profile: str | None, fmt: str) -> str:
     done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     texts = []
-    for path in sorted(project.rglob("*")):
-        if path.is_file() and path.suffix in (".html", ".typ", ".json", ".md", ".ipynb", ".js"):
+    # What a reader or a later build can see: the outputs, the kept .typ, and the executed results
+    # Quarto caches (_freeze/ and the hidden freezer in .quarto/).
+    places = [out, project / "_freeze", project / ".quarto" / "_freeze"]
+    for path in sorted(p for place in places for p in place.rglob("*")) + sorted(project.glob("*.typ")):
+        if path.is_file() and path.suffix in (".html", ".typ", ".json", ".md", ".js"):
             texts.append(path.read_text(encoding="utf-8", errors="replace"))
             if path.suffix == ".typ":
                 path.unlink()  # the next render must not see this one's
