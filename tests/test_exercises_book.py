@@ -129,7 +129,7 @@ def test_instructor_profile_has_its_own_output_and_no_freeze():
     main = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     profile = yaml.safe_load((ROOT / "_quarto-instructor.yml").read_text(encoding="utf-8"))
     assert profile["project"]["output-dir"] not in ("", main["project"]["output-dir"])
-    assert profile["execute"]["freeze"] is False
+    assert profile["execute"]["freeze"] is False and profile["execute"]["daemon"] is False
     assert "instructor" in profile["book"]["subtitle"].lower()
 
 
