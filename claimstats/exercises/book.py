@@ -19,8 +19,8 @@ How solutions stay out of the student edition (two independent locks):
    ``_freeze/`` cache or ``.quarto/``.
 
 ``_quarto-instructor.yml`` adds a third: the instructor edition is written to
-its own folder and never frozen, so its executed output does not enter the
-cache a student build reuses.
+its own folder, never frozen and run without a kernel daemon, so neither its
+executed output nor its kernel can serve a student build.
 """
 
 from __future__ import annotations
