@@ -905,6 +905,9 @@ def execute_qmd(
 
     path = Path(path).resolve()
     doc = read_qmd(path)
+    if not doc.cells and not doc.inline_expressions(language):
+        # Quarto renders such a file with its markdown engine: no kernel is started.
+        return ExecutedQmd(str(path), (), (), 0.0, 0.0)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": language}
     client = NotebookClient(
@@ -912,7 +915,7 @@ def execute_qmd(
     )
     cells, inline = [], []
     started = time.perf_counter()
-    with client.setup_kernel(env=dict(env) if env is not None else None):
+    with client.setup_kernel(**({"env": dict(env)} if env is not None else {})):
         kernel_ready = time.perf_counter()
         for block in doc.blocks:
             if isinstance(block, Cell):
