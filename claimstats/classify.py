@@ -76,6 +76,7 @@ from claimstats.schema import BAN, CATEGORIES, COUNT_COLUMNS, DURATION, TARGET, 
 
 __all__ = [
     "CHAMPION_RULE",
+    "FEATURE_PHRASES",
     "FEATURE_SETS",
     "GRIDS",
     "MODELS",
@@ -101,6 +102,8 @@ __all__ = [
 POSITIVE, NEGATIVE = CATEGORIES[TARGET]  # "claim" is the positive class
 #: Feature sets and how tables name them.
 FEATURE_SETS = {"all": "all features", "text": "text only", "upload": "at upload"}
+#: How prose names them, after "a model on ...".
+FEATURE_PHRASES = {"all": "all features", "text": "the text only", "upload": "at-upload features"}
 #: Models, simplest first (the order breaks the last tie of :data:`CHAMPION_RULE`).
 MODELS = {"logistic": "logistic regression", "random_forest": "random forest",
           "gradient_boosting": "gradient boosting"}
@@ -658,10 +661,10 @@ class Evaluation:
     def describe(self) -> str:
         """A sentence for a report."""
         m = self.metrics
-        who = f"The {MODELS.get(self.model, self.model)} on {FEATURE_SETS.get(self.feature_set, self.feature_set)}"
+        who = f"The {MODELS.get(self.model, self.model)} on {FEATURE_PHRASES.get(self.feature_set, self.feature_set)}"
         text = (f"{who} catches {m['recall']:.1%} of the {self.n_claims:,} claims among {self.n:,} held-out reports "
                 f"(recall {m['recall']:.3f}) with precision {m['precision']:.3f} (F1 {m['f1']:.3f}, accuracy "
-                f"{m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}) at threshold {self.threshold:.2f}.")
+                f"{m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}) at threshold {self.threshold:.3g}.")
         if len(self.importances):
             top = self.importances.iloc[0]
             text += (f" Its most important input is {top['column']}: shuffling it lowers the "
@@ -782,8 +785,9 @@ class ModelComparison:
     def describe(self) -> str:
         """What was compared, who won on validation, how each champion did on test, and why
         the at-upload set matters."""
+        how = f"tuned by {self.cv}-fold cross-validation on" if self.cv else "fitted on"
         parts = [f"{len(self.candidates)} models ({', '.join(FEATURE_SETS[f] for f in self.feature_sets)}) were "
-                 f"tuned on {self.n_train:,} training reports and compared on {self.n_validation:,} validation "
+                 f"{how} {self.n_train:,} training reports and compared on {self.n_validation:,} validation "
                  f"reports; each feature set's champion was then scored once on {self.n_test:,} test reports."]
         for feature_set, ev in self.evaluations.items():
             m = ev.metrics

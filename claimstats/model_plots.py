@@ -26,21 +26,20 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
-from claimstats.classify import MODELS, Evaluation
+from claimstats.classify import FEATURE_PHRASES, MODELS, Evaluation
 from claimstats.errors import ClaimstatsError
 from claimstats.plots import CLASS_COLORS, PALETTE, FigureResult, new_figure
 from claimstats.triage import WorkloadCurve
 
 __all__ = ["plot_confusion_matrix", "plot_importances", "plot_precision_recall", "plot_workload"]
 
-_ON = {"all": "all features", "text": "the text only", "upload": "at-upload features"}
 _MAX_POINTS = 2_000  # a curve drawn with more points than this looks the same and weighs more
 
 
 def _name(evaluation: Evaluation) -> str:
     """"logistic regression on all features"."""
     model = MODELS.get(evaluation.model, evaluation.model or "model")
-    features = _ON.get(evaluation.feature_set, evaluation.feature_set)
+    features = FEATURE_PHRASES.get(evaluation.feature_set, evaluation.feature_set)
     return f"{model} on {features}" if features else model
 
 

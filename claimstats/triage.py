@@ -77,6 +77,7 @@ __all__ = [
     "TriageReport",
     "WorkloadCurve",
     "check_reports",
+    "evaluate_model",
     "load_model",
     "make_claim_model",
     "neutralize_formulas",
@@ -318,7 +319,7 @@ class ClaimModel:
         """A sentence for a report."""
         m = self.metrics
         return (f"A {classify.MODELS.get(self.model, self.model)} on "
-                f"{classify.FEATURE_SETS.get(self.feature_set, self.feature_set)}, trained on {self.source}; "
+                f"{classify.FEATURE_PHRASES.get(self.feature_set, self.feature_set)}, trained on {self.source}; "
                 f"reports scored at or above {self.threshold:.3g} are reviewed, which caught "
                 f"{self.target_recall:.0%} of the validation claims; on the test split it reached recall "
                 f"{m.get('recall', float('nan')):.3f} and precision {m.get('precision', float('nan')):.3f} at 0.5.")
@@ -367,6 +368,22 @@ def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str
     model = make_claim_model(comparison, feature_set, target_recall=target_recall, first_recall=first_recall,
                              source=source or "a data frame", source_sha256=source_sha256)
     return model, comparison
+
+
+def evaluate_model(model: ClaimModel, data: pd.DataFrame, *, threshold: float | None = None,
+                   importance_repeats: int = 0, seed: int = 0) -> classify.Evaluation:
+    """Score a trained model on labelled rows, at its review threshold (or ``threshold``).
+
+    Rows missing a label or an input are left out. Rows the model was trained
+    or validated on give optimistic scores: evaluate on new data.
+    """
+    usable = data.dropna(subset=[TARGET, *model.columns])
+    if usable.empty:
+        raise ClaimstatsError("no rows with a claim_status and every input the model reads")
+    return classify.evaluate(model.pipeline, _model_inputs(usable, [TARGET, *model.columns]),
+                             threshold=model.threshold if threshold is None else threshold,
+                             importance_repeats=importance_repeats, seed=seed, feature_set=model.feature_set,
+                             model=model.model)
 
 
 # --------------------------------------------------------------- model files

@@ -1,0 +1,150 @@
+"""Construct and Execute verbs: ``train`` a claim classifier, ``evaluate`` it, ``triage`` a backlog."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from claimstats.cli._common import check_output_path, load_clean, print_json, print_table
+
+_FEATURES = ("all", "text", "upload")
+_GRIDS = ("small", "fast")
+
+
+def register(verbs) -> None:
+    p = verbs.add_parser("train", help="train and test the claim classifier, save the champion",
+                         description="Clean FILE, split it (train / validation / test, seeded, stratified), tune a "
+                         "logistic regression, a random forest and gradient boosting by cross-validated recall on "
+                         "the training split, pick the champion on validation, score it once on test, choose the "
+                         "review thresholds on validation and save the model (skops format).")
+    p.add_argument("file", help="labelled CSV file (the course file or a variant)")
+    p.add_argument("--out", required=True, help="model file to write (e.g. model.skops)")
+    p.add_argument("--features", choices=_FEATURES, default="all",
+                   help="all: metadata, counts and text (as the course); text: the transcription only; "
+                   "upload: what is known when a video is reported early (no counts). Default all")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split, folds and models (default 0)")
+    p.add_argument("--grid", choices=_GRIDS, default="small",
+                   help="small: tune by 5-fold cross-validation (default); fast: one candidate per model")
+    p.add_argument("--target-recall", type=float, default=0.95,
+                   help="share of claims the review tier must catch on validation (default 0.95)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (-1: one per core; default 1)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=run_train)
+
+    p = verbs.add_parser("evaluate", help="score a saved model on a labelled file",
+                         description="Load MODEL, clean FILE and print the model's precision, recall, F1, "
+                         "accuracy, ROC AUC, confusion matrix, calibration and workload at its review threshold.")
+    p.add_argument("model", help="model file written by `claimstats train`")
+    p.add_argument("file", help="labelled CSV file")
+    p.add_argument("--threshold", type=float, default=None, help="flag reports at or above this probability "
+                   "(default: the model's review threshold)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=run_evaluate)
+
+    p = verbs.add_parser("triage", help="rank a backlog of reports into a review queue",
+                         description="Score every report in REPORTS with MODEL and write the queue, highest claim "
+                         "probability first, with a review tier. The file is read in chunks (any size works); rows "
+                         "that break the data contract go to a side file with the reason. claim_status may be "
+                         "absent or empty.")
+    p.add_argument("model", help="model file written by `claimstats train`")
+    p.add_argument("reports", help="CSV file of reports (never modified)")
+    p.add_argument("--out", required=True, help="CSV file for the queue")
+    p.add_argument("--target-recall", type=float, default=None,
+                   help="share of claims the review tier catches on validation (default: the model's, 0.95)")
+    p.add_argument("--chunksize", type=int, default=50_000, help="rows read at a time (default 50,000)")
+    p.add_argument("--rejected", default=None,
+                   help="CSV file for rejected rows (default: OUT with .rejected.csv, when any row is rejected)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_triage)
+
+
+def _records(frame):
+    return json.loads(frame.to_json(orient="records", double_precision=10))
+
+
+def run_train(args) -> int:
+    from claimstats.triage import save_model, train_claim_model
+
+    out = check_output_path(args.out, args.file)
+    tidy, _, source = load_clean(args.file)
+    model, comparison = train_claim_model(tidy, feature_set=args.features, grid=args.grid, seed=args.seed,
+                                          target_recall=args.target_recall, source=source.describe(),
+                                          source_sha256=source.sha256, n_jobs=args.jobs)
+    save_model(model, out)
+    evaluation = comparison.evaluations[args.features]
+    table = comparison.to_frame()[["model", "params", "cv_recall", "cv_f1", "validation_recall",
+                                   "validation_precision", "validation_f1", "champion"]]
+    if args.json:
+        print_json({"model_file": str(out), "comparison": _records(table), "test": evaluation.metrics,
+                    "confusion": _records(evaluation.confusion_frame()), "model": model.metadata(),
+                    "description": comparison.describe()})
+        return 0
+    print_table(table, title=f"Candidates on {comparison.feature_sets[0]} features (cross-validated on "
+                f"{comparison.n_train:,} training rows, scored on {comparison.n_validation:,} validation rows)")
+    print()
+    print_table(evaluation.to_frame(), title=f"Champion on the {comparison.n_test:,} test rows (threshold 0.5)")
+    print()
+    print_table(evaluation.confusion_frame())
+    print()
+    print(comparison.describe())
+    print(model.describe())
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from claimstats.triage import evaluate_model, load_model, workload_curve
+
+    model = load_model(args.model)
+    tidy, _, source = load_clean(args.file)
+    evaluation = evaluate_model(model, tidy, threshold=args.threshold)
+    curve = workload_curve(evaluation.y_true, evaluation.scores)
+    same_file = source.sha256 is not None and source.sha256 == model.source_sha256
+    note = ("this is the file the model was trained on: only its test split was held out, so these scores "
+            "are optimistic" if same_file else "")
+    if args.json:
+        print_json({"metrics": evaluation.metrics, "threshold": evaluation.threshold,
+                    "confusion": _records(evaluation.confusion_frame()),
+                    "calibration": _records(evaluation.calibration_frame()),
+                    "workload": _records(curve.summary(evaluation.threshold)), "note": note,
+                    "description": evaluation.describe()})
+        return 0
+    print(model.describe())
+    print()
+    print_table(evaluation.to_frame(), title=f"{evaluation.n:,} labelled rows, threshold {evaluation.threshold:.4g}")
+    print()
+    print_table(evaluation.confusion_frame())
+    print()
+    print_table(evaluation.calibration_frame(), title="Calibration: predicted probability against claim share")
+    print()
+    print_table(curve.summary(evaluation.threshold), title="Workload")
+    print()
+    print(evaluation.describe())
+    print(curve.describe(evaluation.threshold))
+    if note:
+        print(f"note: {note}")
+    return 0
+
+
+def run_triage(args) -> int:
+    from claimstats.errors import ClaimstatsError
+    from claimstats.triage import load_model, triage_file
+
+    if args.chunksize < 1:
+        raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
+    out = check_output_path(args.out, args.reports)
+    rejected = check_output_path(args.rejected, args.reports) if args.rejected else None
+    model = load_model(args.model)
+    report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
+                         rejected=rejected)
+    if args.json:
+        print_json({"rows_in": report.rows_in, "rows_scored": report.rows_scored,
+                    "rows_rejected": report.rows_rejected, "reasons": dict(report.reasons),
+                    "tiers": dict(report.tiers), "threshold": report.threshold,
+                    "first_threshold": report.first_threshold, "target_recall": report.target_recall,
+                    "out": report.out, "rejected": report.rejected_path, "description": report.describe()})
+        return 0
+    print_table(report.to_frame(), floatfmt=",")
+    print()
+    print(report.describe())
+    return 0
