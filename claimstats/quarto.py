@@ -829,7 +829,12 @@ def package_versions(packages: Iterable[str]) -> pd.DataFrame:
 
 
 class ExecutionError(RuntimeError):
-    """A cell or an inline expression of a ``.qmd`` failed: which file, which line, which error."""
+    """A cell or an inline expression of a ``.qmd`` failed: which file, which line, which error.
+
+    For a failing cell, ``traceback`` holds the kernel's full report.
+    """
+
+    traceback: str = ""
 
 
 @dataclass(frozen=True)
@@ -927,7 +932,9 @@ def execute_qmd(
                 try:
                     done = client.execute_cell(nb_cell, len(nb.cells) - 1)
                 except CellExecutionError as err:
-                    raise ExecutionError(f"{path.name}, cell at line {block.line}: {err}") from None
+                    error = ExecutionError(f"{path.name}, cell at line {block.line}: {err.ename}: {err.evalue}")
+                    error.traceback = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # the full report, without colours
+                    raise error from None
                 cells.append(ExecutedCell(block, tuple(done.outputs), time.perf_counter() - tick))
                 continue
             expressions = inline_expressions(block.text, language, first_line=block.line)

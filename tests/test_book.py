@@ -283,9 +283,12 @@ _PLAIN_VALUE = re.compile(r"""(?s)^(?:'.*'|".*"|-?\d+)$""")
 
 
 def check_execution(name: str, data: str) -> float:
-    from claimstats.quarto import execute_qmd
+    from claimstats.quarto import ExecutionError, execute_qmd
 
-    run = execute_qmd(ROOT / name, env=_kernel_env(data))
+    try:
+        run = execute_qmd(ROOT / name, env=_kernel_env(data))
+    except ExecutionError as err:
+        pytest.fail(f"{err}\n{err.traceback}", pytrace=False)
     doc = read_qmd(ROOT / name)
     # Inline values must reach the page as plain text: strings (Quarto strips the quotes) or integers,
     # not a numpy repr such as np.float64(0.5) or an unformatted float.
