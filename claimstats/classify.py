@@ -496,6 +496,9 @@ def split_data(data: pd.DataFrame, *, seed: int = 0, validation_size: float = 0.
         raise ClaimstatsError(f"validation_size and test_size must be between 0 and 1 and leave rows to train on; "
                               f"got {validation_size} and {test_size}")
     y = claim_labels(data)
+    if len(np.unique(y)) < 2:
+        only = POSITIVE if y.any() else NEGATIVE
+        raise ClaimstatsError(f"a classifier needs both claims and opinions; all {len(y):,} rows are {only}s")
     try:
         rest, test = train_test_split(data, test_size=test_size, stratify=y, random_state=seed)
         train, validation = train_test_split(rest, test_size=validation_size / (1 - test_size),
