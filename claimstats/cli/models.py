@@ -144,7 +144,7 @@ def run_triage(args) -> int:
                     "first_threshold": report.first_threshold, "target_recall": report.target_recall,
                     "out": report.out, "rejected": report.rejected_path, "description": report.describe()})
         return 0
-    print_table(report.to_frame(), floatfmt=",")
+    print_table(report.to_frame())
     print()
     print(report.describe())
     return 0
