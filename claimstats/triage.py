@@ -577,7 +577,11 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         values = col.astype(object).to_numpy()
         # One pass in C over the joined column finds whether any cell needs a look (most do not).
-        joined = "\x00" + "\x00".join(v if isinstance(v, str) else "" for v in values)
+        if pd.api.types.is_string_dtype(col) and col.dtype != object:
+            items = col.fillna("").tolist()
+        else:
+            items = [v if isinstance(v, str) else "" for v in values]
+        joined = "\x00" + "\x00".join(items)
         if not any(f"\x00{start}" in joined for start in _FORMULA_START):
             continue
         risky = np.fromiter((isinstance(v, str) and v.startswith(_FORMULA_START) for v in values), bool, len(values))
@@ -710,6 +714,82 @@ def _write_csv(frame: pd.DataFrame, handle, header: bool) -> None:
     neutralize_formulas(frame).to_csv(handle, index=False, header=header)
 
 
+class _SideFile:
+    """The rejected rows: opened at the first one (or at the end, header only, when asked for)."""
+
+    def __init__(self, path: Path, always: bool):
+        self.path, self.always = path, always
+        self.handle = None
+        self.rows = 0
+        self.reasons: dict[str, int] = {}
+        self.columns: list[str] | None = None
+
+    def write(self, rows: pd.DataFrame, numbers: np.ndarray, reasons: np.ndarray) -> None:
+        if not len(rows):
+            return
+        first = self.handle is None
+        if first:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")
+        side = rows.copy()
+        side.insert(0, "reason", reasons)
+        side.insert(0, "row", numbers)
+        _write_csv(side, self.handle, first)
+        self.rows += len(rows)
+        for text in reasons:
+            for reason in text.split("; "):
+                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def close(self) -> None:
+        if self.handle is None and self.always and self.columns is not None:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")
+            _write_csv(pd.DataFrame(columns=["row", "reason", *self.columns]), self.handle, True)
+        if self.handle is not None:
+            self.handle.close()
+
+
+class _Runs:
+    """Scored chunks, each sorted by (score descending, row): the last one in memory, earlier ones on disk."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths: list[Path] = []
+        self.last: pd.DataFrame | None = None
+
+    def add(self, run: pd.DataFrame) -> None:
+        if self.last is not None:
+            self._spill(self.last)
+        self.last = run
+
+    def _spill(self, run: pd.DataFrame) -> None:
+        self.paths.append(self.folder / f"run{len(self.paths):06d}.csv")
+        run.to_csv(self.paths[-1], index=False)
+
+    def merge(self, columns: list[str], emit, chunksize: int) -> None:
+        """Feed every row to ``emit`` in queue order, in blocks."""
+        if self.last is None:
+            return
+        if not self.paths:  # the whole file was one chunk: no temporary file at all
+            emit(self.last)
+            return
+        self._spill(self.last)
+        paths, block = self.paths, max(1_000, chunksize // len(self.paths))
+        round_number = 0
+        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
+            merged = []
+            for start in range(0, len(paths), _MAX_FAN_IN):
+                part = self.folder / f"round{round_number}-{start:06d}.csv"
+                with open(part, "w", newline="", encoding="utf-8") as handle:
+                    header = [True]
+
+                    def keep(frame, handle=handle, header=header):
+                        frame.to_csv(handle, index=False, header=header[0])
+                        header[0] = False
+                    _merge_runs(paths[start:start + _MAX_FAN_IN], columns, keep, block)
+                merged.append(part)
+            paths, round_number = merged, round_number + 1
+        _merge_runs(paths, columns, emit, block)
+
+
 def _read_run(path: Path, columns: list[str], block: int):
     dtypes = {c: str for c in columns}
     dtypes.update({_SCORE: float, _ROW: np.int64})
@@ -740,6 +820,28 @@ def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None
             buffers[i] = rest if len(rest) else next(readers[i], None)
         pool = pd.concat(taken, ignore_index=True)
         emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[_SCORE].to_numpy()))])
+
+
+def _chunks(handle, source: Path, chunksize: int):
+    """The file's chunks as text (empty cells missing), with CSV problems as one clear error."""
+    try:
+        yield from pd.read_csv(handle, dtype=str, chunksize=chunksize, encoding="utf-8-sig")
+    except pd.errors.ParserError as err:
+        detail = str(err).strip().splitlines()[-1]
+        raise ClaimstatsError(f"{source}: not a well-formed CSV file: {detail}") from None
+    except pd.errors.EmptyDataError:
+        raise ClaimstatsError(f"{source}: the file is empty") from None
+    except UnicodeDecodeError:
+        raise ClaimstatsError(f"{source}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
+
+
+def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
+    check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+    columns = [str(c) for c in chunk.columns]
+    clash = [c for c in ("rank", "tier", _SCORE, _ROW) if c in columns]
+    if clash:
+        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column of the queue; rename it")
+    return columns
 
 
 def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = None,
@@ -797,108 +899,57 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     first, review = model.thresholds(target_recall, first_recall)
     needed = model.columns
     meter = _Progress(source.stat().st_size, progress)
-    rows_in = rows_scored = rows_rejected = 0
-    reason_counts: dict[str, int] = {}
-    tier_counts = dict.fromkeys(TIERS, 0)
-    columns: list[str] | None = None
-    rejected_handle = None
-    with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, \
-            open(source, "rb") as raw:
-        runs: list[Path] = []
+    rows_in = rows_scored = 0
+    tiers = dict.fromkeys(TIERS, 0)
+    side = _SideFile(rejected_target, always=bool(rejected))
+    with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, open(source, "rb") as raw:
+        runs = _Runs(Path(work))
         try:
-            reader = pd.read_csv(raw, dtype=str, chunksize=chunksize, encoding="utf-8-sig")
-            for chunk in reader:
-                if columns is None:
-                    columns = [str(c) for c in chunk.columns]
-                    check_reports(chunk.head(0), needed)  # the header: one clear error, before any work
-                    clash = [c for c in ("rank", "tier", _SCORE, _ROW) if c in columns]
-                    if clash:
-                        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column of the queue; "
-                                              "rename it")
-                numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)
+            for chunk in _chunks(raw, source, chunksize):
+                if side.columns is None:
+                    side.columns = _check_header(chunk, needed, source)
+                numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
                 rows_in += len(chunk)
                 reasons = check_reports(chunk, needed).to_numpy()
                 bad = reasons != ""
-                if bad.any():
-                    if rejected_handle is None:
-                        rejected_handle = open(rejected_target, "w", newline="", encoding="utf-8")
-                        header = True
-                    else:
-                        header = False
-                    side = chunk[bad].copy()
-                    side.insert(0, "reason", reasons[bad])
-                    side.insert(0, "row", numbers[bad])
-                    _write_csv(side, rejected_handle, header)
-                    rows_rejected += int(bad.sum())
-                    for text in reasons[bad]:
-                        for reason in text.split("; "):
-                            reason_counts[reason] = reason_counts.get(reason, 0) + 1
-                good = chunk[~bad]
-                if len(good):
+                side.write(chunk[bad], numbers[bad], reasons[bad])
+                if not bad.all():
+                    good, numbers = chunk[~bad], numbers[~bad]
                     scores = model.predict_proba(good)
                     for tier, n in zip(*np.unique(_tier(scores, first, review), return_counts=True)):
-                        tier_counts[str(tier)] += int(n)
-                    order = np.lexsort((numbers[~bad], -scores))
+                        tiers[str(tier)] += int(n)
+                    order = np.lexsort((numbers, -scores))
                     run = good.iloc[order].reset_index(drop=True)
-                    run.insert(0, _ROW, numbers[~bad][order])
+                    run.insert(0, _ROW, numbers[order])
                     run.insert(0, _SCORE, scores[order])
-                    runs.append(Path(work) / f"run{len(runs):06d}.csv")
-                    run.to_csv(runs[-1], index=False)
+                    runs.add(run)
                     rows_scored += len(good)
                 meter.update(raw.tell(), rows_in)
-        except pd.errors.ParserError as err:
-            detail = str(err).strip().splitlines()[-1]
-            raise ClaimstatsError(f"{source}: not a well-formed CSV file: {detail}") from None
-        except pd.errors.EmptyDataError:
-            raise ClaimstatsError(f"{source}: the file is empty") from None
-        except UnicodeDecodeError:
-            raise ClaimstatsError(f"{source}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
         finally:
-            if rejected_handle is not None:
-                rejected_handle.close()
-        if rejected and rejected_handle is None and columns is not None:  # asked for: written, even if empty
-            with open(rejected_target, "w", newline="", encoding="utf-8") as handle:
-                _write_csv(pd.DataFrame(columns=["row", "reason", *columns]), handle, True)
-        if columns is None:
+            side.close()
+        if side.columns is None:
             raise ClaimstatsError(f"{source}: has a header but no data rows")
-        block = max(1_000, chunksize // max(len(runs), 1))
-        # Merge in rounds while there are too many runs to hold one block of each.
-        round_number = 0
-        while len(runs) > _MAX_FAN_IN:
-            merged = []
-            for start in range(0, len(runs), _MAX_FAN_IN):
-                part = Path(work) / f"round{round_number}-{start:06d}.csv"
-                with open(part, "w", newline="", encoding="utf-8") as handle:
-                    state = {"header": True}
-
-                    def keep(frame, handle=handle, state=state):
-                        frame.to_csv(handle, index=False, header=state["header"])
-                        state["header"] = False
-                    _merge_runs(runs[start:start + _MAX_FAN_IN], columns, keep, block)
-                merged.append(part)
-            runs, round_number = merged, round_number + 1
         with open(target, "w", newline="", encoding="utf-8") as handle:
-            written = {"rows": 0}
+            written = [0]
 
             def write(frame):
                 s = frame[_SCORE].to_numpy()
                 queue = frame.drop(columns=[_ROW, _SCORE])
                 queue.insert(0, _SCORE, s)
                 queue.insert(0, "tier", _tier(s, first, review))
-                queue.insert(0, "rank", np.arange(written["rows"] + 1, written["rows"] + len(frame) + 1))
-                _write_csv(queue, handle, written["rows"] == 0)
-                written["rows"] += len(frame)
-                meter.update(written["rows"], written["rows"], "writing")
-            if runs:
-                meter.total = max(rows_scored, 1)
-                _merge_runs(runs, columns, write, block)
-            else:
-                _write_csv(pd.DataFrame(columns=["rank", "tier", _SCORE, *columns]), handle, True)
+                queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
+                _write_csv(queue, handle, written[0] == 0)
+                written[0] += len(frame)
+                meter.update(written[0], written[0], "writing")
+
+            meter.total = max(rows_scored, 1)
+            runs.merge(side.columns, write, chunksize)
+            if not written[0]:
+                _write_csv(pd.DataFrame(columns=["rank", "tier", _SCORE, *side.columns]), handle, True)
     meter.close()
     return TriageReport(
-        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=rows_rejected,
-        reasons=tuple(sorted(reason_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        tiers=tuple(tier_counts.items()), target_recall=target_recall, threshold=review, first_recall=first_recall,
-        first_threshold=first, out=str(target),
-        rejected_path=str(rejected_target) if rows_rejected or rejected else None,
+        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows,
+        reasons=tuple(sorted(side.reasons.items(), key=lambda kv: (-kv[1], kv[0]))), tiers=tuple(tiers.items()),
+        target_recall=target_recall, threshold=review, first_recall=first_recall, first_threshold=first,
+        out=str(target), rejected_path=str(rejected_target) if side.rows or rejected else None,
         seconds=time.perf_counter() - started)

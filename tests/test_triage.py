@@ -321,6 +321,15 @@ def test_default_side_file_and_header_errors(model, reports, tmp_path):
         triage_file(model, reports, reports)
 
 
+def test_a_file_with_no_valid_row_gives_an_empty_queue(model, reports, tmp_path):
+    broken = tmp_path / "broken.csv"
+    pd.read_csv(reports).head(30).assign(video_duration_sec=0).to_csv(broken, index=False)
+    report = triage_file(model, broken, tmp_path / "q.csv", chunksize=7)
+    assert (report.rows_scored, report.rows_rejected) == (0, 30)
+    assert pd.read_csv(tmp_path / "q.csv").columns[:3].tolist() == ["rank", "tier", "claim_probability"]
+    assert len(pd.read_csv(tmp_path / "q.csv")) == 0 and len(pd.read_csv(report.rejected_path)) == 30
+
+
 def test_progress_bar_only_on_a_terminal():
     class Terminal(io.StringIO):
         def isatty(self):
