@@ -15,8 +15,9 @@ running ``claimstats triage`` would. Reported per size:
   row, score, write sorted runs, merge them into the queue) and rows/s;
 * baseline: ``pandas.read_csv`` of the same file in the same chunks, doing
   nothing else, and the ratio of triage to it;
-* peak resident memory of the process (``resource`` maxrss) and its growth
-  over the memory after loading the model — target: flat as the input grows.
+* peak resident memory of the process (Linux ``VmHWM``, reset at start so
+  that the parent's memory is not counted; ``resource`` maxrss elsewhere) and
+  its growth over the peak after loading the model — target: flat as the input grows.
 """
 
 from __future__ import annotations
@@ -39,9 +40,22 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 from claimstats import triage
 job, path, model_path, chunksize = {job!r}, {path!r}, {model!r}, {chunksize}
-scale = 1 if sys.platform == "darwin" else 1024  # maxrss is bytes on macOS, KiB on Linux
+
+def peak_rss():
+    # VmHWM after resetting it below: ru_maxrss would still count the parent's memory at fork time
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM"))
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+try:
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset the peak to the current size
+except OSError:
+    pass
 model = triage.load_model(model_path)
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+rss0 = peak_rss()
 scoring = {{"seconds": 0.0, "rows": 0}}
 original = triage.ClaimModel.predict_proba
 
@@ -62,7 +76,7 @@ with threadpool_limits(limits=1):
     else:
         rows = sum(len(chunk) for chunk in pd.read_csv(path, dtype=str, chunksize=chunksize))
     seconds = time.perf_counter() - t0
-rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+rss1 = peak_rss()
 print(json.dumps({{"seconds": seconds, "rows": rows, "scoring_seconds": scoring["seconds"],
                    "scored": scoring["rows"], "rss_peak": rss1, "rss_added": rss1 - rss0}}))
 """

@@ -798,12 +798,13 @@ class ModelComparison:
                          f"{m['recall']:.3f}, precision {m['precision']:.3f} and F1 {m['f1']:.3f}.")
         if len(self.separation):
             best = self.separation.sort_values("accuracy", ascending=False).iloc[0]
-            parts.append(f"Engagement counts nearly separate the classes: {best['column']} alone, cut at "
-                         f"{best['cut']:,.0f}, labels {best['accuracy']:.1%} of the training reports correctly.")
+            lead = "Engagement counts nearly separate the classes: " if best["accuracy"] >= 0.95 else ""
+            parts.append(f"{lead}{best['column']} alone, cut at {best['cut']:,.0f}, labels {best['accuracy']:.1%} "
+                         "of the training reports correctly.")
         if "all" in self.evaluations:
             fresh = self.candidates.set_index(["feature_set", "model"])["fresh_recall"]
             all_model = self.champion_model("all")
-            sentence = (f"A model that leans on them cannot help on a fresh video, which has no views yet: with the "
+            sentence = (f"A model that leans on counts cannot help on a fresh video, which has no views yet: with the "
                         f"test videos' counts set to zero, the all-features champion's recall is "
                         f"{fresh[('all', all_model)]:.1%} (against {self.evaluations['all'].metrics['recall']:.1%} "
                         "with their real counts)")

@@ -58,7 +58,6 @@ from claimstats.schema import (
     COUNT_COLUMNS,
     DURATION,
     DURATION_RANGE,
-    ROW_ID,
     SCHEMA_VERSION,
     TARGET,
     TEXT,
@@ -109,7 +108,7 @@ TRUSTED_TYPES = (
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SCORE, _ROW = "claim_probability", "_row"
-_MAX_FAN_IN = 64
+_MAX_FAN_IN = 128
 
 
 class ModelFileError(ClaimstatsError):
@@ -772,7 +771,7 @@ class _Runs:
             emit(self.last)
             return
         self._spill(self.last)
-        paths, block = self.paths, max(1_000, chunksize // len(self.paths))
+        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
         round_number = 0
         while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
             merged = []
@@ -799,25 +798,39 @@ def _read_run(path: Path, columns: list[str], block: int):
 def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None:
     """Merge runs sorted by (score descending, row ascending) into one stream, block by block.
 
-    Each step reads a block from every run, finds the smallest "last key" among
-    the blocks (no later row of any run can come before it), and emits every
-    buffered row up to that key, sorted. Memory: one block per run.
+    Every run keeps at least ``block`` rows buffered (while it has rows left).
+    No row still to be read can come before the smallest last buffered key of
+    the runs not yet exhausted, so every buffered row up to that key is
+    emitted, sorted, at each step. Keeping the buffers full makes each step
+    emit about ``block`` rows per run, so the steps number about rows / (runs ×
+    block), not rows / block. Memory: at most two blocks per run.
     """
     readers = [iter(_read_run(p, columns, block)) for p in paths]
-    buffers = [next(r, None) for r in readers]
+    buffers: list[pd.DataFrame | None] = [None] * len(paths)
+    exhausted = [False] * len(paths)
     while True:
+        for i, reader in enumerate(readers):
+            while not exhausted[i] and (buffers[i] is None or len(buffers[i]) < block):
+                more = next(reader, None)
+                if more is None:
+                    exhausted[i] = True
+                else:
+                    buffers[i] = more if buffers[i] is None else pd.concat([buffers[i], more], ignore_index=True)
         live = [i for i, b in enumerate(buffers) if b is not None and len(b)]
         if not live:
             return
-        limit = min((-buffers[i][_SCORE].iat[-1], buffers[i][_ROW].iat[-1]) for i in live)
+        waiting = [i for i in live if not exhausted[i]]
+        limit = min(((-buffers[i][_SCORE].iat[-1], buffers[i][_ROW].iat[-1]) for i in waiting),
+                    default=(np.inf, np.inf))
         taken = []
         for i in live:
             b = buffers[i]
             key_score, row = -b[_SCORE].to_numpy(), b[_ROW].to_numpy()
             upto = (key_score < limit[0]) | ((key_score == limit[0]) & (row <= limit[1]))
-            taken.append(b[upto])
-            rest = b[~upto]
-            buffers[i] = rest if len(rest) else next(readers[i], None)
+            count = int(upto.sum())  # the buffer is sorted: the rows up to the limit are its first ones
+            if count:
+                taken.append(b.iloc[:count])
+                buffers[i] = b.iloc[count:].reset_index(drop=True)
         pool = pd.concat(taken, ignore_index=True)
         emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[_SCORE].to_numpy()))])
 
@@ -881,8 +894,8 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     -----
     Ranking a file larger than memory is an external merge sort: each scored
     chunk is sorted and written to a temporary file (a "run"), then the runs
-    are merged block by block (at most 64 at once; more runs are merged in
-    rounds). Memory is about one chunk of rows, whatever the file size.
+    are merged block by block (at most 128 at once; more runs are merged in
+    rounds). Memory is a few chunks of rows, whatever the file size.
     """
     started = time.perf_counter()
     if chunksize < 1:

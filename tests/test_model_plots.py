@@ -24,9 +24,10 @@ def make_evaluation(y, p, *, feature_set="all", model="random_forest", threshold
     """An Evaluation built by hand from labels and scores (confusion from the counts)."""
     y, p = np.asarray(y), np.asarray(p, dtype=float)
     flagged = p >= threshold
+    claim, opinion = y == 1, y == 0
     confusion = pd.DataFrame({"actual": ["claim", "opinion"],
-                              "predicted claim": [int((flagged & (y == 1)).sum()), int((flagged & (y == 0)).sum())],
-                              "predicted opinion": [int((~flagged & (y == 1)).sum()), int((~flagged & (y == 0)).sum())]})
+                              "predicted claim": [int((flagged & claim).sum()), int((flagged & opinion).sum())],
+                              "predicted opinion": [int((~flagged & claim).sum()), int((~flagged & opinion).sum())]})
     if importances is None:
         importances = pd.DataFrame(columns=["column", "importance", "sd"])
     return Evaluation(feature_set, model, threshold, len(y), int(y.sum()), metrics_at(y, p, threshold), confusion,
