@@ -68,7 +68,7 @@ def course_baseline(tidy: pd.DataFrame, jobs: int) -> tuple[float, float, dict]:
         return pd.concat([part.drop(columns="video_transcription_text"), grams], axis=1)
 
     search = GridSearchCV(RandomForestClassifier(random_state=0), COURSE_GRID,
-                          scoring={"accuracy", "precision", "recall", "f1"}, cv=5, refit="recall", n_jobs=jobs)
+                          scoring=["accuracy", "precision", "recall", "f1"], cv=5, refit="recall", n_jobs=jobs)
     search.fit(final(X_train, fit=True), y_train)
     recall = recall_score(y_test, search.best_estimator_.predict(final(X_test, fit=False)))
     return time.perf_counter() - started, float(recall), search.best_params_

@@ -887,7 +887,9 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         Subsets of :data:`FEATURE_SETS` and :data:`MODELS`.
     grid : {"small", "fast"}
         Candidate hyper-parameters (:data:`GRIDS`). ``"fast"`` has one
-        candidate per model and skips cross-validation: seconds, for the book.
+        candidate per model and skips cross-validation: about 10 s on the
+        default data in one process (7 s with ``n_jobs=2``), against about 40 s
+        for ``"small"`` with ``n_jobs=2``.
     cv : int
         Folds of the stratified cross-validation on the training split.
     seed : int
