@@ -18,16 +18,16 @@ def register(verbs) -> None:
                          "the training split, pick the champion on validation, score it once on test, choose the "
                          "review thresholds on validation and save the model (skops format).")
     p.add_argument("file", help="labelled CSV file (the course file or a variant)")
-    p.add_argument("--out", required=True, help="model file to write (e.g. model.skops)")
+    p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (e.g. model.skops)")
     p.add_argument("--features", choices=_FEATURES, default="all",
                    help="all: metadata, counts and text (as the course); text: the transcription only; "
                    "upload: what is known when a video is reported early (no counts). Default all")
-    p.add_argument("--seed", type=int, default=0, help="seed of the split, folds and models (default 0)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the split, folds and models (default 0)")
     p.add_argument("--grid", choices=_GRIDS, default="small",
                    help="small: tune by 5-fold cross-validation (default); fast: one candidate per model")
-    p.add_argument("--target-recall", type=float, default=0.95,
+    p.add_argument("--target-recall", type=float, default=0.95, metavar="R",
                    help="share of claims the review tier must catch on validation (default 0.95)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (-1: one per core; default 1)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (-1: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_train)
 
@@ -36,7 +36,7 @@ def register(verbs) -> None:
                          "accuracy, ROC AUC, confusion matrix, calibration and workload at its review threshold.")
     p.add_argument("model", help="model file written by `claimstats train`")
     p.add_argument("file", help="labelled CSV file")
-    p.add_argument("--threshold", type=float, default=None, help="flag reports at or above this probability "
+    p.add_argument("--threshold", type=float, default=None, metavar="T", help="flag reports at or above this probability "
                    "(default: the model's review threshold)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_evaluate)
@@ -48,11 +48,11 @@ def register(verbs) -> None:
                          "absent or empty.")
     p.add_argument("model", help="model file written by `claimstats train`")
     p.add_argument("reports", help="CSV file of reports (never modified)")
-    p.add_argument("--out", required=True, help="CSV file for the queue")
-    p.add_argument("--target-recall", type=float, default=None,
+    p.add_argument("--out", required=True, metavar="QUEUE", help="CSV file for the queue")
+    p.add_argument("--target-recall", type=float, default=None, metavar="R",
                    help="share of claims the review tier catches on validation (default: the model's, 0.95)")
-    p.add_argument("--chunksize", type=int, default=50_000, help="rows read at a time (default 50,000)")
-    p.add_argument("--rejected", default=None,
+    p.add_argument("--chunksize", type=int, default=50_000, metavar="N", help="rows read at a time (default 50,000)")
+    p.add_argument("--rejected", default=None, metavar="FILE",
                    help="CSV file for rejected rows (default: OUT with .rejected.csv, when any row is rejected)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_triage)
