@@ -208,12 +208,12 @@ class WorkloadCurve:
         --------
         >>> curve = workload_curve([1, 0, 1, 0, 0], [0.9, 0.8, 0.7, 0.1, 0.2])
         >>> curve.describe(0.7)
-        'Reviewing the 3 of 5 reports (60.0%) scored at or above 0.70 catches 100.0% of the 2 claims; in arrival order the same recall takes 100.0% of the reports on average, so the ranking saves 40.0% of the reviewing (40.0% of everything).'
+        'Reviewing the 3 of 5 reports (60.0%) scored at or above 0.7 catches 100.0% of the 2 claims; in arrival order the same recall takes 100.0% of the reports on average, so the ranking saves 40.0% of the reviewing (40.0% of everything).'
         """
         ranked = self.at_threshold(threshold)
         r = ranked["share_caught"]
         return (f"Reviewing the {ranked['reviewed']:,} of {self.n_reports:,} reports ({ranked['share_reviewed']:.1%}) "
-                f"scored at or above {threshold:.2f} catches {r:.1%} of the {self.n_claims:,} claims; in arrival "
+                f"scored at or above {threshold:.4g} catches {r:.1%} of the {self.n_claims:,} claims; in arrival "
                 f"order the same recall takes {r:.1%} of the reports on average, so the ranking saves "
                 f"{r - ranked['share_reviewed']:.1%} of the reviewing ({1 - ranked['share_reviewed']:.1%} of "
                 "everything).")
@@ -319,7 +319,7 @@ class ClaimModel:
         m = self.metrics
         return (f"A {classify.MODELS.get(self.model, self.model)} on "
                 f"{classify.FEATURE_PHRASES.get(self.feature_set, self.feature_set)}, trained on {self.source}; "
-                f"reports scored at or above {self.threshold:.3g} are reviewed, which caught "
+                f"reports scored at or above {self.threshold:.4g} are reviewed, which caught "
                 f"{self.target_recall:.0%} of the validation claims; on the test split it reached recall "
                 f"{m.get('recall', float('nan')):.3f} and precision {m.get('precision', float('nan')):.3f} at 0.5.")
 

@@ -343,3 +343,11 @@ def test_progress_bar_only_on_a_terminal():
         meter.close()
     assert shown.getvalue() == "\rscoring [###############               ]  50% 1,234 rows\n"
     assert hidden.getvalue() == ""
+
+
+def test_describe_prints_the_threshold_to_four_significant_digits():
+    # 0.9994 rounded to 2 decimals would read 1.00, a threshold nothing can reach
+    curve = workload_curve([1, 0, 1, 0], [0.9994, 0.2, 0.99, 0.1])
+    sentence = curve.describe(0.9994)
+    assert "at or above 0.9994 " in sentence
+    assert "1.00" not in sentence
