@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import io
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -402,18 +401,3 @@ def test_course_file_matches_the_constants(course):
 
 def test_synthetic_matches_course_dtypes(course, default):
     assert course.dtypes.equals(default.dtypes)
-
-
-def test_no_course_sentence_is_reused(course):
-    # the phrase banks are our own: no fact shares six consecutive words with
-    # any course transcription, and no whole transcription is reproduced
-    def grams(text, k=6):
-        words = re.findall(r"\S+", text)
-        return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
-
-    course_text = course["video_transcription_text"].dropna()
-    course_grams = set().union(*(grams(t) for t in course_text.unique()))
-    for fact in sim._FACTS:
-        assert not grams(fact) & course_grams, fact
-    synthetic = set(simulate()["video_transcription_text"].dropna())
-    assert not synthetic & set(course_text)
