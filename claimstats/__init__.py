@@ -1,8 +1,8 @@
 """claimstats: the TikTok claims case study as tested, reusable statistics.
 
 The data flow one way: :func:`load` → :func:`clean` → analysis modules
-(``describe``, ``plots``, ``hypothesis``, ``regression``, ``classify``,
-``triage``) → the book, the command line and the exercise checker.
+(``describe``, ``features``, ``plots``, ``hypothesis``, ``regression``,
+``classify``, ``triage``) → the book, the command line and the exercise checker.
 
 Examples
 --------

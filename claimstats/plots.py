@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, PercentFormatter, StrMethodFormatter
 
-from claimstats import describe
+from claimstats import column_checks, describe, features
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.schema import BAN, COUNT_COLUMNS, DURATION, TARGET, VERIFIED
 
@@ -97,7 +97,7 @@ _WORDS = {
     BAN: ("Author ban status", "author ban status", ""),
     **{
         rate: (rate.replace("_", " ").capitalize(), rate.replace("_", " "), rate.replace("_", " "))
-        for rate in describe.RATE_COLUMNS.values()
+        for rate in features.RATE_COLUMNS.values()
     },
 }
 # How a level reads after "videos ..." in alt text.
@@ -281,12 +281,12 @@ class FigureResult:
 
 def _groups(data: pd.DataFrame, column: str, by: str) -> list[tuple[object, np.ndarray]]:
     """Non-missing values of ``column`` per level of ``by``, in level order, empty levels left out."""
-    describe.numeric_columns(data, [column])
+    column_checks.numeric_columns(data, [column])
     require_columns(data, [by])
-    if data[by].nunique() > describe.MAX_GROUPS:
+    if data[by].nunique() > column_checks.MAX_GROUPS:
         raise ClaimstatsError(f"cannot colour by {by!r}: it has {data[by].nunique():,} distinct values")
     out = []
-    for level in describe.category_levels(data[by]):
+    for level in column_checks.category_levels(data[by]):
         values = data.loc[data[by] == level, column].dropna().to_numpy(dtype="float64")
         if len(values):
             out.append((level, values))
@@ -493,7 +493,7 @@ def plot_correlation_heatmap(data: pd.DataFrame, columns=None, *, method: str = 
     >>> plot_correlation_heatmap(frame).alt
     'Heatmap of Pearson correlations between views, likes and duration (seconds): the strongest pair is views and likes (r = 0.80), the weakest views and duration (seconds) (r = 0.00).'
     """
-    matrix = describe.correlation_matrix(data, columns, method=method)
+    matrix = features.correlation_matrix(data, columns, method=method)
     names = [axis_label(c) for c in matrix.columns]
     symbol = "r" if method == "pearson" else "rho"
     # Lower triangle without the diagonal of ones: row i against columns 0..i-1.
@@ -509,7 +509,7 @@ def plot_correlation_heatmap(data: pd.DataFrame, columns=None, *, method: str = 
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
     key = "pearson_r" if method == "pearson" else "spearman_rho"
-    pairs = describe.correlations(data, list(matrix.columns)).dropna(subset=[key])
+    pairs = features.correlations(data, list(matrix.columns)).dropna(subset=[key])
     if pairs.empty:
         raise ClaimstatsError("no pair of columns has a defined correlation (constant columns?)")
     coefficient = pairs[key]
@@ -557,7 +557,7 @@ def plot_scatter(
         raise ClaimstatsError(f"max_points must be at least 1, got {max_points}")
     if seed != int(seed) or seed < 0:
         raise ClaimstatsError(f"seed must be a non-negative integer, got {seed}")
-    describe.numeric_columns(data, [x, y])
+    column_checks.numeric_columns(data, [x, y])
     require_columns(data, [by])
     complete = data[[x, y, by]].dropna()
     if complete.empty:
@@ -565,7 +565,7 @@ def plot_scatter(
     shown = complete.sample(n=min(max_points, len(complete)), random_state=seed)
     xs, ys = shown[x].to_numpy(dtype="float64"), shown[y].to_numpy(dtype="float64")
     log_x, log_y = _wants_log(xs, log, x), _wants_log(ys, log, y)
-    levels = [level for level in describe.category_levels(complete[by]) if (shown[by] == level).any()]
+    levels = [level for level in column_checks.category_levels(complete[by]) if (shown[by] == level).any()]
     color_of = dict(zip(levels, colors_for(levels)))
     figure, ax = new_figure(height=5.0)
     ax.scatter(xs, ys, c=[color_of[v] for v in shown[by]], s=6, alpha=0.5, linewidths=0, rasterized=len(shown) > 2000)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from claimstats.describe import class_balance, correlations, crosstab, find_outliers, grouped_summary
+from claimstats.describe import class_balance, crosstab, grouped_summary
 from claimstats.exercises.bank import BUILD, CHOICE, COUNT, NUMBER, TEXT, Mistake, Question, Tolerance, register
+from claimstats.features import correlations, find_outliers
 from claimstats.plots import plot_distribution
 from claimstats.schema import BAN, TARGET
 
