@@ -17,7 +17,9 @@ from claimstats.schema import ROW_ID, VIDEO_ID
 
 __all__ = [
     "MAX_GROUPS",
+    "as_column_list",
     "category_levels",
+    "check_groupable",
     "numeric_columns",
 ]
 
@@ -26,7 +28,14 @@ MAX_GROUPS = 50
 _IDENTIFIERS = (ROW_ID, VIDEO_ID)
 
 
-def _as_list(columns) -> list[str]:
+def as_column_list(columns) -> list[str]:
+    """Column names as a list: ``None`` → none, one name → a list of it.
+
+    Examples
+    --------
+    >>> as_column_list("video_view_count"), as_column_list(None)
+    (['video_view_count'], [])
+    """
     if columns is None:
         return []
     if isinstance(columns, str):
@@ -62,12 +71,12 @@ def numeric_columns(data: pd.DataFrame, columns=None, *, exclude=()) -> list[str
     ['views']
     """
     if columns is None:
-        skip = set(_IDENTIFIERS) | set(_as_list(exclude))
+        skip = set(_IDENTIFIERS) | set(as_column_list(exclude))
         picked = [c for c in data.columns if c not in skip and _is_numeric(data[c])]
         if not picked:
             raise ColumnError(f"no numeric column to analyse; columns: {', '.join(map(str, data.columns))}")
         return picked
-    picked = list(dict.fromkeys(_as_list(columns)))  # a column named twice is analysed once
+    picked = list(dict.fromkeys(as_column_list(columns)))  # a column named twice is analysed once
     require_columns(data, picked)
     for name in picked:
         if not _is_numeric(data[name]):
@@ -76,8 +85,18 @@ def numeric_columns(data: pd.DataFrame, columns=None, *, exclude=()) -> list[str
     return picked
 
 
-def _check_groupable(data: pd.DataFrame, by: list[str]) -> None:
-    """Refuse grouping columns with too many levels to be categories (e.g. the text)."""
+def check_groupable(data: pd.DataFrame, by: list[str]) -> None:
+    """Refuse grouping columns with too many levels to be categories (e.g. the text).
+
+    Raises
+    ------
+    ColumnError
+        If a column is missing, or has more than :data:`MAX_GROUPS` distinct values.
+
+    Examples
+    --------
+    >>> check_groupable(pd.DataFrame({"g": ["a", "b"]}), ["g"])
+    """
     require_columns(data, by)
     for name in by:
         levels = data[name].nunique()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from claimstats.column_checks import _as_list, _check_groupable, category_levels, numeric_columns
+from claimstats.column_checks import as_column_list, category_levels, check_groupable, numeric_columns
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.schema import TARGET, VIDEO_ID
 
@@ -139,7 +139,7 @@ def missing_summary(data: pd.DataFrame, columns=None) -> pd.DataFrame:
     0      a        2    0.5
     1      b        0    0.0
     """
-    picked = _as_list(columns) or list(data.columns)
+    picked = as_column_list(columns) or list(data.columns)
     require_columns(data, picked)
     missing = data[picked].isna().sum()
     share = missing / len(data) if len(data) else missing * np.nan
@@ -186,8 +186,8 @@ def grouped_summary(data: pd.DataFrame, columns=None, by=TARGET, *, layout: str 
     """
     if layout not in ("long", "wide"):
         raise ClaimstatsError(f"layout must be 'long' or 'wide', got {layout!r}")
-    by_columns = list(dict.fromkeys(_as_list(by)))  # grouping twice by a column would clash on reset_index
-    _check_groupable(data, by_columns)
+    by_columns = list(dict.fromkeys(as_column_list(by)))  # grouping twice by a column would clash on reset_index
+    check_groupable(data, by_columns)
     values = numeric_columns(data, columns, exclude=by_columns)
     if by_columns:
         grouped = data.groupby(by_columns, observed=True, sort=True)
@@ -283,7 +283,7 @@ def class_balance(data: pd.DataFrame, column: str = TARGET) -> ClassBalance:
     0    claim      2  0.666667
     1  opinion      1  0.333333
     """
-    _check_groupable(data, [column])
+    check_groupable(data, [column])
     series = data[column]
     levels = category_levels(series)
     counts = series.value_counts().reindex(levels, fill_value=0)
@@ -378,7 +378,7 @@ def crosstab(data: pd.DataFrame, row: str, column: str) -> CrossTab:
     x  0.5  0.5
     y  0.0  1.0
     """
-    _check_groupable(data, [row, column])
+    check_groupable(data, [row, column])
     if row == column:
         raise ClaimstatsError(f"crosstab needs two different columns, got {row!r} twice")
     complete = data[[row, column]].dropna()

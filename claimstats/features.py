@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from claimstats.column_checks import _as_list, numeric_columns
+from claimstats.column_checks import as_column_list, numeric_columns
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
 from claimstats.schema import COUNT_COLUMNS
 
@@ -227,7 +227,7 @@ def engagement_rates(
     """
     if zero_views not in ZERO_VIEW_POLICIES:
         raise ClaimstatsError(f"zero_views must be one of {', '.join(ZERO_VIEW_POLICIES)}, got {zero_views!r}")
-    numerators = numeric_columns(data, _as_list(counts))
+    numerators = numeric_columns(data, as_column_list(counts))
     denominator = numeric_columns(data, [views])[0]
     if (data[denominator] < 0).any():
         raise ClaimstatsError(f"column {denominator!r} has negative values; a view count cannot be negative")

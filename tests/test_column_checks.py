@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from claimstats import clean, simulate
-from claimstats.column_checks import category_levels, numeric_columns
+from claimstats.column_checks import MAX_GROUPS, as_column_list, category_levels, check_groupable, numeric_columns
+from claimstats.errors import ColumnError
 from claimstats.schema import COUNT_COLUMNS
 
 
@@ -30,3 +31,19 @@ def test_a_column_named_twice_is_used_once():
 def test_levels_of_mixed_types_sort_as_text():
     mixed = pd.Series(["b", 1, None, "a", 1], dtype=object)
     assert category_levels(mixed) == [1, "a", "b"]  # "1" < "a" < "b"
+
+
+def test_as_column_list():
+    assert as_column_list(None) == []
+    assert as_column_list("a") == ["a"]
+    assert as_column_list(("a", "b")) == ["a", "b"]
+
+
+def test_grouping_by_too_many_levels_is_refused():
+    frame = pd.DataFrame({"many": range(MAX_GROUPS + 1), "few": [0, 1] * 25 + [0]})
+    check_groupable(frame, ["few"])  # 2 levels: fine
+    with pytest.raises(ColumnError, match=r"cannot group by 'many': it has 51 distinct values \(at most 50\); "
+                                          r"categorical columns: few$"):
+        check_groupable(frame, ["many"])
+    with pytest.raises(ColumnError, match="nope"):
+        check_groupable(frame, ["nope"])
