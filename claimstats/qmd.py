@@ -14,7 +14,7 @@ this module reads a ``.qmd`` the way Quarto does, for the parts a test needs:
 
 The Markdown syntax underneath (fences, code spans, attributes, div fences) is
 read by :mod:`claimstats.pandoc`; what one edition shows is decided by
-:mod:`claimstats.quarto`; :mod:`claimstats.execute` runs the cells.
+:mod:`claimstats.quarto`; :mod:`claimstats.notebook` runs the cells.
 The rules mirrored here come from Quarto's sources (``notebook.py``,
 ``jupyter-inline.ts``); each is cited where it is used.
 """
@@ -49,11 +49,11 @@ CROSSREF_PREFIXES = (
 )
 
 _EXECUTABLE_INFO = re.compile(r"^\{\s*([A-Za-z][\w+-]*)(?=[\s,}])[^}]*\}$")
-_OPTION_LINE = re.compile(r"^#\s*\| ?")  # notebook.py: "^" + comment + "\\s*\\| ?"
+_OPTION_LINE = re.compile(r"^#\s*\| ?")  # Quarto's notebook.py: "^" + comment + "\\s*\\| ?"
 
 
 def _inline_pattern(language: str) -> re.Pattern:
-    # jupyter-inline.ts / notebook.py: (?:^|[^`])`{lang}[ \t]([^`]+)`
+    # Quarto's jupyter-inline.ts / notebook.py: (?:^|[^`])`{lang}[ \t]([^`]+)`
     return re.compile(r"(^|[^`])`\{" + re.escape(language) + r"\}[ \t]([^`]+)`", re.MULTILINE)
 
 

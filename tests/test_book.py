@@ -2,7 +2,7 @@
 
 Quarto is not needed. Each chapter's cells and inline expressions run in a fresh
 Jupyter kernel, in Quarto's order and working directory, through
-:func:`claimstats.execute.execute_qmd`, on the synthetic default and (when it is
+:func:`claimstats.notebook.execute_qmd`, on the synthetic default and (when it is
 around) on the course file. The static checks read ``_quarto.yml`` and every
 listed ``.qmd`` with :mod:`claimstats.quarto` and :mod:`claimstats.qmd`.
 Rendering with Quarto is tested only where ``quarto`` is on ``PATH``.
@@ -285,7 +285,7 @@ _PLAIN_VALUE = re.compile(r"""(?s)^(?:'.*'|".*"|-?\d+)$""")
 
 
 def check_execution(name: str, data: str) -> float:
-    from claimstats.execute import ExecutionError, execute_qmd
+    from claimstats.notebook import ExecutionError, execute_qmd
 
     try:
         run = execute_qmd(ROOT / name, env=_kernel_env(data))

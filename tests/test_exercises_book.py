@@ -112,7 +112,7 @@ def _kernel_env(profile: str | None) -> dict[str, str]:
 
 @pytest.mark.parametrize("profile", [None, PROFILE])
 def test_a_chapter_executes_as_quarto_runs_it(profile):
-    from claimstats.execute import execute_qmd
+    from claimstats.notebook import execute_qmd
 
     path = EXERCISES / "04-hypothesis.qmd"
     run = execute_qmd(path, env=_kernel_env(profile))

@@ -1,4 +1,4 @@
-"""claimstats.execute: a .qmd run in a Jupyter kernel as Quarto runs it, on documents built so the answer is known."""
+"""claimstats.notebook: a .qmd run in a Jupyter kernel as Quarto runs it, on documents built so the answer is known."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from claimstats.execute import ExecutionError, execute_qmd
+from claimstats.notebook import ExecutionError, execute_qmd
 
 
 def qmd(text: str) -> str:
