@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_book.py [DATA]
 DATA is what CLAIMSTATS_DATA is set to for the chapters (default ``synthetic``,
 the data CI renders with). Each chapter runs in a fresh Jupyter kernel in its
 own folder, cells and inline expressions in document order, through
-``claimstats.quarto.execute_qmd`` (what ``tests/test_book.py`` runs); the
+``claimstats.notebook.execute_qmd`` (what ``tests/test_book.py`` runs); the
 exercises are timed by their own benchmarks.
 
 Prints, per chapter, the seconds taken (and the kernel start-up share), then:
@@ -30,7 +30,8 @@ from pathlib import Path
 PROCESS_START = time.perf_counter()
 
 import claimstats  # noqa: E402
-from claimstats.quarto import book_files, execute_qmd, project_config  # noqa: E402
+from claimstats.notebook import execute_qmd  # noqa: E402
+from claimstats.quarto import book_files, project_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 90.0

@@ -2,10 +2,10 @@
 
 Quarto is not needed. Each chapter's cells and inline expressions run in a fresh
 Jupyter kernel, in Quarto's order and working directory, through
-:func:`claimstats.quarto.execute_qmd`, on the synthetic default and (when it is
+:func:`claimstats.notebook.execute_qmd`, on the synthetic default and (when it is
 around) on the course file. The static checks read ``_quarto.yml`` and every
-listed ``.qmd`` with :mod:`claimstats.quarto`. Rendering with Quarto is tested
-only where ``quarto`` is on ``PATH``.
+listed ``.qmd`` with :mod:`claimstats.quarto` and :mod:`claimstats.qmd`.
+Rendering with Quarto is tested only where ``quarto`` is on ``PATH``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimstats.quarto import book_files, parse_attributes, prose_text, read_qmd
+from claimstats.pandoc import parse_attributes
+from claimstats.qmd import prose_text, read_qmd
+from claimstats.quarto import book_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_PATH = ROOT / "_quarto.yml"
@@ -283,7 +285,7 @@ _PLAIN_VALUE = re.compile(r"""(?s)^(?:'.*'|".*"|-?\d+)$""")
 
 
 def check_execution(name: str, data: str) -> float:
-    from claimstats.quarto import ExecutionError, execute_qmd
+    from claimstats.notebook import ExecutionError, execute_qmd
 
     try:
         run = execute_qmd(ROOT / name, env=_kernel_env(data))

@@ -14,7 +14,8 @@ import yaml
 
 from claimstats.exercises import book
 from claimstats.exercises.bank import SETS, questions
-from claimstats.quarto import read_qmd, visible_text
+from claimstats.qmd import read_qmd
+from claimstats.quarto import visible_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
@@ -111,7 +112,7 @@ def _kernel_env(profile: str | None) -> dict[str, str]:
 
 @pytest.mark.parametrize("profile", [None, PROFILE])
 def test_a_chapter_executes_as_quarto_runs_it(profile):
-    from claimstats.quarto import execute_qmd
+    from claimstats.notebook import execute_qmd
 
     path = EXERCISES / "04-hypothesis.qmd"
     run = execute_qmd(path, env=_kernel_env(profile))

@@ -1,4 +1,4 @@
-"""claimstats.quarto: reading .qmd files as Quarto does, on documents built so the answer is known."""
+"""claimstats.quarto: conditional content, project file, output helpers, on inputs built so the answer is known."""
 
 from __future__ import annotations
 
@@ -9,186 +9,19 @@ import pandas as pd
 import pytest
 
 from claimstats.errors import ClaimstatsError
+from claimstats.pandoc import parse_attributes
 from claimstats.quarto import (
-    Cell,
-    Markdown,
     figure_markdown,
-    inline_expressions,
     is_format,
     markdown_table,
-    parse_attributes,
     package_versions,
-    parse_qmd,
     project_config,
-    prose_text,
-    read_qmd,
-    split_front_matter,
     visible_text,
 )
 
 
 def qmd(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
-
-
-DOC = qmd(
-    """
-    ---
-    title: "Explore"
-    execute:
-      echo: true
-    ---
-
-    # Explore {#sec-explore}
-
-    ```{python}
-    #| label: setup
-    #| include: false
-    %run _setup.py
-    rows = 12
-    ```
-
-    We keep `{python} rows` rows; see @fig-views and @tbl-summary, not a@b.com.
-
-    ```python
-    # shown, not run: `{python} shown_in_code_block`
-    print("hello")
-    ```
-
-    ````{python}
-    #| label: tbl-summary
-    #| tbl-cap: "Rows by class (see @sec-explore)"
-    text = '''
-    ```
-    not a fence of ours
-    ```'''
-    ````
-
-    ::: {#fig-views}
-    ```{python}
-    #| output: asis
-    print("![](a.png)")
-    ```
-
-    Views by class, `{python} f"{rows:,}"` rows.
-    :::
-
-    ```{{python}}
-    escaped = "not run"
-    ```
-    """
-)
-
-
-def test_front_matter_cells_and_markdown_in_document_order():
-    doc = parse_qmd(DOC, "explore.qmd")
-    assert doc.front_matter == {"title": "Explore", "execute": {"echo": True}}
-    kinds = [type(b).__name__ for b in doc.blocks]
-    assert kinds == ["Markdown", "Cell", "Markdown", "Cell", "Markdown", "Cell", "Markdown"]
-    setup, table, figure = doc.cells
-    assert setup.options == {"label": "setup", "include": False}
-    assert setup.code == "%run _setup.py\nrows = 12"
-    assert setup.line == DOC.splitlines().index("```{python}") + 1
-    # a four-backtick cell keeps its three-backtick lines as code
-    assert table.label == "tbl-summary" and table.code.count("```") == 2
-    assert figure.options == {"output": "asis"}
-    # ```python and ```{{python}} are not executable: they stay in the Markdown
-    markdown = "\n".join(b.text for b in doc.markdown)
-    assert 'print("hello")' in markdown and 'escaped = "not run"' in markdown
-
-
-def test_inline_expressions_follow_quartos_pattern_and_lines():
-    doc = parse_qmd(DOC)
-    lines = DOC.splitlines()
-    found = [(e.code, e.line) for e in doc.inline_expressions()]
-    expected_line = next(i for i, line in enumerate(lines, 1) if line.startswith("We keep"))
-    caption_line = next(i for i, line in enumerate(lines, 1) if line.startswith("Views by class"))
-    code_line = next(i for i, line in enumerate(lines, 1) if "shown_in_code_block" in line)
-    # Quarto scans whole markdown cells, non-executable code blocks included
-    assert found == [("rows", expected_line), ("shown_in_code_block", code_line), ('f"{rows:,}"', caption_line)]
-    assert inline_expressions("``{python} x`` and `{python}x` and `{python}\tz`") == [
-        inline_expressions("`{python}\tz`")[0]
-    ]
-
-
-def test_labels_references_and_captions():
-    doc = parse_qmd(DOC)
-    labels = {(l.name, l.origin) for l in doc.labels()}
-    assert labels == {("sec-explore", "heading"), ("setup", "cell"), ("tbl-summary", "cell"), ("fig-views", "div")}
-    refs = [r.name for r in doc.references()]
-    assert sorted(refs) == ["fig-views", "sec-explore", "tbl-summary"]  # the e-mail is not a reference
-    (div,) = doc.divs()
-    assert div.attributes.id == "fig-views"
-    assert div.caption == 'Views by class, `{python} f"{rows:,}"` rows.'
-
-
-def test_references_skip_code_spans_and_keep_citations_apart():
-    doc = parse_qmd("Text `@fig-no` and @fig-yes, [@smith2020; -@tbl-t] and ?@sec-s.\n")
-    refs = doc.references()
-    assert [r.name for r in refs] == ["fig-yes", "smith2020", "tbl-t", "sec-s"]
-    assert [r.is_crossref for r in refs] == [True, False, True, True]
-
-
-def test_div_caption_is_the_last_paragraph_and_empty_without_one():
-    doc = parse_qmd(
-        qmd(
-            """
-            ::: {#fig-a}
-            ```{python}
-            x = 1
-            ```
-            Caption right after the cell.
-            :::
-
-            ::: {#fig-b}
-            ```{python}
-            x = 2
-            ```
-            :::
-
-            ::: {.callout-note}
-            ## Note
-            Outer text.
-
-            ::: {#tbl-c}
-            | a |
-            |---|
-            | 1 |
-
-            Table caption.
-            :::
-            :::
-            """
-        )
-    )
-    divs = {d.attributes.id or d.attributes.classes[0]: d for d in doc.divs()}
-    assert divs["fig-a"].caption == "Caption right after the cell."
-    assert divs["fig-b"].caption == ""
-    assert divs["tbl-c"].caption == "Table caption."
-    assert divs["callout-note"].line < divs["tbl-c"].line < divs["tbl-c"].end_line < divs["callout-note"].end_line
-
-
-def test_bad_yaml_is_a_clear_error():
-    with pytest.raises(ClaimstatsError, match="front matter is not valid YAML"):
-        split_front_matter("---\ntitle: [unclosed\n---\n", "ch.qmd")
-    with pytest.raises(ClaimstatsError, match="never closed"):
-        split_front_matter("---\ntitle: x\n", "ch.qmd")
-    with pytest.raises(ClaimstatsError, match=r"ch.qmd, line 1: cell options"):
-        parse_qmd("```{python}\n#| label: [x\n1\n```\n", "ch.qmd")
-
-
-def test_read_qmd(tmp_path):
-    path = tmp_path / "a.qmd"
-    path.write_text("```{python}\nx = 1\n```\n", encoding="utf-8")
-    doc = read_qmd(path)
-    assert doc.path == str(path) and doc.cells == [Cell("python", "x = 1", {}, 1)]
-
-
-def test_parse_attributes():
-    attrs = parse_attributes("""{#fig-x .a .b key=v other="two words" q='it\\'s'}""")
-    assert attrs.id == "fig-x" and attrs.classes == ("a", "b")
-    assert dict(attrs.pairs) == {"key": "v", "other": "two words", "q": "it's"}
-    assert parse_attributes("{.content-visible when-profile=instructor}").get("when-profile") == "instructor"
 
 
 # --------------------------------------------------------------------- conditional content
@@ -299,30 +132,7 @@ def test_format_aliases_match_quarto():
     assert is_format("markdown", "gfm") and not is_format("typst", "pdf")
 
 
-# --------------------------------------------------------------------- prose and output helpers
-
-
-def test_prose_text_keeps_running_text_only_and_line_numbers():
-    text = qmd(
-        """
-        ---
-        title: "Ch 1"
-        ---
-        Rows: `{python} n`, code `x = 3`, see @fig-a2 and [link](http://x.org/a1){.c3}.
-        <!-- note 4 -->
-        ```{python}
-        y = 5
-        ```
-        ::: {#fig-a2 width="6"}
-        Typed 7 here.
-        :::
-        8. a list item with 9 in it
-        """
-    )
-    prose = prose_text(text)
-    assert len(prose.split("\n")) == len(text.split("\n"))
-    digits = [(i, ch) for i, line in enumerate(prose.split("\n"), 1) for ch in line if ch.isdigit()]
-    assert digits == [(10, "7"), (12, "9")]
+# --------------------------------------------------------------------- output helpers
 
 
 def test_figure_markdown_round_trips_the_alt_text():
@@ -345,11 +155,6 @@ def test_markdown_table_formats_numbers():
     assert [len(re.findall(r"(?<!\\)\|", line)) for line in piped] == [2, 2, 2]
 
 
-def test_blocks_are_plain_dataclasses():
-    doc = parse_qmd("Hi\n\n```{python}\nx = 1\n```\n\nBye\n")
-    assert doc.blocks == (Markdown("Hi\n", 1), Cell("python", "x = 1", {}, 3), Markdown("\nBye", 6))
-
-
 def test_project_config_is_found_upwards_and_missing_is_an_error(tmp_path):
     (tmp_path / "_quarto.yml").write_text("book:\n  title: T\n", encoding="utf-8")
     (tmp_path / "chapters").mkdir()
@@ -368,56 +173,3 @@ def test_package_versions_match_importlib_metadata():
         ["pandas", metadata.version("pandas")],
         ["no-such-package-xyz", "not installed"],
     ]
-
-
-def test_execute_qmd_runs_cells_and_inline_code_in_quartos_order(tmp_path):
-    from claimstats.quarto import ExecutionError, execute_qmd
-
-    folder = tmp_path / "chapters"
-    folder.mkdir()
-    (folder / "data.txt").write_text("41", encoding="utf-8")
-    doc = folder / "ch.qmd"
-    doc.write_text(
-        qmd(
-            """
-            # Chapter
-
-            ```{python}
-            #| label: first
-            import os
-            x = int(open("data.txt").read())
-            ```
-
-            Before the change: `{python} x`, folder `{python} os.path.basename(os.getcwd())`.
-
-            ```{python}
-            #| eval: false
-            x = 1000
-            ```
-
-            ```{python}
-            x = x + 1
-            print("printed")
-            ```
-
-            After: `{python} f"{x:,}"`.
-            """
-        ),
-        encoding="utf-8",
-    )
-    run = execute_qmd(doc, env=dict(__import__("os").environ, MPLBACKEND="Agg"))
-    values = [(r.expression.code, r.data["text/plain"]) for r in run.inline]
-    # inline code sees the cells above it only; the working directory is the document's folder
-    assert values == [("x", "41"), ("os.path.basename(os.getcwd())", "'chapters'"), ('f"{x:,}"', "'42'")]
-    assert [c.cell.line for c in run.cells] == [3, 16] and run.cells[1].stdout == "printed\n"
-    assert run.seconds >= run.kernel_start_seconds > 0
-
-    doc.write_text("Text.\n\n```{python}\nx = 1\n```\n\nBroken `{python} y`.\n", encoding="utf-8")
-    with pytest.raises(ExecutionError, match=r"ch.qmd, line 7: inline `y` failed: NameError"):
-        execute_qmd(doc)
-    doc.write_text("```{python}\n1 / 0\n```\n", encoding="utf-8")
-    with pytest.raises(ExecutionError, match=r"^ch.qmd, cell at line 1: ZeroDivisionError: division by zero$") as err:
-        execute_qmd(doc)
-    assert "1 / 0" in err.value.traceback and "\x1b[" not in err.value.traceback
-    doc.write_text("# No code\n\nJust `code`.\n", encoding="utf-8")
-    assert execute_qmd(doc).seconds == 0.0  # no kernel, as Quarto's markdown engine
