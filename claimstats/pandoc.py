@@ -6,11 +6,11 @@ what is a fence, so they share the scanners here:
 
 * :func:`parse_attributes` reads an attribute set ``{#id .class key="value"}``
   into :class:`Attributes`;
-* ``_scan_fences`` finds fenced code blocks (backticks or tildes, closed by a
+* :func:`scan_fences` finds fenced code blocks (backticks or tildes, closed by a
   fence of the same character at least as long);
-* ``_mask_code``, ``_code_span_ranges`` and ``_blank`` hide code blocks and
+* :func:`mask_code`, :func:`code_span_ranges` and :func:`blank_ranges` hide code blocks and
   code spans, keeping line numbers (and offsets when asked);
-* ``_div_events`` walks the ``:::`` fences of fenced divs outside code.
+* :func:`div_events` walks the ``:::`` fences of fenced divs outside code.
 """
 
 from __future__ import annotations
@@ -19,10 +19,26 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^`]*?)[ \t]*$")
-_DIV_FENCE = re.compile(r"^ {0,3}(:{3,})[ \t]*(.*?)[ \t]*:*[ \t]*$")
+__all__ = [
+    "ATTRIBUTE_BLOCK",
+    "DIV_FENCE",
+    "FENCE",
+    "Attributes",
+    "blank_ranges",
+    "code_span_ranges",
+    "div_events",
+    "mask_code",
+    "parse_attributes",
+    "scan_fences",
+]
+
+#: An opening code fence: indent, the fence (3+ backticks or tildes), the info string.
+FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^`]*?)[ \t]*$")
+#: A div fence: 3+ colons, then its attributes (none on a closing fence).
+DIV_FENCE = re.compile(r"^ {0,3}(:{3,})[ \t]*(.*?)[ \t]*:*[ \t]*$")
 _ATTR_TOKEN = re.compile(r"""\s*(?:(#[^\s}]+)|(\.[^\s}]+)|([\w:-]+)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s}]+))""")
-_ATTR_BLOCK = re.compile(
+#: An attribute set in braces, as it follows a heading, a span or an image.
+ATTRIBUTE_BLOCK = re.compile(
     r"""\{\s*((?:(?:[#.][\w:.-]+|[\w:-]+=(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s{}]+))\s*)+)\}"""
 )
 
@@ -77,11 +93,17 @@ def parse_attributes(text: str) -> Attributes:
 # --------------------------------------------------------------------- code blocks and code spans
 
 
-def _scan_fences(lines: list[str]):
-    """Yield ``(start, end, info)`` for every fenced code block (0-based line indices, end inclusive)."""
+def scan_fences(lines: list[str]):
+    """Yield ``(start, end, info)`` for every fenced code block (0-based line indices, end inclusive).
+
+    Examples
+    --------
+    >>> list(scan_fences(["text", "```{python}", "x = 1", "```", "more"]))
+    [(1, 3, '{python}')]
+    """
     index = 0
     while index < len(lines):
-        match = _FENCE.match(lines[index])
+        match = FENCE.match(lines[index])
         if not match:
             index += 1
             continue
@@ -94,17 +116,30 @@ def _scan_fences(lines: list[str]):
         index = end + 1
 
 
-def _mask_code(text: str, same_length: bool = False) -> str:
-    """Blank out fenced code blocks: each line becomes a NUL marker (or spaces, keeping offsets)."""
+def mask_code(text: str, same_length: bool = False) -> str:
+    """Blank out fenced code blocks: each line becomes a NUL marker (or spaces, keeping offsets).
+
+    Examples
+    --------
+    >>> lines = ["a", "```", "b", "```", "c"]
+    >>> mask_code("\\n".join(lines)).split("\\n")
+    ['a', '\\x00', '\\x00', '\\x00', 'c']
+    """
     lines = text.split("\n")
-    for start, end, _ in _scan_fences(lines):
+    for start, end, _ in scan_fences(lines):
         for index in range(start, end + 1):
             lines[index] = " " * len(lines[index]) if same_length else "\x00"
     return "\n".join(lines)
 
 
-def _code_span_ranges(text: str) -> list[tuple[int, int]]:
-    """Character ranges of inline code spans (a run of n backticks closed by exactly n)."""
+def code_span_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of inline code spans (a run of n backticks closed by exactly n).
+
+    Examples
+    --------
+    >>> code_span_ranges("see `x` and ``y ` z``")
+    [(4, 7), (12, 21)]
+    """
     ranges = []
     position = 0
     opener = re.compile(r"(?<!`)(`+)(?!`)")
@@ -122,7 +157,14 @@ def _code_span_ranges(text: str) -> list[tuple[int, int]]:
         position = close.end()
 
 
-def _blank(text: str, ranges: Iterable[tuple[int, int]]) -> str:
+def blank_ranges(text: str, ranges: Iterable[tuple[int, int]]) -> str:
+    """``text`` with the characters in ``ranges`` replaced by spaces (line breaks kept).
+
+    Examples
+    --------
+    >>> blank_ranges("see `x` here", [(4, 7)])
+    'see     here'
+    """
     chars = list(text)
     for start, end in ranges:
         for index in range(start, end):
@@ -134,16 +176,22 @@ def _blank(text: str, ranges: Iterable[tuple[int, int]]) -> str:
 # --------------------------------------------------------------------- divs
 
 
-def _div_events(lines: list[str]):
-    """Yield ``("open", index, Attributes)`` and ``("close", index, None)`` for div fences outside code."""
+def div_events(lines: list[str]):
+    """Yield ``("open", index, Attributes)`` and ``("close", index, None)`` for div fences outside code.
+
+    Examples
+    --------
+    >>> [(kind, index) for kind, index, _ in div_events(["::: {.note}", "```", ":::", "```", ":::"])]
+    [('open', 0), ('close', 4)]
+    """
     code = set()
-    for start, end, _ in _scan_fences(lines):
+    for start, end, _ in scan_fences(lines):
         code.update(range(start, end + 1))
     depth = 0
     for index, line in enumerate(lines):
         if index in code:
             continue
-        match = _DIV_FENCE.match(line)
+        match = DIV_FENCE.match(line)
         if not match:
             continue
         attrs = match.group(2).strip()

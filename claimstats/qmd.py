@@ -30,14 +30,14 @@ import yaml
 
 from claimstats.errors import ClaimstatsError
 from claimstats.pandoc import (
-    _ATTR_BLOCK,
-    _DIV_FENCE,
+    ATTRIBUTE_BLOCK,
+    DIV_FENCE,
     Attributes,
-    _blank,
-    _code_span_ranges,
-    _div_events,
-    _mask_code,
-    _scan_fences,
+    blank_ranges,
+    code_span_ranges,
+    div_events,
+    mask_code,
+    scan_fences,
     parse_attributes,
 )
 
@@ -48,7 +48,7 @@ CROSSREF_PREFIXES = (
     "fig", "tbl", "lst", "sec", "eq", "exr", "sol", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "rem",
 )
 
-_EXECUTABLE_INFO = re.compile(r"^\{\s*([A-Za-z][\w+-]*)(?=[\s,}])[^}]*\}$")
+EXECUTABLE_INFO = re.compile(r"^\{\s*([A-Za-z][\w+-]*)(?=[\s,}])[^}]*\}$")
 _OPTION_LINE = re.compile(r"^#\s*\| ?")  # Quarto's notebook.py: "^" + comment + "\\s*\\| ?"
 
 
@@ -133,7 +133,7 @@ class Div:
     @property
     def caption(self) -> str:
         """The last paragraph of the body, which Quarto uses as a float's caption ('' if none)."""
-        paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", _mask_code(self.body)) if p.strip()]
+        paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", mask_code(self.body)) if p.strip()]
         if not paragraphs:
             return ""
         # A paragraph may follow a code block without a blank line: drop the code's lines.
@@ -171,8 +171,8 @@ class Qmd:
         """Every identifier defined: cell ``label`` options, ``{#id}`` on divs, headings, images, spans."""
         found = [Label(c.label, c.line, "cell") for c in self.cells if c.label]
         for line_no, line in _markdown_lines(self):
-            origin = "div" if _DIV_FENCE.match(line) else "heading" if line.lstrip().startswith("#") else "attribute"
-            for block in _ATTR_BLOCK.finditer(line):
+            origin = "div" if DIV_FENCE.match(line) else "heading" if line.lstrip().startswith("#") else "attribute"
+            for block in ATTRIBUTE_BLOCK.finditer(line):
                 ident = parse_attributes(block.group(0)).id
                 if ident:
                     found.append(Label(ident, line_no, origin))
@@ -288,8 +288,8 @@ def parse_qmd(text: str, path: str | None = None, language: str = LANGUAGE) -> Q
             if chunk.strip():
                 blocks.append(Markdown(chunk, chunk_start + skipped + 1))
 
-    for start, end, info in _scan_fences(lines):
-        match = _EXECUTABLE_INFO.match(info)
+    for start, end, info in scan_fences(lines):
+        match = EXECUTABLE_INFO.match(info)
         if not match or match.group(1) != language:
             continue
         flush(start)
@@ -328,8 +328,8 @@ def inline_expressions(text: str, language: str = LANGUAGE, first_line: int = 1)
 def _markdown_lines(doc: Qmd):
     """``(line number, text)`` of Markdown lines outside code blocks and code spans."""
     _, body, skipped = split_front_matter(doc.text, doc.path or "")
-    masked = _mask_code(body)
-    masked = _blank(masked, _code_span_ranges(masked))
+    masked = mask_code(body)
+    masked = blank_ranges(masked, code_span_ranges(masked))
     masked = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked, flags=re.S)
     for index, line in enumerate(masked.split("\n")):
         if line != "\x00":
@@ -359,16 +359,16 @@ def prose_text(text: str) -> str:
     'See and the docs : rows.'
     """
     meta, body, skipped = split_front_matter(text)
-    out = _mask_code(body)
-    out = _blank(out, _code_span_ranges(out))
+    out = mask_code(body)
+    out = blank_ranges(out, code_span_ranges(out))
     out = re.sub(r"<!--.*?-->|\{\{<.*?>\}\}", lambda m: re.sub(r"[^\n]", " ", m.group(0)), out, flags=re.S)
     lines = []
     for line in out.split("\n"):
-        if line == "\x00" or _DIV_FENCE.match(line):
+        if line == "\x00" or DIV_FENCE.match(line):
             lines.append("")
             continue
         line = re.sub(r"^(\s*)\d+([.)]\s)", r"\1 \2", line)  # ordered-list markers are markup
-        line = _ATTR_BLOCK.sub(" ", line)
+        line = ATTRIBUTE_BLOCK.sub(" ", line)
         line = re.sub(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)", "]", line)  # link/image targets
         line = re.sub(r"!?\[([^\]]*)\]", r"\1", line)
         line = re.sub(r"\[?[-?]?@[A-Za-z][\w:.-]*[\w](?:\s*;\s*-?@[A-Za-z][\w:.-]*[\w])*\]?", " ", line)
@@ -385,7 +385,7 @@ def _divs(text: str) -> list[Div]:
     lines = body.split("\n")
     stack: list[tuple[int, Attributes]] = []
     found: list[tuple[int, Div]] = []
-    for kind, index, attrs in _div_events(lines):
+    for kind, index, attrs in div_events(lines):
         if kind == "open":
             stack.append((index, attrs))
         else:

@@ -31,16 +31,16 @@ import yaml
 
 from claimstats.errors import ClaimstatsError
 from claimstats.pandoc import (
-    _FENCE,
+    FENCE,
     Attributes,
-    _blank,
-    _code_span_ranges,
-    _div_events,
-    _mask_code,
-    _scan_fences,
+    blank_ranges,
+    code_span_ranges,
+    div_events,
+    mask_code,
+    scan_fences,
     parse_attributes,
 )
-from claimstats.qmd import _EXECUTABLE_INFO
+from claimstats.qmd import EXECUTABLE_INFO
 
 
 # --------------------------------------------------------------------- conditional content
@@ -163,7 +163,7 @@ def visible_text(qmd_text: str, profile=None, fmt: str = "html", meta: Mapping |
     drop: set[int] = set()
     # Conditional divs: drop the fences always, the content when the div is not shown.
     stack: list[tuple[int, Attributes]] = []
-    for kind, index, attrs in _div_events(lines):
+    for kind, index, attrs in div_events(lines):
         if kind == "open":
             stack.append((index, attrs))
             continue
@@ -178,14 +178,14 @@ def visible_text(qmd_text: str, profile=None, fmt: str = "html", meta: Mapping |
             if not _shown(attrs, profiles, fmt, meta):
                 drop.update(range(start, len(lines)))
     # Non-executable code blocks carrying a condition: ```{.python .content-visible when-format="html"}
-    for start, end, info in _scan_fences(lines):
-        if info.startswith("{") and not _EXECUTABLE_INFO.match(info):
+    for start, end, info in scan_fences(lines):
+        if info.startswith("{") and not EXECUTABLE_INFO.match(info):
             attrs = parse_attributes(info)
             if not _is_conditional(attrs):
                 continue
             if _shown(attrs, profiles, fmt, meta):
                 # Quarto keeps the block and clears the condition (clearHiddenVisibleAttributes).
-                fence = _FENCE.match(lines[start])
+                fence = FENCE.match(lines[start])
                 lines[start] = fence.group(1) + fence.group(2) + _format_attributes(_without_conditions(attrs))
             else:
                 drop.update(range(start, end + 1))
@@ -211,8 +211,8 @@ _SPAN_ATTRS = re.compile(r"\]\{([^{}\n]*\.content-(?:visible|hidden)[^{}\n]*)\}"
 def _apply_spans(text: str, profiles, fmt, meta) -> str:
     """Resolve ``[inline]{.content-visible ...}`` spans, innermost and rightmost first."""
     while True:
-        masked = _mask_code(text, same_length=True)
-        masked = _blank(masked, _code_span_ranges(masked))
+        masked = mask_code(text, same_length=True)
+        masked = blank_ranges(masked, code_span_ranges(masked))
         candidates = []
         for match in _SPAN_ATTRS.finditer(masked):
             close = match.start()

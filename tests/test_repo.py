@@ -44,6 +44,22 @@ def test_extras_and_entry_point():
     assert not any("quarto" in dep for dep in meta["optional-dependencies"]["test"])
 
 
+def test_required_quarto_is_the_one_the_book_extra_installs():
+    yaml = pytest.importorskip("yaml")
+    book_extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"]["book"]
+    pinned = next(re.fullmatch(r"quarto-cli>=([\d.]+)", dep).group(1) for dep in book_extra
+                  if dep.startswith("quarto-cli"))
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    required = re.fullmatch(r">=([\d.]+)", config["quarto-required"]).group(1)
+
+    def version(text):
+        parts = [int(p) for p in text.split(".")]
+        return parts + [0] * (3 - len(parts))
+
+    assert version(required) == version(pinned)
+
+
 def test_course_data_is_ignored_by_git():
     probe = "data/tiktok_dataset.csv"
     result = subprocess.run(["git", "check-ignore", "-q", probe], cwd=ROOT)
