@@ -38,7 +38,7 @@ import json, os, resource, sys, time
 sys.path.insert(0, {root!r})
 import pandas as pd
 from threadpoolctl import threadpool_limits
-from claimstats import triage
+from claimstats import backlog, modelfile, triage
 job, path, model_path, chunksize = {job!r}, {path!r}, {model!r}, {chunksize}
 
 def peak_rss():
@@ -54,7 +54,7 @@ try:
         refs.write("5")  # reset the peak to the current size
 except OSError:
     pass
-model = triage.load_model(model_path)
+model = modelfile.load_model(model_path)
 rss0 = peak_rss()
 scoring = {{"seconds": 0.0, "rows": 0}}
 original = triage.ClaimModel.predict_proba
@@ -71,7 +71,7 @@ with threadpool_limits(limits=1):
     t0 = time.perf_counter()
     if job == "triage":
         out = os.path.join(os.path.dirname(path), "queue.csv")
-        report = triage.triage_file(model, path, out, chunksize=chunksize, progress=False)
+        report = backlog.triage_file(model, path, out, chunksize=chunksize, progress=False)
         rows = report.rows_in
     else:
         rows = sum(len(chunk) for chunk in pd.read_csv(path, dtype=str, chunksize=chunksize))
@@ -112,7 +112,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from claimstats import clean, load
-    from claimstats.triage import save_model, train_claim_model
+    from claimstats.modelfile import save_model
+    from claimstats.triage import train_claim_model
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-triage-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -65,3 +65,40 @@ def synthetic_clean(synthetic_frame):
 def _no_stray_data_source(monkeypatch):
     """Tests choose their data explicitly; a developer's CLAIMSTATS_DATA must not leak in."""
     monkeypatch.delenv("CLAIMSTATS_DATA", raising=False)
+
+
+# ------------------------------------------- a small claim model and a backlog
+# Shared by test_triage, test_modelfile, test_intake and test_backlog: trained once a session.
+
+
+@pytest.fixture(scope="session")
+def tidy():
+    """2,400 cleaned synthetic videos (seed 31): what the test claim model is trained on."""
+    from claimstats import clean, simulate
+
+    return clean(simulate(2400, seed=31))[0]
+
+
+@pytest.fixture(scope="session")
+def model(tidy):
+    """A ClaimModel on all features (fast grid) trained on ``tidy``."""
+    from claimstats.triage import train_claim_model
+
+    return train_claim_model(tidy, feature_set="all", grid="fast", importance_repeats=0, source="test data")[0]
+
+
+@pytest.fixture(scope="session")
+def reports(tmp_path_factory):
+    """3,000 reports without labels, with a few rows broken on purpose (rows counted from 1)."""
+    from claimstats import simulate
+
+    frame = simulate(3000, seed=32).drop(columns="claim_status")
+    frame["video_transcription_text"] = frame["video_transcription_text"].astype(object)
+    frame.loc[4, "video_duration_sec"] = 99                   # row 5
+    frame.loc[9, "verified_status"] = "maybe"                 # row 10
+    frame.loc[14, "video_like_count"] = -3                    # row 15
+    frame.loc[19, "video_transcription_text"] = "=HYPERLINK(\"http://x\")"  # scored, neutralised
+    frame.loc[24, "video_id"] = 12345                         # row 25
+    path = tmp_path_factory.mktemp("triage") / "reports.csv"
+    frame.to_csv(path, index=False)
+    return path

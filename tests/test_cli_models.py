@@ -13,7 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from _cli import run
 from claimstats import clean, load, simulate
 from claimstats.cli import main
-from claimstats.triage import check_reports, load_model
+from claimstats.intake import check_reports
+from claimstats.modelfile import load_model
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,8 @@ def _records(frame):
 
 
 def run_train(args) -> int:
-    from claimstats.triage import save_model, train_claim_model
+    from claimstats.modelfile import save_model
+    from claimstats.triage import train_claim_model
 
     out = check_output_path(args.out, args.file)
     tidy, _, source = load_clean(args.file)
@@ -93,7 +94,8 @@ def run_train(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from claimstats.triage import evaluate_model, load_model, workload_curve
+    from claimstats.modelfile import load_model
+    from claimstats.triage import evaluate_model, workload_curve
 
     model = load_model(args.model)
     tidy, _, source = load_clean(args.file)
@@ -128,7 +130,8 @@ def run_evaluate(args) -> int:
 
 def run_triage(args) -> int:
     from claimstats.errors import ClaimstatsError
-    from claimstats.triage import load_model, triage_file
+    from claimstats.backlog import triage_file
+    from claimstats.modelfile import load_model
 
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")

@@ -1,0 +1,402 @@
+"""Execute: triage of a backlog held in a CSV file of any size.
+
+:func:`triage_file` reads the file in chunks, checks each row against the data
+contract (:func:`claimstats.intake.check_reports`; rejected rows go to a side
+file with the reason), scores the valid rows with a
+:class:`~claimstats.triage.ClaimModel`, writes each scored chunk sorted to a
+temporary file and merges those files into the queue, so memory stays bounded
+by the chunk size, not the file size. The queue is the one
+:func:`claimstats.triage.prioritize` gives for the valid rows; what was done is
+summed up in a :class:`TriageReport`.
+
+Output CSVs are safe to open in a spreadsheet: a text cell that starts like a
+formula is prefixed with ``'`` (:func:`neutralize_formulas`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> neutralize_formulas(pd.DataFrame({"t": ["=A1", "text"]}))["t"].tolist()
+["'=A1", 'text']
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from claimstats.errors import ClaimstatsError
+from claimstats.intake import check_reports
+from claimstats.triage import TIERS, _SCORE, ClaimModel, _check_recall, _tier
+
+__all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
+
+DEFAULT_CHUNKSIZE = 50_000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ROW = "_row"
+_MAX_FAN_IN = 128
+
+
+# ------------------------------------------------------ spreadsheet safety
+
+
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    are prefixed; numbers are left alone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> neutralize_formulas(pd.DataFrame({"t": ["=1+1", "ok", "@SUM(A1)"], "n": [-1, 2, 3]}))["t"].tolist()
+    ["'=1+1", 'ok', "'@SUM(A1)"]
+    """
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        values = col.astype(object).to_numpy()
+        # One pass in C over the joined column finds whether any cell needs a look (most do not).
+        if pd.api.types.is_string_dtype(col) and col.dtype != object:
+            items = col.fillna("").tolist()
+        else:
+            items = [v if isinstance(v, str) else "" for v in values]
+        joined = "\x00" + "\x00".join(items)
+        if not any(f"\x00{start}" in joined for start in _FORMULA_START):
+            continue
+        risky = np.fromiter((isinstance(v, str) and v.startswith(_FORMULA_START) for v in values), bool, len(values))
+        values = values.copy()
+        values[risky] = ["'" + v for v in values[risky]]
+        out[name] = values
+    return out
+
+
+# --------------------------------------------------------- triage of a file
+
+
+@dataclass(frozen=True)
+class TriageReport:
+    """What :func:`triage_file` did: rows in, scored and rejected (with reasons), thresholds, tiers."""
+
+    rows_in: int
+    rows_scored: int
+    rows_rejected: int
+    reasons: tuple[tuple[str, int], ...]
+    tiers: tuple[tuple[str, int], ...]
+    target_recall: float
+    threshold: float
+    first_recall: float
+    first_threshold: float
+    out: str
+    rejected_path: str | None
+    seconds: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """Rows per outcome: each tier, then each rejection reason (a row may have several), then totals."""
+        rows = [(f"tier: {tier}", n) for tier, n in self.tiers]
+        rows += [(f"rejected: {reason}", n) for reason, n in self.reasons]
+        rows += [("rows scored", self.rows_scored), ("rows rejected", self.rows_rejected), ("rows in", self.rows_in)]
+        return pd.DataFrame(rows, columns=["outcome", "rows"])
+
+    def describe(self) -> str:
+        """A sentence for a report.
+
+        Examples
+        --------
+        >>> TriageReport(10, 9, 1, (("video_id: missing", 1),), (("review first", 3), ("review", 1),
+        ...              ("low priority", 5)), 0.95, 0.42, 0.8, 0.9, "q.csv", "r.csv", 0.1).describe()
+        'Scored 9 of 10 reports (1 rejected, listed in r.csv); 4 are above the review threshold 0.42 (recall 95% on validation), 3 of them above the review-first threshold 0.9; queue written to q.csv.'
+        """
+        above = sum(n for tier, n in self.tiers if tier != TIERS[2])
+        first = dict(self.tiers).get(TIERS[0], 0)
+        rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
+        return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are above the review "
+                f"threshold {self.threshold:.3g} (recall {self.target_recall:.0%} on validation), {first:,} of them "
+                f"above the review-first threshold {self.first_threshold:.3g}; queue written to {self.out}.")
+
+
+class _Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total_bytes: int, enabled: bool | None = None, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.total = max(total_bytes, 1)
+
+    def update(self, done_bytes: int, rows: int, stage: str = "scoring") -> None:
+        if self.enabled:
+            share = min(done_bytes / self.total, 1.0)
+            bar = "#" * int(share * 30)
+            self.stream.write(f"\r{stage} [{bar:<30}] {share:4.0%} {rows:,} rows")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _write_csv(frame: pd.DataFrame, handle, header: bool) -> None:
+    neutralize_formulas(frame).to_csv(handle, index=False, header=header)
+
+
+class _SideFile:
+    """The rejected rows: opened at the first one (or at the end, header only, when asked for)."""
+
+    def __init__(self, path: Path, always: bool):
+        self.path, self.always = path, always
+        self.handle = None
+        self.rows = 0
+        self.reasons: dict[str, int] = {}
+        self.columns: list[str] | None = None
+
+    def write(self, rows: pd.DataFrame, numbers: np.ndarray, reasons: np.ndarray) -> None:
+        if not len(rows):
+            return
+        first = self.handle is None
+        if first:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")
+        side = rows.copy()
+        side.insert(0, "reason", reasons)
+        side.insert(0, "row", numbers)
+        _write_csv(side, self.handle, first)
+        self.rows += len(rows)
+        for text in reasons:
+            for reason in text.split("; "):
+                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def close(self) -> None:
+        if self.handle is None and self.always and self.columns is not None:
+            self.handle = open(self.path, "w", newline="", encoding="utf-8")
+            _write_csv(pd.DataFrame(columns=["row", "reason", *self.columns]), self.handle, True)
+        if self.handle is not None:
+            self.handle.close()
+
+
+class _Runs:
+    """Scored chunks, each sorted by (score descending, row): the last one in memory, earlier ones on disk."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths: list[Path] = []
+        self.last: pd.DataFrame | None = None
+
+    def add(self, run: pd.DataFrame) -> None:
+        if self.last is not None:
+            self._spill(self.last)
+        self.last = run
+
+    def _spill(self, run: pd.DataFrame) -> None:
+        self.paths.append(self.folder / f"run{len(self.paths):06d}.csv")
+        run.to_csv(self.paths[-1], index=False)
+
+    def merge(self, columns: list[str], emit, chunksize: int) -> None:
+        """Feed every row to ``emit`` in queue order, in blocks."""
+        if self.last is None:
+            return
+        if not self.paths:  # the whole file was one chunk: no temporary file at all
+            emit(self.last)
+            return
+        self._spill(self.last)
+        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
+        round_number = 0
+        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
+            merged = []
+            for start in range(0, len(paths), _MAX_FAN_IN):
+                part = self.folder / f"round{round_number}-{start:06d}.csv"
+                with open(part, "w", newline="", encoding="utf-8") as handle:
+                    header = [True]
+
+                    def keep(frame, handle=handle, header=header):
+                        frame.to_csv(handle, index=False, header=header[0])
+                        header[0] = False
+                    _merge_runs(paths[start:start + _MAX_FAN_IN], columns, keep, block)
+                merged.append(part)
+            paths, round_number = merged, round_number + 1
+        _merge_runs(paths, columns, emit, block)
+
+
+def _read_run(path: Path, columns: list[str], block: int):
+    dtypes = {c: str for c in columns}
+    dtypes.update({_SCORE: float, _ROW: np.int64})
+    return pd.read_csv(path, dtype=dtypes, chunksize=block, keep_default_na=False, na_values=[""])
+
+
+def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None:
+    """Merge runs sorted by (score descending, row ascending) into one stream, block by block.
+
+    Every run keeps at least ``block`` rows buffered (while it has rows left).
+    No row still to be read can come before the smallest last buffered key of
+    the runs not yet exhausted, so every buffered row up to that key is
+    emitted, sorted, at each step. Keeping the buffers full makes each step
+    emit about ``block`` rows per run, so the steps number about rows / (runs ×
+    block), not rows / block. Memory: at most two blocks per run.
+    """
+    readers = [iter(_read_run(p, columns, block)) for p in paths]
+    buffers: list[pd.DataFrame | None] = [None] * len(paths)
+    exhausted = [False] * len(paths)
+    while True:
+        for i, reader in enumerate(readers):
+            while not exhausted[i] and (buffers[i] is None or len(buffers[i]) < block):
+                more = next(reader, None)
+                if more is None:
+                    exhausted[i] = True
+                else:
+                    buffers[i] = more if buffers[i] is None else pd.concat([buffers[i], more], ignore_index=True)
+        live = [i for i, b in enumerate(buffers) if b is not None and len(b)]
+        if not live:
+            return
+        waiting = [i for i in live if not exhausted[i]]
+        limit = min(((-buffers[i][_SCORE].iat[-1], buffers[i][_ROW].iat[-1]) for i in waiting),
+                    default=(np.inf, np.inf))
+        taken = []
+        for i in live:
+            b = buffers[i]
+            key_score, row = -b[_SCORE].to_numpy(), b[_ROW].to_numpy()
+            upto = (key_score < limit[0]) | ((key_score == limit[0]) & (row <= limit[1]))
+            count = int(upto.sum())  # the buffer is sorted: the rows up to the limit are its first ones
+            if count:
+                taken.append(b.iloc[:count])
+                buffers[i] = b.iloc[count:].reset_index(drop=True)
+        pool = pd.concat(taken, ignore_index=True)
+        emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[_SCORE].to_numpy()))])
+
+
+def _chunks(handle, source: Path, chunksize: int):
+    """The file's chunks as text (empty cells missing), with CSV problems as one clear error."""
+    try:
+        yield from pd.read_csv(handle, dtype=str, chunksize=chunksize, encoding="utf-8-sig")
+    except pd.errors.ParserError as err:
+        detail = str(err).strip().splitlines()[-1]
+        raise ClaimstatsError(f"{source}: not a well-formed CSV file: {detail}") from None
+    except pd.errors.EmptyDataError:
+        raise ClaimstatsError(f"{source}: the file is empty") from None
+    except UnicodeDecodeError:
+        raise ClaimstatsError(f"{source}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
+
+
+def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
+    check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+    columns = [str(c) for c in chunk.columns]
+    clash = [c for c in ("rank", "tier", _SCORE, _ROW) if c in columns]
+    if clash:
+        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column of the queue; rename it")
+    return columns
+
+
+def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = None,
+                first_recall: float | None = None, chunksize: int = DEFAULT_CHUNKSIZE, rejected=None,
+                progress: bool | None = None, temp_dir=None) -> TriageReport:
+    """Rank the reports in a CSV file of any size into a review queue file.
+
+    Parameters
+    ----------
+    model : ClaimModel
+    path : path
+        CSV with the contract's columns (``claim_status`` may be absent or
+        empty); other columns are carried through. Never modified.
+    out : path
+        The queue: ``rank``, ``tier``, ``claim_probability``, then the input
+        columns as they were read, highest probability first (ties in input order).
+    target_recall, first_recall : float, optional
+        Recalls on validation that set the tier thresholds (default: the model's).
+    chunksize : int
+        Rows read, checked and scored at a time. Memory grows with it, not
+        with the file.
+    rejected : path, optional
+        Where rows that break the contract go, with their data row number
+        (``row``, from 1) and ``reason``. Default: ``<out>.rejected.csv``,
+        written only when a row is rejected. Every input row ends in exactly
+        one of the two files.
+    progress : bool, optional
+        Draw a progress bar on stderr; default: when stderr is a terminal.
+    temp_dir : path, optional
+        Folder for the sorted runs (as much space as the queue needs).
+
+    Returns
+    -------
+    TriageReport
+
+    Notes
+    -----
+    Ranking a file larger than memory is an external merge sort: each scored
+    chunk is sorted and written to a temporary file (a "run"), then the runs
+    are merged block by block (at most 128 at once; more runs are merged in
+    rounds). Memory is a few chunks of rows, whatever the file size.
+    """
+    started = time.perf_counter()
+    if chunksize < 1:
+        raise ClaimstatsError(f"chunksize must be at least 1; got {chunksize}")
+    source, target = Path(path), Path(out)
+    if not source.exists():
+        raise FileNotFoundError(f"{source}: no such file")
+    rejected_target = Path(rejected) if rejected else target.with_name(target.stem + ".rejected.csv")
+    for written in (target, rejected_target):
+        if written.exists() and written.resolve() == source.resolve():
+            raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
+    target_recall = model.target_recall if target_recall is None else _check_recall(target_recall)
+    first_recall = min(model.first_recall if first_recall is None else _check_recall(first_recall), target_recall)
+    first, review = model.thresholds(target_recall, first_recall)
+    needed = model.columns
+    meter = _Progress(source.stat().st_size, progress)
+    rows_in = rows_scored = 0
+    tiers = dict.fromkeys(TIERS, 0)
+    side = _SideFile(rejected_target, always=bool(rejected))
+    with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, open(source, "rb") as raw:
+        runs = _Runs(Path(work))
+        try:
+            for chunk in _chunks(raw, source, chunksize):
+                if side.columns is None:
+                    side.columns = _check_header(chunk, needed, source)
+                numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
+                rows_in += len(chunk)
+                reasons = check_reports(chunk, needed).to_numpy()
+                bad = reasons != ""
+                side.write(chunk[bad], numbers[bad], reasons[bad])
+                if not bad.all():
+                    good, numbers = chunk[~bad], numbers[~bad]
+                    scores = model.predict_proba(good)
+                    for tier, n in zip(*np.unique(_tier(scores, first, review), return_counts=True)):
+                        tiers[str(tier)] += int(n)
+                    order = np.lexsort((numbers, -scores))
+                    run = good.iloc[order].reset_index(drop=True)
+                    run.insert(0, _ROW, numbers[order])
+                    run.insert(0, _SCORE, scores[order])
+                    runs.add(run)
+                    rows_scored += len(good)
+                meter.update(raw.tell(), rows_in)
+        finally:
+            side.close()
+        if side.columns is None:
+            raise ClaimstatsError(f"{source}: has a header but no data rows")
+        with open(target, "w", newline="", encoding="utf-8") as handle:
+            written = [0]
+
+            def write(frame):
+                s = frame[_SCORE].to_numpy()
+                queue = frame.drop(columns=[_ROW, _SCORE])
+                queue.insert(0, _SCORE, s)
+                queue.insert(0, "tier", _tier(s, first, review))
+                queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
+                _write_csv(queue, handle, written[0] == 0)
+                written[0] += len(frame)
+                meter.update(written[0], written[0], "writing")
+
+            meter.total = max(rows_scored, 1)
+            runs.merge(side.columns, write, chunksize)
+            if not written[0]:
+                _write_csv(pd.DataFrame(columns=["rank", "tier", _SCORE, *side.columns]), handle, True)
+    meter.close()
+    return TriageReport(
+        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows,
+        reasons=tuple(sorted(side.reasons.items(), key=lambda kv: (-kv[1], kv[0]))), tiers=tuple(tiers.items()),
+        target_recall=target_recall, threshold=review, first_recall=first_recall, first_threshold=first,
+        out=str(target), rejected_path=str(rejected_target) if side.rows or rejected else None,
+        seconds=time.perf_counter() - started)

@@ -1,0 +1,106 @@
+"""Execute: which rows of a backlog of reports can be scored, and why the others cannot.
+
+A reports file holds the data contract's columns (:mod:`claimstats.schema`)
+except the label: :data:`REPORT_COLUMNS`. :func:`check_reports` gives each
+row the reasons it breaks the contract (``""`` for a valid row), so that
+:func:`claimstats.triage.prioritize` can refuse a backlog with broken rows and
+:func:`claimstats.backlog.triage_file` can set them aside in a side file.
+
+Examples
+--------
+>>> from claimstats import simulate
+>>> reports = simulate(4, seed=2).drop(columns="claim_status")
+>>> reports.loc[2, "video_like_count"] = -1
+>>> check_reports(reports).tolist()
+['', '', 'video_like_count: negative', '']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from claimstats.errors import ClaimstatsError
+from claimstats.schema import (
+    CATEGORIES,
+    COLUMNS,
+    COUNT_COLUMNS,
+    DURATION,
+    DURATION_RANGE,
+    TARGET,
+    TEXT,
+    VIDEO_ID,
+    VIDEO_ID_RANGE,
+)
+
+__all__ = ["REPORT_COLUMNS", "check_reports"]
+
+#: Columns a reports file must have: the contract's, except the label.
+REPORT_COLUMNS = tuple(c for c in COLUMNS if c != TARGET)
+
+
+def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Values as float64 and a mask of present values that are not numbers."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    return values, column.notna().to_numpy() & np.isnan(values)
+
+
+def check_reports(reports: pd.DataFrame, needed=REPORT_COLUMNS) -> pd.Series:
+    """Why each row cannot be scored: ``""`` for a valid row, else the reasons joined by ``"; "``.
+
+    The rules are the data contract's (:mod:`claimstats.schema`) for a reports
+    file: every contract column but ``claim_status`` is in the header;
+    ``claim_status`` may be absent or empty; the transcription and the counts
+    may be empty only when they are not in ``needed`` (the columns the model
+    reads); every value present must be valid. A file's header must have the
+    columns (a :class:`ClaimstatsError` otherwise); other columns are kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from claimstats import simulate
+    >>> reports = simulate(3, seed=1).drop(columns="claim_status")
+    >>> reports.loc[1, "video_duration_sec"] = 99
+    >>> check_reports(reports).tolist()
+    ['', 'video_duration_sec: outside 5–60', '']
+    """
+    missing = [c for c in REPORT_COLUMNS if c not in reports.columns]
+    if missing:
+        raise ClaimstatsError(f"a reports file needs the columns {', '.join(REPORT_COLUMNS)}; missing: "
+                              f"{', '.join(missing)}")
+    n = len(reports)
+    reasons = np.full(n, "", dtype=object)
+
+    def flag(mask: np.ndarray, message: str) -> None:
+        if mask.any():
+            current = reasons[mask]
+            reasons[mask] = np.where(current == "", message, current + "; " + message)
+
+    needed = set(needed)
+    for name in [c for c in COLUMNS if c in reports.columns]:
+        col = reports[name]
+        empty = col.isna().to_numpy()
+        if name != TARGET and (name in needed or name not in (TEXT, *COUNT_COLUMNS)):
+            flag(empty, f"{name}: missing")
+        if name in CATEGORIES:
+            flag(~empty & ~col.isin(CATEGORIES[name]).to_numpy(), f"{name}: not one of {', '.join(CATEGORIES[name])}")
+            continue
+        if name == TEXT:
+            if not pd.api.types.is_string_dtype(col) or col.dtype == object:
+                is_text = np.fromiter((isinstance(v, str) for v in col.to_numpy(object)), bool, n)
+                flag(~empty & ~is_text, f"{name}: not text")
+            continue
+        values, not_number = _numbers(col)
+        flag(not_number, f"{name}: not a number")
+        finite = np.isfinite(values)
+        whole = finite & (values == np.floor(np.where(finite, values, 0)))
+        flag(finite & ~whole, f"{name}: not a whole number")
+        flag(~empty & ~not_number & ~finite, f"{name}: not a finite number")
+        if name == DURATION:
+            flag(finite & ((values < DURATION_RANGE[0]) | (values > DURATION_RANGE[1])),
+                 f"{name}: outside {DURATION_RANGE[0]}–{DURATION_RANGE[1]}")
+        elif name == VIDEO_ID:
+            flag(finite & ((values < VIDEO_ID_RANGE[0]) | (values > VIDEO_ID_RANGE[1])), f"{name}: not 10 digits")
+        elif name in COUNT_COLUMNS:
+            flag(finite & (values < 0), f"{name}: negative")
+    return pd.Series(reasons, index=reports.index, name="reason")

@@ -1,0 +1,112 @@
+"""backlog: spreadsheet-safe CSVs and chunked triage of a file (queue, side file, merge, progress bar)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from claimstats import backlog
+from claimstats.backlog import neutralize_formulas, triage_file
+from claimstats.errors import ClaimstatsError
+from claimstats.intake import check_reports
+from claimstats.triage import prioritize
+
+
+# ------------------------------------------------------- spreadsheet safety
+
+
+def test_formula_cells_are_neutralised_and_numbers_left_alone():
+    frame = pd.DataFrame({"text": ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "plain", None, "a=b"],
+                          "n": [-1, 2, 3, 4, 5, 6, 7, 8, 9]})
+    out = neutralize_formulas(frame)
+    text = out["text"].tolist()
+    assert text[:7] + text[8:] == ["'=1+1", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx", "plain", "a=b"]
+    assert pd.isna(text[7])
+    assert out["n"].tolist() == frame["n"].tolist()
+    assert frame["text"].iloc[0] == "=1+1"  # the input is not modified
+
+
+# ------------------------------------------------------------ file triage
+
+
+def _one_shot_queue(model, path) -> str:
+    raw = pd.read_csv(path, dtype=str)
+    valid = raw[check_reports(raw, model.columns) == ""]
+    buffer = io.StringIO()
+    neutralize_formulas(prioritize(model, valid)).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("chunksize", [20, 1000, 100_000])
+def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, reports, tmp_path, chunksize):
+    # 20 rows a chunk makes 150 runs: more than one merge round (128 at a time)
+    out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
+    report = triage_file(model, reports, out, chunksize=chunksize, rejected=rejected)
+    assert out.read_text(encoding="utf-8") == _one_shot_queue(model, reports)
+    queue, side = pd.read_csv(out), pd.read_csv(rejected)
+    assert report.rows_in == 3000 and report.rows_scored + report.rows_rejected == 3000
+    assert len(queue) == report.rows_scored and len(side) == report.rows_rejected
+    # every input row is in exactly one of the two files
+    input_ids = pd.read_csv(reports)["#"]
+    assert sorted(queue["#"].tolist() + side["#"].tolist()) == sorted(input_ids.tolist())
+    assert side["row"].tolist() == (input_ids[input_ids.isin(side["#"])].index + 1).tolist()
+    assert dict(report.reasons)["video_duration_sec: outside 5–60"] == 1
+    assert sum(n for _, n in report.tiers) == report.rows_scored
+    assert report.threshold == model.threshold
+
+
+def test_queue_cells_that_look_like_formulas_are_neutralised(model, reports, tmp_path):
+    out = tmp_path / "queue.csv"
+    triage_file(model, reports, out, chunksize=500)
+    texts = pd.read_csv(out, dtype=str)["video_transcription_text"]
+    assert "'=HYPERLINK(\"http://x\")" in texts.tolist()
+    assert not texts.str.startswith(("=", "+", "-", "@")).any()
+
+
+def test_labels_may_be_absent_empty_or_present_but_must_be_valid(model, reports, tmp_path):
+    raw = pd.read_csv(reports, dtype=str)
+    raw.insert(1, "claim_status", "")
+    raw.loc[0, "claim_status"], raw.loc[1, "claim_status"], raw.loc[2, "claim_status"] = "claim", "maybe", "opinion"
+    path = tmp_path / "labelled.csv"
+    raw.to_csv(path, index=False)
+    report = triage_file(model, path, tmp_path / "q.csv", chunksize=700)
+    side = pd.read_csv(report.rejected_path)
+    assert side.loc[side["row"] == 2, "reason"].item() == "claim_status: not one of claim, opinion"
+    # the bad label, the four broken rows of the fixture and simulate's incomplete rows
+    assert report.rows_rejected == 1 + 4 + int(raw["video_view_count"].isna().sum())
+
+
+def test_default_side_file_and_header_errors(model, reports, tmp_path):
+    report = triage_file(model, reports, tmp_path / "q.csv", chunksize=1000)
+    assert report.rejected_path == str(tmp_path / "q.rejected.csv")
+    bad = tmp_path / "bad.csv"
+    pd.read_csv(reports).drop(columns="author_ban_status").to_csv(bad, index=False)
+    with pytest.raises(ClaimstatsError, match="missing: author_ban_status"):
+        triage_file(model, bad, tmp_path / "q2.csv")
+    with pytest.raises(ClaimstatsError, match="refusing to overwrite the input file"):
+        triage_file(model, reports, reports)
+
+
+def test_a_file_with_no_valid_row_gives_an_empty_queue(model, reports, tmp_path):
+    broken = tmp_path / "broken.csv"
+    pd.read_csv(reports).head(30).assign(video_duration_sec=0).to_csv(broken, index=False)
+    report = triage_file(model, broken, tmp_path / "q.csv", chunksize=7)
+    assert (report.rows_scored, report.rows_rejected) == (0, 30)
+    assert pd.read_csv(tmp_path / "q.csv").columns[:3].tolist() == ["rank", "tier", "claim_probability"]
+    assert len(pd.read_csv(tmp_path / "q.csv")) == 0 and len(pd.read_csv(report.rejected_path)) == 30
+
+
+def test_progress_bar_only_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown, hidden = Terminal(), io.StringIO()
+    for stream in (shown, hidden):
+        meter = backlog._Progress(1000, stream=stream)
+        meter.update(500, 1234)
+        meter.close()
+    assert shown.getvalue() == "\rscoring [###############               ]  50% 1,234 rows\n"
+    assert hidden.getvalue() == ""
