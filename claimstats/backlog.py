@@ -32,7 +32,7 @@ import pandas as pd
 
 from claimstats.errors import ClaimstatsError
 from claimstats.intake import check_reports
-from claimstats.triage import TIERS, _SCORE, ClaimModel, _check_recall, _tier
+from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 
@@ -225,7 +225,7 @@ class _Runs:
 
 def _read_run(path: Path, columns: list[str], block: int):
     dtypes = {c: str for c in columns}
-    dtypes.update({_SCORE: float, _ROW: np.int64})
+    dtypes.update({SCORE_COLUMN: float, _ROW: np.int64})
     return pd.read_csv(path, dtype=dtypes, chunksize=block, keep_default_na=False, na_values=[""])
 
 
@@ -254,19 +254,19 @@ def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None
         if not live:
             return
         waiting = [i for i in live if not exhausted[i]]
-        limit = min(((-buffers[i][_SCORE].iat[-1], buffers[i][_ROW].iat[-1]) for i in waiting),
+        limit = min(((-buffers[i][SCORE_COLUMN].iat[-1], buffers[i][_ROW].iat[-1]) for i in waiting),
                     default=(np.inf, np.inf))
         taken = []
         for i in live:
             b = buffers[i]
-            key_score, row = -b[_SCORE].to_numpy(), b[_ROW].to_numpy()
+            key_score, row = -b[SCORE_COLUMN].to_numpy(), b[_ROW].to_numpy()
             upto = (key_score < limit[0]) | ((key_score == limit[0]) & (row <= limit[1]))
             count = int(upto.sum())  # the buffer is sorted: the rows up to the limit are its first ones
             if count:
                 taken.append(b.iloc[:count])
                 buffers[i] = b.iloc[count:].reset_index(drop=True)
         pool = pd.concat(taken, ignore_index=True)
-        emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[_SCORE].to_numpy()))])
+        emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[SCORE_COLUMN].to_numpy()))])
 
 
 def _chunks(handle, source: Path, chunksize: int):
@@ -285,7 +285,7 @@ def _chunks(handle, source: Path, chunksize: int):
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
     check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
     columns = [str(c) for c in chunk.columns]
-    clash = [c for c in ("rank", "tier", _SCORE, _ROW) if c in columns]
+    clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW) if c in columns]
     if clash:
         raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column of the queue; rename it")
     return columns
@@ -341,8 +341,8 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     for written in (target, rejected_target):
         if written.exists() and written.resolve() == source.resolve():
             raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
-    target_recall = model.target_recall if target_recall is None else _check_recall(target_recall)
-    first_recall = min(model.first_recall if first_recall is None else _check_recall(first_recall), target_recall)
+    target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
+    first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
     first, review = model.thresholds(target_recall, first_recall)
     needed = model.columns
     meter = _Progress(source.stat().st_size, progress)
@@ -363,12 +363,12 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
                 if not bad.all():
                     good, numbers = chunk[~bad], numbers[~bad]
                     scores = model.predict_proba(good)
-                    for tier, n in zip(*np.unique(_tier(scores, first, review), return_counts=True)):
+                    for tier, n in zip(*np.unique(tier_of(scores, first, review), return_counts=True)):
                         tiers[str(tier)] += int(n)
                     order = np.lexsort((numbers, -scores))
                     run = good.iloc[order].reset_index(drop=True)
                     run.insert(0, _ROW, numbers[order])
-                    run.insert(0, _SCORE, scores[order])
+                    run.insert(0, SCORE_COLUMN, scores[order])
                     runs.add(run)
                     rows_scored += len(good)
                 meter.update(raw.tell(), rows_in)
@@ -380,10 +380,10 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
             written = [0]
 
             def write(frame):
-                s = frame[_SCORE].to_numpy()
-                queue = frame.drop(columns=[_ROW, _SCORE])
-                queue.insert(0, _SCORE, s)
-                queue.insert(0, "tier", _tier(s, first, review))
+                s = frame[SCORE_COLUMN].to_numpy()
+                queue = frame.drop(columns=[_ROW, SCORE_COLUMN])
+                queue.insert(0, SCORE_COLUMN, s)
+                queue.insert(0, "tier", tier_of(s, first, review))
                 queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
                 _write_csv(queue, handle, written[0] == 0)
                 written[0] += len(frame)
@@ -392,7 +392,7 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
             meter.total = max(rows_scored, 1)
             runs.merge(side.columns, write, chunksize)
             if not written[0]:
-                _write_csv(pd.DataFrame(columns=["rank", "tier", _SCORE, *side.columns]), handle, True)
+                _write_csv(pd.DataFrame(columns=["rank", "tier", SCORE_COLUMN, *side.columns]), handle, True)
     meter.close()
     return TriageReport(
         rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows,

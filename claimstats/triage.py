@@ -45,13 +45,17 @@ from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
 __all__ = [
     "DEFAULT_FIRST_RECALL",
     "DEFAULT_TARGET_RECALL",
+    "MODEL_FORMAT_VERSION",
+    "SCORE_COLUMN",
     "TIERS",
     "ClaimModel",
     "WorkloadCurve",
+    "check_recall",
     "evaluate_model",
     "make_claim_model",
     "prioritize",
     "threshold_for_recall",
+    "tier_of",
     "train_claim_model",
     "workload_curve",
 ]
@@ -62,13 +66,25 @@ TIERS = ("review first", "review", "low priority")
 #: Bump when what a model file holds changes shape (a new transformer, renamed attributes).
 #: Kept beside :class:`ClaimModel`, whose :meth:`~ClaimModel.metadata` stamps it into every file.
 MODEL_FORMAT_VERSION = 1
-_SCORE = "claim_probability"
+#: The column of a queue that holds each report's probability of being a claim.
+SCORE_COLUMN = "claim_probability"
 
 
 # -------------------------------------------------------------- thresholds
 
 
-def _check_recall(target: float, what: str = "target recall") -> float:
+def check_recall(target: float, what: str = "target recall") -> float:
+    """``target`` as a float, if it is a recall a threshold can be chosen for (0 < target <= 1).
+
+    Examples
+    --------
+    >>> check_recall(0.9)
+    0.9
+    >>> check_recall(1.5)
+    Traceback (most recent call last):
+    ...
+    claimstats.errors.ClaimstatsError: target recall must be above 0 and at most 1; got 1.5
+    """
     if not 0 < target <= 1:
         raise ClaimstatsError(f"{what} must be above 0 and at most 1; got {target}")
     return float(target)
@@ -86,7 +102,7 @@ def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL) 
     >>> threshold_for_recall([1, 1, 1, 1, 0], [0.9, 0.8, 0.3, 0.7, 0.5], target=0.75)
     0.7
     """
-    _check_recall(target)
+    check_recall(target)
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(scores, dtype=float)
     claims = np.sort(p[y == 1])[::-1]
@@ -128,7 +144,7 @@ class WorkloadCurve:
 
     def at_recall(self, target: float) -> dict[str, float]:
         """The fewest reports, taken from the top of the ranking, that catch ``target`` of the claims."""
-        _check_recall(target)
+        check_recall(target)
         needed = max(1, math.ceil(target * self.n_claims - 1e-9))
         k = int(np.searchsorted(self.frame["claims_caught"].to_numpy(), needed))
         row = self.frame.iloc[k]
@@ -232,8 +248,8 @@ class ClaimModel:
 
     def thresholds(self, target_recall: float | None = None, first_recall: float | None = None) -> tuple[float, float]:
         """``(review-first threshold, review threshold)`` for the given recalls, chosen on validation."""
-        target = self.target_recall if target_recall is None else _check_recall(target_recall)
-        first = self.first_recall if first_recall is None else _check_recall(first_recall, "first-tier recall")
+        target = self.target_recall if target_recall is None else check_recall(target_recall)
+        first = self.first_recall if first_recall is None else check_recall(first_recall, "first-tier recall")
         review = threshold_for_recall(self.validation_labels, self.validation_scores, target)
         top = threshold_for_recall(self.validation_labels, self.validation_scores, min(first, target))
         return top, review
@@ -280,8 +296,8 @@ def make_claim_model(comparison: classify.ModelComparison, feature_set: str = "a
     """The champion of one feature set, with its thresholds chosen on validation."""
     from claimstats import __version__
 
-    _check_recall(target_recall)
-    _check_recall(first_recall, "first-tier recall")
+    check_recall(target_recall)
+    check_recall(first_recall, "first-tier recall")
     evaluation = comparison.evaluations.get(feature_set)
     if evaluation is None:
         raise ClaimstatsError(f"feature set {feature_set!r} was not compared; available: "
@@ -311,7 +327,7 @@ def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str
     thresholds are chosen on the validation split for ``target_recall`` (the
     "review" tier) and ``first_recall`` (the "review first" tier).
     """
-    _check_recall(target_recall)
+    check_recall(target_recall)
     comparison = classify.compare_models(data, feature_sets=(feature_set,), grid=grid, cv=cv, seed=seed,
                                          importance_repeats=importance_repeats, n_jobs=n_jobs)
     model = make_claim_model(comparison, feature_set, target_recall=target_recall, first_recall=first_recall,
@@ -350,7 +366,14 @@ def _model_inputs(reports: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 # ------------------------------------------------------------------- queue
 
 
-def _tier(scores: np.ndarray, first: float, review: float) -> np.ndarray:
+def tier_of(scores: np.ndarray, first: float, review: float) -> np.ndarray:
+    """The tier of each score: :data:`TIERS` at or above ``first``, at or above ``review``, below.
+
+    Examples
+    --------
+    >>> tier_of(np.array([0.9, 0.5, 0.1]), first=0.8, review=0.4).tolist()
+    ['review first', 'review', 'low priority']
+    """
     return np.where(scores >= first, TIERS[0], np.where(scores >= review, TIERS[1], TIERS[2]))
 
 
@@ -360,8 +383,8 @@ def _ranked(frame: pd.DataFrame, scores: np.ndarray, rows: np.ndarray, first: fl
     order = np.lexsort((rows, -scores))
     out = frame.iloc[order].reset_index(drop=True)
     s = scores[order]
-    out.insert(0, _SCORE, s)
-    out.insert(0, "tier", _tier(s, first, review))
+    out.insert(0, SCORE_COLUMN, s)
+    out.insert(0, "tier", tier_of(s, first, review))
     out.insert(0, "rank", np.arange(start_rank, start_rank + len(out)))
     return out
 
