@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from claimstats import clean, load
-from claimstats.classify import compare_models
+from claimstats.comparison import compare_models
 
 COURSE_GRID = {"max_depth": [5, 7, None], "max_features": [0.3, 0.6], "max_samples": [0.7],
                "min_samples_leaf": [1, 2], "min_samples_split": [2, 3], "n_estimators": [75, 100, 200]}

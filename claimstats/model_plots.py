@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
-from claimstats.classify import FEATURE_PHRASES, MODELS, Evaluation
+from claimstats.classify import FEATURE_PHRASES, MODELS
+from claimstats.evaluation import Evaluation
 from claimstats.errors import ClaimstatsError
 from claimstats.plots import CLASS_COLORS, PALETTE, FigureResult, new_figure
 from claimstats.triage import WorkloadCurve
@@ -53,7 +54,7 @@ def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from claimstats.classify import Evaluation, calibration_table, metrics_at
+    >>> from claimstats.evaluation import Evaluation, calibration_table, metrics_at
     >>> y, p = np.array([1, 1, 0, 0]), np.array([0.9, 0.4, 0.6, 0.1])
     >>> confusion = pd.DataFrame({"actual": ["claim", "opinion"], "predicted claim": [1, 1],
     ...                           "predicted opinion": [1, 1]})
@@ -88,13 +89,13 @@ def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
 def plot_precision_recall(evaluations) -> FigureResult:
     """Precision against recall for one or more evaluations, each threshold marked with a dot.
 
-    ``evaluations`` is one :class:`~claimstats.classify.Evaluation`, a list of
+    ``evaluations`` is one :class:`~claimstats.evaluation.Evaluation`, a list of
     them, or a dict of them (e.g. ``ModelComparison.evaluations``).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from claimstats.classify import Evaluation, calibration_table, metrics_at
+    >>> from claimstats.evaluation import Evaluation, calibration_table, metrics_at
     >>> y, p = np.array([1, 1, 0, 0]), np.array([0.9, 0.4, 0.6, 0.1])
     >>> ev = Evaluation("all", "logistic", 0.5, 4, 2, metrics_at(y, p), pd.DataFrame(), calibration_table(y, p),
     ...                 pd.DataFrame(), y, p)
@@ -140,7 +141,7 @@ def plot_importances(evaluation: Evaluation, *, top: int = 12) -> FigureResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from claimstats.classify import Evaluation
+    >>> from claimstats.evaluation import Evaluation
     >>> imp = pd.DataFrame({"column": ["video_view_count", "video_duration_sec"], "importance": [0.2, 0.0],
     ...                     "sd": [0.01, 0.0]})
     >>> ev = Evaluation("all", "random_forest", 0.5, 4, 2, {}, pd.DataFrame(), pd.DataFrame(), imp,

@@ -38,7 +38,9 @@ import sklearn
 from sklearn.pipeline import Pipeline
 
 from claimstats import classify
+from claimstats.comparison import ModelComparison, compare_models
 from claimstats.errors import ClaimstatsError
+from claimstats.evaluation import Evaluation, evaluate
 from claimstats.intake import check_reports
 from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
 
@@ -290,7 +292,7 @@ class ClaimModel:
                 f"{m.get('recall', float('nan')):.3f} and precision {m.get('precision', float('nan')):.3f} at 0.5.")
 
 
-def make_claim_model(comparison: classify.ModelComparison, feature_set: str = "all", *,
+def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
                      target_recall: float = DEFAULT_TARGET_RECALL, first_recall: float = DEFAULT_FIRST_RECALL,
                      source: str = "", source_sha256: str | None = None) -> ClaimModel:
     """The champion of one feature set, with its thresholds chosen on validation."""
@@ -323,12 +325,12 @@ def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str
                       importance_repeats: int | None = None, n_jobs: int | None = None):
     """Compare the models on one feature set and keep its champion: ``(ClaimModel, ModelComparison)``.
 
-    See :func:`claimstats.classify.compare_models` for the method; the model's
+    See :func:`claimstats.comparison.compare_models` for the method; the model's
     thresholds are chosen on the validation split for ``target_recall`` (the
     "review" tier) and ``first_recall`` (the "review first" tier).
     """
     check_recall(target_recall)
-    comparison = classify.compare_models(data, feature_sets=(feature_set,), grid=grid, cv=cv, seed=seed,
+    comparison = compare_models(data, feature_sets=(feature_set,), grid=grid, cv=cv, seed=seed,
                                          importance_repeats=importance_repeats, n_jobs=n_jobs)
     model = make_claim_model(comparison, feature_set, target_recall=target_recall, first_recall=first_recall,
                              source=source or "a data frame", source_sha256=source_sha256)
@@ -336,7 +338,7 @@ def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str
 
 
 def evaluate_model(model: ClaimModel, data: pd.DataFrame, *, threshold: float | None = None,
-                   importance_repeats: int = 0, seed: int = 0) -> classify.Evaluation:
+                   importance_repeats: int = 0, seed: int = 0) -> Evaluation:
     """Score a trained model on labelled rows, at its review threshold (or ``threshold``).
 
     Rows missing a label or an input are left out. Rows the model was trained
@@ -345,7 +347,7 @@ def evaluate_model(model: ClaimModel, data: pd.DataFrame, *, threshold: float | 
     usable = data.dropna(subset=[TARGET, *model.columns])
     if usable.empty:
         raise ClaimstatsError("no rows with a claim_status and every input the model reads")
-    return classify.evaluate(model.pipeline, _model_inputs(usable, [TARGET, *model.columns]),
+    return evaluate(model.pipeline, _model_inputs(usable, [TARGET, *model.columns]),
                              threshold=model.threshold if threshold is None else threshold,
                              importance_repeats=importance_repeats, seed=seed, feature_set=model.feature_set,
                              model=model.model)

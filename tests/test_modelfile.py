@@ -29,7 +29,7 @@ def test_model_round_trip(model, tidy, tmp_path):
 
 
 def test_every_kind_of_model_saves_and_loads(tidy, tmp_path):
-    from claimstats.classify import compare_models
+    from claimstats.comparison import compare_models
     from claimstats.triage import make_claim_model
 
     sample = tidy.sample(1200, random_state=2)

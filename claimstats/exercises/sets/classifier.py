@@ -7,12 +7,13 @@ computed in a second or two.
 
 from __future__ import annotations
 
-from claimstats.classify import build_pipeline, claim_labels, count_separation, evaluate, input_columns, split_data
+from claimstats.classify import build_pipeline, input_columns
+from claimstats.evaluation import claim_labels, count_separation, evaluate, split_data
 from claimstats.exercises.bank import BUILD, CHOICE, CHOICES, COUNT, NUMBER, TEXT, Mistake, Question, Tolerance, register, step
 from claimstats.schema import COLUMNS, ROW_ID
 
 SET = "classifier"
-_GIVEN_SPLIT = ("Your cleaned dataset, split with `claimstats.classify.split_data(tidy, seed=0)`: 60 % train, "
+_GIVEN_SPLIT = ("Your cleaned dataset, split with `claimstats.evaluation.split_data(tidy, seed=0)`: 60 % train, "
                 "20 % validation, 20 % test, stratified by class.")
 _GIVEN_MODEL = ("The split of @exr-clf-train-rows and the at-upload pipeline "
                 "`build_pipeline('upload', 'logistic')`, fitted on the training rows "

@@ -7,7 +7,8 @@ on the test rows, as :mod:`claimstats.triage` does for the real queue.
 
 from __future__ import annotations
 
-from claimstats.classify import claim_labels, predict_claim_probability
+from claimstats.classify import predict_claim_probability
+from claimstats.evaluation import claim_labels
 from claimstats.exercises.bank import BUILD, CHOICE, NUMBER, TEXT, Mistake, Question, Tolerance, register, step
 from claimstats.triage import threshold_for_recall, workload_curve
 

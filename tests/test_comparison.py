@@ -1,0 +1,105 @@
+"""comparison: the champion rule, the comparison across feature sets and models, its determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from claimstats import clean, simulate
+from claimstats.classify import input_columns
+from claimstats.comparison import choose, compare_models
+from claimstats.errors import ClaimstatsError
+from claimstats.evaluation import claim_labels
+from claimstats.schema import COUNT_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def tidy() -> pd.DataFrame:
+    return clean(simulate(2400, seed=21))[0]
+
+
+def test_choose_follows_the_stated_rule():
+    table = pd.DataFrame({"recall": [0.990, 0.9915, 0.95, 0.9919], "f1": [0.970, 0.985, 0.999, 0.9845]})
+    # recall ties within 0.002: rows 0, 1, 3; F1 ties within 0.002 among them: rows 1 and 3; simplest: row 1
+    assert choose(table) == 1
+    assert choose(table, tolerance=0.0) == 3
+    assert choose(table.iloc[[2]].reset_index(drop=True)) == 0
+
+
+def test_unknown_choices_name_what_is_available(tidy):
+    with pytest.raises(ClaimstatsError, match="unknown model 'svm'; choose from 'logistic'"):
+        compare_models(tidy, models=("svm",))
+    with pytest.raises(ClaimstatsError, match="unknown feature set 'meta'"):
+        compare_models(tidy, feature_sets=("meta",))
+    with pytest.raises(ClaimstatsError, match="unknown grid 'huge'"):
+        compare_models(tidy, grid="huge")
+    with pytest.raises(ClaimstatsError, match="cv must be at least 2 folds"):
+        compare_models(tidy, cv=1)
+
+
+# --------------------------------------------------------------- comparison
+
+
+@pytest.fixture(scope="module")
+def comparison(tidy):
+    return compare_models(tidy, grid="fast", seed=7, importance_repeats=2)
+
+
+def test_comparison_picks_champions_on_validation_and_tests_them_once(comparison):
+    table = comparison.to_frame()
+    assert len(table) == 9 and table.groupby("feature_set")["champion"].sum().tolist() == [1, 1, 1]
+    for feature_set, rows in table.groupby("feature_set", sort=False):
+        rows = rows.reset_index(drop=True)
+        assert rows.loc[choose(rows, recall="validation_recall", f1="validation_f1"), "champion"]
+        assert rows.loc[~rows["champion"], "test_recall"].isna().all()  # the test split is for champions only
+        champion = comparison.champion(feature_set)
+        y_test = claim_labels(comparison.split.test)
+        scores = champion.predict_proba(comparison.split.test[input_columns(feature_set)])[:, 1]
+        winner = rows[rows["champion"]].iloc[0]
+        assert winner["test_recall"] == pytest.approx(skm.recall_score(y_test, scores >= 0.5))
+        assert winner["test_f1"] == pytest.approx(skm.f1_score(y_test, scores >= 0.5))
+        y_val, val_scores = comparison.validation_scores[feature_set]
+        assert winner["validation_recall"] == pytest.approx(skm.recall_score(y_val, val_scores >= 0.5))
+
+
+def test_fresh_video_recall_is_the_champion_with_counts_zeroed(comparison):
+    fresh = comparison.split.test.assign(**{c: 0 for c in COUNT_COLUMNS})
+    table = comparison.to_frame().set_index(["feature_set", "model"])
+    for feature_set in ("all", "upload"):
+        champion = comparison.champion(feature_set)
+        scores = champion.predict_proba(fresh[input_columns(feature_set)])[:, 1]
+        expected = skm.recall_score(claim_labels(fresh), scores >= 0.5)
+        assert table.loc[(feature_set, comparison.champion_model(feature_set)), "fresh_recall"] == \
+            pytest.approx(expected)
+    # the at-upload model never reads counts: zeroing them changes nothing
+    upload = table.loc[(feature_set, comparison.champion_model("upload"))]
+    assert upload["fresh_recall"] == upload["test_recall"]
+    text = comparison.describe()
+    assert "Engagement counts nearly separate the classes" in text and "cannot help on a fresh video" in text
+
+
+def test_comparison_is_deterministic_and_independent_of_workers(tidy):
+    small = tidy.sample(900, random_state=0)
+    kwargs = dict(feature_sets=("text", "upload"), grid="fast", seed=3, importance_repeats=0)
+    one = compare_models(small, **kwargs).to_frame()
+    again = compare_models(small, **kwargs).to_frame()
+    two_workers = compare_models(small, n_jobs=2, **kwargs).to_frame()
+    pd.testing.assert_frame_equal(one, again)
+    pd.testing.assert_frame_equal(one, two_workers)
+
+
+def test_rows_missing_an_input_are_left_out_and_counted(tidy):
+    holes = tidy.sample(1200, random_state=1)
+    holes.loc[holes.index[:7], "video_view_count"] = np.nan
+    result = compare_models(holes, feature_sets=("upload", "all"), models=("logistic",), grid="fast",
+                            importance_repeats=0)
+    assert result.n_missing == 7 and result.n_train + result.n_validation + result.n_test == 1193
+
+
+def test_course_file_all_features_champion_reaches_the_quality_bar(course_frame):
+    tidy, _ = clean(course_frame)
+    result = compare_models(tidy, feature_sets=("all",), grid="fast", importance_repeats=0)
+    metrics = result.evaluations["all"].metrics
+    assert metrics["recall"] >= 0.99 and metrics["f1"] >= 0.99
