@@ -74,7 +74,6 @@ def measure(df: pd.DataFrame) -> dict[str, float]:
     from sklearn.preprocessing import OneHotEncoder
 
     out: dict[str, float] = {}
-    n = len(df)
     miss = df["claim_status"].isna()
     out["missing share"] = miss.mean()
     out["missing same rows"] = float(all(df[c].isna().equals(miss) for c in

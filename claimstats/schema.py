@@ -9,7 +9,7 @@ column names and order, what each holds, allowed categories and ranges.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
