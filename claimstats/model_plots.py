@@ -1,7 +1,7 @@
-"""Construct and Execute: the classifier's figures, in the house style of :mod:`claimstats.plots`.
+"""Construct and Execute: the classifier's figures, in the house style of :mod:`claimstats.figure_style`.
 
 Each function takes a result of :mod:`claimstats.classify` or
-:mod:`claimstats.triage` and returns a :class:`~claimstats.plots.FigureResult`
+:mod:`claimstats.triage` and returns a :class:`~claimstats.figure_style.FigureResult`
 (the figure and a one-sentence alt text quoting the numbers it shows):
 
 * :func:`plot_confusion_matrix`: actual against predicted class, counts and shares;
@@ -29,7 +29,7 @@ from sklearn.metrics import precision_recall_curve
 from claimstats.classify import FEATURE_PHRASES, MODELS
 from claimstats.evaluation import Evaluation
 from claimstats.errors import ClaimstatsError
-from claimstats.plots import CLASS_COLORS, PALETTE, FigureResult, new_figure
+from claimstats.figure_style import CLASS_COLORS, PALETTE, FigureResult, new_figure
 from claimstats.triage import WorkloadCurve
 
 __all__ = ["plot_confusion_matrix", "plot_importances", "plot_precision_recall", "plot_workload"]

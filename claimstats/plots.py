@@ -1,24 +1,10 @@
-"""Analyze: the case's figures, in one house style, each with alt text computed from the data.
+"""Analyze: the case's figures, in the house style of :mod:`claimstats.figure_style`.
 
 Every figure function takes the (clean) frame and column names and returns a
-:class:`FigureResult`: the matplotlib figure and a one-sentence ``alt`` text
-describing what it shows, with the numbers it shows.
-
-The house style, for any module that draws figures (the classifier figures use it too):
-
-* :func:`apply_style` sets the seaborn theme and the colour-blind-safe
-  palette :data:`PALETTE` (seaborn ``"colorblind"``);
-* :data:`CLASS_COLORS` fixes the colour of ``claim`` and ``opinion`` in every
-  figure; :func:`colors_for` extends it to any list of levels;
-* :func:`new_figure` makes a figure :data:`BOOK_WIDTH` inches wide (readable
-  at book width) with the style applied; :func:`axis_label` words a column
-  for an axis ("Views (log scale)").
-
-Figures are created with :class:`matplotlib.figure.Figure`, not
-``pyplot``: pyplot keeps every figure it makes until it is closed, so a
-loop over many figures would leak. Ours are freed like any object once the
-last reference goes. A :class:`FigureResult` shows itself in Jupyter (and so
-in the Quarto book) as a PNG; :meth:`FigureResult.save` writes a file.
+:class:`~claimstats.figure_style.FigureResult`: the matplotlib figure and a
+one-sentence ``alt`` text describing what it shows, with the numbers it shows.
+:data:`FIGURES` names them for ``claimstats plot --kind``; :func:`make_figure`
+draws one by that name.
 
 Examples
 --------
@@ -32,37 +18,36 @@ True
 from __future__ import annotations
 
 import inspect
-import io
-import math
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import cbook
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, PercentFormatter, StrMethodFormatter
+from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from claimstats import column_checks, describe, features
 from claimstats.errors import ClaimstatsError, require_columns
-from claimstats.schema import BAN, COUNT_COLUMNS, DURATION, TARGET, VERIFIED
+from claimstats.figure_style import (
+    LEVEL_PHRASES,
+    FigureResult,
+    axis_label,
+    colors_for,
+    column_noun,
+    column_unit,
+    group_phrase,
+    join_phrases,
+    new_figure,
+    round_for_prose,
+    set_log_scale,
+    wants_log_scale,
+)
+from claimstats.schema import BAN, COUNT_COLUMNS, TARGET, VERIFIED
 
 __all__ = [
-    "BOOK_WIDTH",
-    "CLASS_COLORS",
     "FIGURES",
-    "FIGURE_FORMATS",
-    "PALETTE",
-    "FigureResult",
-    "apply_style",
-    "axis_label",
-    "colors_for",
-    "figure_format",
     "make_figure",
-    "new_figure",
     "plot_ban_by_class",
     "plot_class_balance",
     "plot_correlation_heatmap",
@@ -72,208 +57,8 @@ __all__ = [
     "plot_verified_by_class",
 ]
 
-#: Width of a figure that fills the book's text column, in inches.
-BOOK_WIDTH = 7.0
-#: The colour-blind-safe palette every figure draws from (seaborn "colorblind", as RGB tuples).
-PALETTE = tuple(tuple(float(v) for v in rgb) for rgb in sns.color_palette("colorblind"))
-#: Claim and opinion keep their colour in every figure: vermillion and blue.
-CLASS_COLORS = {"claim": PALETTE[3], "opinion": PALETTE[0]}
 # Box plots lie along the x axis: `orientation` since matplotlib 3.10, `vert` before.
 _HORIZONTAL = {"orientation": "horizontal"} if "orientation" in inspect.signature(Axes.bxp).parameters else {"vert": False}
-_SAVE_DPI = 200
-#: File formats :meth:`FigureResult.save` writes (each keeps the alt text in its metadata).
-FIGURE_FORMATS = ("png", "svg", "pdf")
-_SCREEN_DPI = 100
-# Words for columns: (axis label, what it is in prose, its unit in prose). Others fall back to their name.
-_WORDS = {
-    "video_view_count": ("Views", "views", "views"),
-    "video_like_count": ("Likes", "likes", "likes"),
-    "video_share_count": ("Shares", "shares", "shares"),
-    "video_download_count": ("Downloads", "downloads", "downloads"),
-    "video_comment_count": ("Comments", "comments", "comments"),
-    DURATION: ("Duration (seconds)", "duration", "seconds"),
-    TARGET: ("Claim status", "claim status", ""),
-    VERIFIED: ("Verified status", "verified status", ""),
-    BAN: ("Author ban status", "author ban status", ""),
-    **{
-        rate: (rate.replace("_", " ").capitalize(), rate.replace("_", " "), rate.replace("_", " "))
-        for rate in features.RATE_COLUMNS.values()
-    },
-}
-# How a level reads after "videos ..." in alt text.
-_LEVEL_PHRASES = {
-    (VERIFIED, "verified"): "from verified accounts",
-    (VERIFIED, "not verified"): "from unverified accounts",
-    (BAN, "active"): "by active authors",
-    (BAN, "under review"): "by authors under review",
-    (BAN, "banned"): "by banned authors",
-}
-
-
-# ------------------------------------------------------------- house style
-
-
-def apply_style() -> None:
-    """Set the house style globally: seaborn theme, colour-blind palette, no chart junk.
-
-    Every figure function here calls it, so a figure looks the same wherever
-    it is drawn; call it before drawing a figure of your own (or use
-    :func:`new_figure`, which does).
-
-    Examples
-    --------
-    >>> apply_style()
-    >>> import matplotlib
-    >>> matplotlib.rcParams["axes.spines.top"]
-    False
-    """
-    sns.set_theme(
-        context="notebook",
-        style="ticks",
-        palette=list(PALETTE),
-        font_scale=0.9,
-        rc={
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.titlelocation": "left",
-            "legend.frameon": False,
-            "figure.dpi": _SCREEN_DPI,
-            "savefig.dpi": _SAVE_DPI,
-            "savefig.bbox": "tight",
-        },
-    )
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, *, height: float = 4.0, width: float = BOOK_WIDTH, **subplots_kw):
-    """A house-style figure at book width and its axes: ``(figure, axes)``.
-
-    ``axes`` is one :class:`~matplotlib.axes.Axes` for a single panel, else an
-    array, as :meth:`matplotlib.figure.Figure.subplots` returns it (extra
-    keywords such as ``sharex`` or ``gridspec_kw`` go there). The figure uses
-    constrained layout and is not registered with pyplot, so it needs no
-    closing.
-
-    Examples
-    --------
-    >>> figure, ax = new_figure(height=3)
-    >>> figure.get_size_inches().tolist()
-    [7.0, 3.0]
-    """
-    apply_style()
-    figure = Figure(figsize=(width, height), layout="constrained", dpi=_SCREEN_DPI)
-    axes = figure.subplots(nrows, ncols, **subplots_kw)
-    return figure, axes
-
-
-def colors_for(levels) -> list[tuple[float, float, float]]:
-    """Colours for a list of levels: claim and opinion keep theirs, others take the
-    remaining palette colours in order.
-
-    Examples
-    --------
-    >>> colors_for(["opinion", "claim"]) == [CLASS_COLORS["opinion"], CLASS_COLORS["claim"]]
-    True
-    """
-    reserved = set(CLASS_COLORS.values())
-    spare = [c for c in PALETTE if c not in reserved]
-    out, i = [], 0
-    for level in levels:
-        if str(level) in CLASS_COLORS:
-            out.append(CLASS_COLORS[str(level)])
-        else:
-            out.append(spare[i % len(spare)])
-            i += 1
-    return out
-
-
-def axis_label(column: str, *, log: bool = False) -> str:
-    """A column in words for an axis, with its unit and scale.
-
-    Examples
-    --------
-    >>> axis_label("video_view_count", log=True)
-    'Views (log scale)'
-    """
-    label = _WORDS[column][0] if column in _WORDS else column.replace("_", " ").capitalize()
-    return f"{label} (log scale)" if log else label
-
-
-def _noun(column: str) -> str:
-    """What a column is, in prose: "views", "duration"."""
-    return _WORDS[column][1] if column in _WORDS else column.replace("_", " ")
-
-
-def _unit(column: str) -> str:
-    """What a column's values count, in prose: "views", "seconds"."""
-    return _WORDS[column][2] if column in _WORDS else ""
-
-
-def _group_phrase(by: str, level) -> str:
-    """How a group of videos reads in prose: "claim videos", "videos by banned authors"."""
-    if by == TARGET:
-        return f"{level} videos"
-    phrase = _LEVEL_PHRASES.get((by, str(level)), f"with {by} {str(level)!r}")
-    return f"videos {phrase}"
-
-
-def _about(value: float) -> str:
-    """A number rounded to two significant figures for prose: 501,555 → "500,000"."""
-    if not np.isfinite(value):
-        return "n/a"
-    if value == 0:
-        return "0"
-    decimals = 1 - int(math.floor(math.log10(abs(value))))
-    rounded = round(value, decimals)
-    if decimals <= 0 or float(rounded).is_integer():
-        return f"{int(rounded):,}"
-    return f"{rounded:,.{decimals}f}".rstrip("0")
-
-
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def figure_format(path) -> str:
-    """The format a figure file is written in, from its suffix: png, svg or pdf.
-
-    Examples
-    --------
-    >>> figure_format("views.PNG")
-    'png'
-    >>> figure_format("views.jpg")
-    Traceback (most recent call last):
-    ...
-    claimstats.errors.ClaimstatsError: views.jpg: cannot write a jpg figure; use .png, .svg or .pdf
-    """
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in FIGURE_FORMATS:
-        allowed = ", ".join(f".{f}" for f in FIGURE_FORMATS[:-1]) + f" or .{FIGURE_FORMATS[-1]}"
-        raise ClaimstatsError(f"{path}: cannot write a {fmt or 'suffix-less'} figure; use {allowed}")
-    return fmt
-
-
-@dataclass(frozen=True, eq=False)
-class FigureResult:
-    """A figure and its alt text (one sentence saying what the figure shows).
-
-    Shows itself as a PNG in Jupyter and Quarto; :meth:`save` writes a file
-    with the alt text in its metadata.
-    """
-
-    figure: Figure
-    alt: str
-
-    def save(self, path, *, dpi: int = _SAVE_DPI) -> Path:
-        """Write the figure; the format follows the suffix (see :func:`figure_format`)."""
-        target = Path(path)
-        key = {"pdf": "Subject"}.get(figure_format(target), "Description")
-        self.figure.savefig(target, dpi=dpi, bbox_inches="tight", metadata={key: self.alt})
-        return target
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=_SAVE_DPI, bbox_inches="tight")
-        return buffer.getvalue()
 
 
 # ------------------------------------------------------------ data helpers
@@ -293,38 +78,6 @@ def _groups(data: pd.DataFrame, column: str, by: str) -> list[tuple[object, np.n
     if not out:
         raise ClaimstatsError(f"no rows with both {column!r} and {by!r} to plot")
     return out
-
-
-def _wants_log(values: np.ndarray, log: bool | None, column: str) -> bool:
-    """Log scale when asked, or by default when positive values span two orders of magnitude
-    and none is negative (the axis is cut at 0, so a negative value would be hidden)."""
-    positive = values[values > 0]
-    if log is None:
-        return len(positive) > 0 and positive.max() / positive.min() >= 100 and not (values < 0).any()
-    if log and not len(positive):
-        raise ClaimstatsError(f"cannot draw {column!r} on a log scale: it has no positive values")
-    if log and (values < 0).any():
-        raise ClaimstatsError(f"cannot draw {column!r} on a log scale: it has negative values")
-    return bool(log)
-
-
-def _set_log_scale(ax: Axes, axis: str, values: np.ndarray, linthresh: float | None = None) -> None:
-    """Log axis; when zeros must show, symmetric-log (linear from 0 to ``linthresh``) cut at 0."""
-    if not (values == 0).any():
-        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-        return
-    linthresh = float(values[values > 0].min()) if linthresh is None else linthresh
-    # Ticks at 0 and at the powers of ten above the linear part; no negative side.
-    powers = range(math.ceil(math.log10(linthresh)), math.floor(math.log10(values.max())) + 1)
-    ticks = FixedLocator([0.0, *(10.0**p for p in powers)])
-    if axis == "x":
-        ax.set_xscale("symlog", linthresh=linthresh, linscale=0.4)
-        ax.set_xlim(left=-0.1 * linthresh)
-        ax.xaxis.set_major_locator(ticks)
-    else:
-        ax.set_yscale("symlog", linthresh=linthresh, linscale=0.4)
-        ax.set_ylim(bottom=-0.1 * linthresh)
-        ax.yaxis.set_major_locator(ticks)
 
 
 def _bin_edges(values: np.ndarray, log: bool, bins: int) -> np.ndarray:
@@ -376,7 +129,7 @@ def plot_distribution(
     """
     groups = _groups(data, column, by)
     values = np.concatenate([v for _, v in groups])
-    log = _wants_log(values, log, column)
+    log = wants_log_scale(values, log, column)
     edges = _bin_edges(values, log, bins)
     figure, (hist_ax, box_ax) = new_figure(2, 1, height=4.5, sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
     levels = [level for level, _ in groups]
@@ -395,18 +148,19 @@ def plot_distribution(
         patch.set_alpha(0.6)
     box_ax.invert_yaxis()  # first level on top, as in the legend
     if log:
-        _set_log_scale(hist_ax, "x", values, linthresh=edges[1] if (values == 0).any() else None)
+        set_log_scale(hist_ax, "x", values, linthresh=edges[1] if (values == 0).any() else None)
     _thousands(hist_ax.yaxis)
     box_ax.set_xlabel(axis_label(column, log=log))
     box_ax.set_ylabel(axis_label(by))
-    unit = f" {_unit(column)}" if _unit(column) else ""
+    unit = f" {column_unit(column)}" if column_unit(column) else ""
     medians = [
-        f"{_group_phrase(by, level)} are centred near {_about(float(np.median(vals)))}{unit}" if i == 0
-        else f"{_group_phrase(by, level)} near {_about(float(np.median(vals)))}"
+        f"{group_phrase(by, level)} are centred near {round_for_prose(float(np.median(vals)))}{unit}" if i == 0
+        else f"{group_phrase(by, level)} near {round_for_prose(float(np.median(vals)))}"
         for i, (level, vals) in enumerate(groups)
     ]
     scale = ", log scale" if log else ""
-    alt = f"Histogram and box plot of {_noun(column)} by {_noun(by)}{scale}: {_join(medians)} (medians)."
+    alt = (f"Histogram and box plot of {column_noun(column)} by {column_noun(by)}{scale}: "
+           f"{join_phrases(medians)} (medians).")
     return FigureResult(figure, alt)
 
 
@@ -431,7 +185,7 @@ def plot_class_balance(data: pd.DataFrame, column: str = TARGET) -> FigureResult
     ax.set_ylabel(axis_label(column))
     ax.margins(x=0.15)
     parts = [f"{n:,} {level} ({s:.1%})" for level, n, s in table.itertuples(index=False)]
-    return FigureResult(figure, f"Bar chart of videos by {_noun(column)}: {_join(parts)}.")
+    return FigureResult(figure, f"Bar chart of videos by {column_noun(column)}: {join_phrases(parts)}.")
 
 
 def plot_status_by_class(data: pd.DataFrame, status: str = BAN, by: str = TARGET, *, highlight=None) -> FigureResult:
@@ -467,9 +221,9 @@ def plot_status_by_class(data: pd.DataFrame, status: str = BAN, by: str = TARGET
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.margins(y=0.12)
     ax.legend(title=axis_label(by))
-    parts = [f"{shares.loc[level, highlight]:.1f}% of {_group_phrase(by, level)}" for level in shares.index]
-    what = _LEVEL_PHRASES.get((status, str(highlight)), f"with {status} {str(highlight)!r}")
-    alt = f"Bar chart of {_noun(status)} within each {_noun(by)}: {_join(parts)} are {what}."
+    parts = [f"{shares.loc[level, highlight]:.1f}% of {group_phrase(by, level)}" for level in shares.index]
+    what = LEVEL_PHRASES.get((status, str(highlight)), f"with {status} {str(highlight)!r}")
+    alt = f"Bar chart of {column_noun(status)} within each {column_noun(by)}: {join_phrases(parts)} are {what}."
     return FigureResult(figure, alt)
 
 
@@ -519,7 +273,7 @@ def plot_correlation_heatmap(data: pd.DataFrame, columns=None, *, method: str = 
         shown = f"{value:.2f}".replace("-0.00", "0.00")
         return f"{axis_label(row['x']).lower()} and {axis_label(row['y']).lower()} ({symbol} = {shown})"
 
-    listed = _join([n.lower() for n in names])
+    listed = join_phrases([n.lower() for n in names])
     if len(pairs) == 1:  # strongest and weakest would name the same pair twice
         alt = f"Heatmap of {method.capitalize()} correlations between {listed}: {pair(strongest, coefficient[strongest.name])}."
     else:
@@ -564,15 +318,15 @@ def plot_scatter(
         raise ClaimstatsError(f"no rows with {x!r}, {y!r} and {by!r} all present to plot")
     shown = complete.sample(n=min(max_points, len(complete)), random_state=seed)
     xs, ys = shown[x].to_numpy(dtype="float64"), shown[y].to_numpy(dtype="float64")
-    log_x, log_y = _wants_log(xs, log, x), _wants_log(ys, log, y)
+    log_x, log_y = wants_log_scale(xs, log, x), wants_log_scale(ys, log, y)
     levels = [level for level in column_checks.category_levels(complete[by]) if (shown[by] == level).any()]
     color_of = dict(zip(levels, colors_for(levels)))
     figure, ax = new_figure(height=5.0)
     ax.scatter(xs, ys, c=[color_of[v] for v in shown[by]], s=6, alpha=0.5, linewidths=0, rasterized=len(shown) > 2000)
     if log_x:
-        _set_log_scale(ax, "x", xs)
+        set_log_scale(ax, "x", xs)
     if log_y:
-        _set_log_scale(ax, "y", ys)
+        set_log_scale(ax, "y", ys)
     ax.set_xlabel(axis_label(x, log=log_x))
     ax.set_ylabel(axis_label(y, log=log_y))
     handles = [Line2D([], [], marker="o", linestyle="", color=color_of[level], label=str(level)) for level in levels]
@@ -581,12 +335,13 @@ def plot_scatter(
     for i, level in enumerate(levels):
         group = shown[shown[by] == level]
         verb = " are centred" if i == 0 else ""
-        parts.append(f"{_group_phrase(by, level)}{verb} near {_about(group[x].median())} {_unit(x)} "
-                     f"and {_about(group[y].median())} {_unit(y)}".replace("  ", " "))
+        parts.append(f"{group_phrase(by, level)}{verb} near {round_for_prose(group[x].median())} {column_unit(x)} "
+                     f"and {round_for_prose(group[y].median())} {column_unit(y)}".replace("  ", " "))
     axes_kind = "log axes" if log_x and log_y else "log x axis" if log_x else "log y axis" if log_y else "linear axes"
     sample = (f"a random sample of {len(shown):,} of {len(complete):,} videos (seed {seed})"
               if len(shown) < len(complete) else f"all {len(shown):,} videos")
-    alt = f"Scatter plot of {_noun(y)} against {_noun(x)}, {axes_kind}, for {sample}: {'; '.join(parts)} (medians)."
+    alt = (f"Scatter plot of {column_noun(y)} against {column_noun(x)}, {axes_kind}, for {sample}: "
+           f"{'; '.join(parts)} (medians).")
     return FigureResult(figure, alt)
 
 

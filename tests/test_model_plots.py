@@ -16,7 +16,7 @@ from sklearn.metrics import precision_recall_curve
 from claimstats import model_plots
 from claimstats.evaluation import Evaluation, calibration_table, metrics_at
 from claimstats.errors import ClaimstatsError
-from claimstats.plots import CLASS_COLORS, PALETTE, FigureResult
+from claimstats.figure_style import CLASS_COLORS, PALETTE, FigureResult
 from claimstats.triage import workload_curve
 
 

@@ -1,11 +1,10 @@
-"""plots: what each figure draws, its alt text, the house style, and no leaked figures."""
+"""plots: what each figure draws, its alt text, the figure registry, and no leaked figures."""
 
 from __future__ import annotations
 
 import gc
 import weakref
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -16,7 +15,7 @@ from matplotlib.figure import Figure
 from claimstats import clean, plots, simulate
 from claimstats.cli.describe import PLOT_KINDS
 from claimstats.errors import ClaimstatsError, ColumnError
-from claimstats.plots import CLASS_COLORS, PALETTE, FigureResult
+from claimstats.figure_style import CLASS_COLORS, FigureResult
 
 
 @pytest.fixture(scope="module")
@@ -168,21 +167,7 @@ def test_scatter_colours_and_medians(designed):
         plots.plot_scatter(designed, y="nope")
 
 
-# ------------------------------------------------------------- house style
-
-
-def test_style_palette_and_helpers():
-    plots.apply_style()
-    first = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0]
-    assert same_color(first, PALETTE[0])
-    assert not matplotlib.rcParams["axes.spines.top"] and not matplotlib.rcParams["axes.spines.right"]
-    assert set(CLASS_COLORS.values()) <= set(PALETTE)
-    assert plots.colors_for(["claim", "opinion"]) == plots.colors_for(["opinion", "claim"])[::-1]
-    assert plots.colors_for(["x", "y"])[0] not in CLASS_COLORS.values()
-    figure, axes = plots.new_figure(1, 2, height=3)
-    assert figure.get_size_inches().tolist() == [plots.BOOK_WIDTH, 3.0] and len(axes) == 2
-    assert plots.axis_label("video_share_count", log=True) == "Shares (log scale)"
-    assert plots.axis_label("my_column") == "My column"
+# ------------------------------------------- registry, memory and edge cases
 
 
 def test_make_figure_knows_every_cli_kind(designed):
@@ -201,22 +186,6 @@ def test_figures_are_not_kept_alive(designed):
     assert plt.get_fignums() == before  # pyplot never saw them
     gc.collect()
     assert all(ref() is None for ref in refs)
-
-
-def test_save_writes_alt_text_into_the_file(designed, tmp_path):
-    from PIL import Image
-
-    result = plots.plot_class_balance(designed)
-    png = result.save(tmp_path / "balance.png")
-    with Image.open(png) as image:
-        assert image.text["Description"] == result.alt
-        assert image.size[0] >= 7 * 150  # book width at print resolution
-    svg = result.save(tmp_path / "balance.svg")
-    assert "Bar chart of videos by claim status" in svg.read_text(encoding="utf-8")
-    assert result._repr_png_().startswith(b"\x89PNG")
-    with pytest.raises(ClaimstatsError, match="cannot write a jpg figure; use .png, .svg or .pdf"):
-        result.save(tmp_path / "balance.jpg")
-    assert not (tmp_path / "balance.jpg").exists()
 
 
 def test_synthetic_views_figure_reads_like_the_case(small_clean):

@@ -63,7 +63,8 @@ _PLOT_OPTIONS = {"column": "views", "x": "scatter", "y": "scatter", "seed": "sca
 
 
 def run_plot(args) -> int:
-    from claimstats.plots import figure_format, make_figure
+    from claimstats.figure_style import figure_format
+    from claimstats.plots import make_figure
 
     out = check_output_path(args.out, args.file)
     figure_format(out)
