@@ -23,13 +23,12 @@ True
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
 from claimstats.classify import FEATURE_PHRASES, MODELS
 from claimstats.evaluation import Evaluation
 from claimstats.errors import ClaimstatsError
-from claimstats.figure_style import CLASS_COLORS, PALETTE, FigureResult, new_figure
+from claimstats.figure_style import CLASS_COLORS, PALETTE, FigureResult, join_phrases, new_figure
 from claimstats.triage import WorkloadCurve
 
 __all__ = ["plot_confusion_matrix", "plot_importances", "plot_precision_recall", "plot_workload"]
@@ -42,10 +41,6 @@ def _name(evaluation: Evaluation) -> str:
     model = MODELS.get(evaluation.model, evaluation.model or "model")
     features = FEATURE_PHRASES.get(evaluation.feature_set, evaluation.feature_set)
     return f"{model} on {features}" if features else model
-
-
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
@@ -162,10 +157,10 @@ def plot_importances(evaluation: Evaluation, *, top: int = 12) -> FigureResult:
     big = table[table["importance"] >= 0.005]
     small = len(table) - len(big)
     parts = [f"{row.column} by {row.importance:.3f}" for row in big.itertuples()]
-    text = f"shuffling {_join(parts)} lowers the {score}" if parts else \
+    text = f"shuffling {join_phrases(parts)} lowers the {score}" if parts else \
         f"shuffling any column lowers the {score} by less than 0.005"
     if len(parts) > 1:
-        text = f"shuffling lowers the {score} by " + _join([f"{v:.3f} for {c}" for c, v in
+        text = f"shuffling lowers the {score} by " + join_phrases([f"{v:.3f} for {c}" for c, v in
                                                            zip(big["column"], big["importance"])])
     elif parts:
         text = f"shuffling {big['column'].iloc[0]} lowers the {score} by {big['importance'].iloc[0]:.3f}"
