@@ -49,6 +49,7 @@ def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
     Examples
     --------
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from claimstats.evaluation import Evaluation, calibration_table, metrics_at
     >>> y, p = np.array([1, 1, 0, 0]), np.array([0.9, 0.4, 0.6, 0.1])
     >>> confusion = pd.DataFrame({"actual": ["claim", "opinion"], "predicted claim": [1, 1],
@@ -90,6 +91,7 @@ def plot_precision_recall(evaluations) -> FigureResult:
     Examples
     --------
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from claimstats.evaluation import Evaluation, calibration_table, metrics_at
     >>> y, p = np.array([1, 1, 0, 0]), np.array([0.9, 0.4, 0.6, 0.1])
     >>> ev = Evaluation("all", "logistic", 0.5, 4, 2, metrics_at(y, p), pd.DataFrame(), calibration_table(y, p),
@@ -136,6 +138,7 @@ def plot_importances(evaluation: Evaluation, *, top: int = 12) -> FigureResult:
     Examples
     --------
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from claimstats.evaluation import Evaluation
     >>> imp = pd.DataFrame({"column": ["video_view_count", "video_duration_sec"], "importance": [0.2, 0.0],
     ...                     "sd": [0.01, 0.0]})
