@@ -32,7 +32,7 @@ from IPython.display import Markdown
 
 import claimstats
 from claimstats import quarto
-from claimstats.hypothesis import format_number, format_p
+from claimstats.reporting import format_number, format_p
 
 # Figures appear only where show_figure prints them (with their alt text), never
 # as a side effect of the cell that drew them.

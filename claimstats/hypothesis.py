@@ -7,6 +7,8 @@ trust or doubt it: the mean difference with its confidence interval, Cohen's d
 and Hedges' g, the Mann–Whitney U test as a check that does not assume
 normality, the assumption checks themselves, an optional permutation test, and
 plain-language notes on what the result means when the assumptions are shaky.
+This module holds the test and its result; the checks and their notes are in
+:mod:`claimstats.assumptions`, the APA number formatting in :mod:`claimstats.reporting`.
 
 Examples
 --------
@@ -26,22 +28,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from claimstats.assumptions import assumption_checks, assumption_notes
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
-from claimstats.schema import BAN, COUNT_COLUMNS, TARGET, VERIFIED
+from claimstats.reporting import COUNT_NOUNS, format_number, format_p, magnitude_decimals
+from claimstats.schema import BAN, TARGET, VERIFIED
 
 METHODS = ("welch", "student")
 ALTERNATIVES = ("two-sided", "less", "greater")
-#: Shapiro–Wilk's p-value is only accurate up to this many observations (scipy warns above).
-SHAPIRO_MAX_N = 5000
-#: Below this many observations per group the central limit theorem is not relied on.
-CLT_MIN_N = 30
-#: |skewness| above this is "heavy": the mean is pulled by a few extreme values.
-HEAVY_SKEW = 1.0
 #: Seed used when none is given, so that two runs of the same call agree.
 DEFAULT_SEED = 0
 
-#: Words for the count columns, so that describe() reads like a report ("fewer views").
-COUNT_NOUNS = dict(zip(COUNT_COLUMNS, ("views", "likes", "shares", "downloads", "comments")))
 _GROUP_PHRASES = {
     (VERIFIED, "verified"): "videos from verified accounts",
     (VERIFIED, "not verified"): "videos from unverified accounts",
@@ -51,45 +47,6 @@ _GROUP_PHRASES = {
     (BAN, "under review"): "videos by authors under review",
     (BAN, "banned"): "videos by banned authors",
 }
-
-
-# ------------------------------------------------------------ APA formatting
-
-
-def format_p(p: float) -> str:
-    """A p-value the APA way: ``p < .001``, else three decimals without a leading zero.
-
-    Examples
-    --------
-    >>> format_p(2.6e-120), format_p(0.0345), format_p(0.5)
-    ('p < .001', 'p = .035', 'p = .500')
-    """
-    if not np.isfinite(p):
-        return "p = n/a"
-    if p < 0.001:
-        return "p < .001"
-    if p > 0.999:
-        return "p > .999"
-    return "p = " + f"{p:.3f}".lstrip("0")
-
-
-def format_number(x: float, decimals: int = 2) -> str:
-    """A number with thousands separators (APA uses them from 1,000 up).
-
-    Examples
-    --------
-    >>> format_number(1571.163, 1), format_number(-0.3961), format_number(float("-inf"))
-    ('1,571.2', '-0.40', '-∞')
-    """
-    if np.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    return f"{x:,.{decimals}f}"
-
-
-def _magnitude_decimals(*values: float) -> int:
-    """Whole numbers for large quantities (views), two decimals for small ones (seconds)."""
-    finite = [abs(v) for v in values if np.isfinite(v)]
-    return 0 if finite and max(finite) >= 1000 else 2
 
 
 # ------------------------------------------------------------------- result
@@ -197,7 +154,7 @@ class GroupComparison:
         """
         phrase_a, phrase_b = (_group_phrase(self.group, level) for level in self.levels)
         noun = COUNT_NOUNS.get(self.value)
-        decimals = _magnitude_decimals(*self.mean, *self.sd)
+        decimals = magnitude_decimals(*self.mean, *self.sd)
         stats_a = f"(M = {format_number(self.mean[0], decimals)}, SD = {format_number(self.sd[0], decimals)})"
         stats_b = f"(M = {format_number(self.mean[1], decimals)}, SD = {format_number(self.sd[1], decimals)})"
         if self.significant:
@@ -210,7 +167,7 @@ class GroupComparison:
             head = f"{phrase_a} {stats_a} and {phrase_b} {stats_b} did not differ significantly in {topic}"
         df_text = format_number(self.df, 1 if self.method == "welch" else 0)
         tail = " (one-tailed)" if self.alternative != "two-sided" else ""
-        ci_decimals = _magnitude_decimals(*self.ci)
+        ci_decimals = magnitude_decimals(*self.ci)
         sentence = (
             f"{head[0].upper()}{head[1:]}, {self.test_name.split(' t-')[0]} t({df_text}) = {self.t:.2f}, "
             f"{format_p(self.p_value)}{tail}, d = {self.cohens_d:.2f}, {self.confidence:.0%} CI of the difference "
@@ -285,95 +242,6 @@ def _hypotheses(value: str, group: str, levels, alternative: str) -> tuple[str, 
     h1 = f"H1: the mean {value} {relation} {a} and {b}." if alternative == "two-sided" else \
         f"H1: the mean {value} {relation} {a} than for {b}."
     return h0, h1
-
-
-def _skew_words(skew: float) -> str:
-    side = "right" if skew > 0 else "left"
-    if abs(skew) > HEAVY_SKEW:
-        return f"heavily {side}-skewed"
-    if abs(skew) > 0.5:
-        return f"moderately {side}-skewed"
-    return "roughly symmetric"
-
-
-def _assumption_checks(levels, samples, *, method: str, alpha: float, rng: np.random.Generator) -> pd.DataFrame:
-    rows = []
-    for level, sample in zip(levels, samples):
-        n = len(sample)
-        tested = rng.choice(sample, SHAPIRO_MAX_N, replace=False) if n > SHAPIRO_MAX_N else sample
-        label = "normality (Shapiro–Wilk" + (f", seeded subsample of {SHAPIRO_MAX_N:,})" if n > SHAPIRO_MAX_N else ")")
-        if n >= 3 and np.ptp(sample) > 0:
-            w, p = stats.shapiro(tested)
-            normal = p >= alpha
-            rows.append((label, str(level), w, p, "consistent with normal" if normal else "not normal", not normal))
-        else:
-            rows.append((label, str(level), np.nan, np.nan, "not testable (too few or identical values)", False))
-        skew = float(stats.skew(sample, bias=False)) if n >= 3 and np.ptp(sample) > 0 else 0.0
-        rows.append(("skewness", str(level), skew, np.nan, _skew_words(skew), False))
-        enough = n >= CLT_MIN_N
-        rows.append(("group size", str(level), float(n), np.nan,
-                     f"n ≥ {CLT_MIN_N}: the mean is close to normal (CLT)" if enough else f"n < {CLT_MIN_N}: small group", False))
-    if all(np.ptp(s) > 0 for s in samples):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f, p = stats.levene(*samples, center="median")
-        if not np.isfinite(f):
-            # Two values per group leave no spread of the absolute deviations from the median
-            # within a group: the ANOVA behind the test divides by 0 (scipy: W = inf, p = 0).
-            rows.append(("equal variances (Brown–Forsythe)", "both", np.nan, np.nan,
-                         "not testable (no spread of deviations within a group)", False))
-        else:
-            equal = p >= alpha
-            doubtful = (not equal) and method == "student"
-            conclusion = "variances consistent with equal" if equal else (
-                "variances differ (Student's t assumes they are equal)" if method == "student" else
-                "variances differ (Welch's t does not assume equality)")
-            rows.append(("equal variances (Brown–Forsythe)", "both", f, p, conclusion, doubtful))
-    return pd.DataFrame(rows, columns=["check", "group", "statistic", "p_value", "conclusion", "doubtful"])
-
-
-def _notes(value, levels, samples, checks: pd.DataFrame, *, method, alpha, t_significant, mw_p) -> tuple[str, ...]:
-    notes = []
-    normality = checks[checks["check"].str.startswith("normality")]
-    non_normal = [g for g, bad in zip(normality["group"], normality["doubtful"]) if bad]
-    sizes = [len(s) for s in samples]
-    variance = checks[checks["check"].str.startswith("equal variances")]
-    if method == "student" and len(variance) and bool(variance["doubtful"].iloc[0]):
-        notes.append(
-            f"The Brown–Forsythe test rejects equal variances ({format_p(variance['p_value'].iloc[0])}); Student's t "
-            "assumes them, so its p-value and interval may be off. Welch's t-test (the default) does not assume them."
-        )
-    if non_normal:
-        which = "both groups" if len(non_normal) == 2 else f"the {non_normal[0]} group"
-        if min(sizes) >= CLT_MIN_N:
-            notes.append(
-                f"{value} is not normally distributed in {which} (Shapiro–Wilk {format_p(normality['p_value'].min())}; "
-                f"with thousands of rows this test flags even small departures). With {sizes[0]:,} and {sizes[1]:,} "
-                "observations the sampling distribution of each mean is close to normal (central limit theorem), "
-                "so the t-test still answers 'do the means differ?'."
-            )
-        else:
-            notes.append(
-                f"{value} is not normally distributed in {which} and a group has fewer than {CLT_MIN_N} observations, "
-                "so the t-test's p-value may be inaccurate; rely on the Mann–Whitney test or a permutation test."
-            )
-    skews = checks.loc[checks["check"] == "skewness", "statistic"].to_numpy()
-    if np.any(np.abs(skews) > HEAVY_SKEW):
-        medians = ", ".join(f"{level}: {format_number(float(np.median(s)), _magnitude_decimals(np.median(s)))}"
-                            for level, s in zip(levels, samples))
-        notes.append(
-            f"{value} is heavily skewed (skewness {', '.join(f'{s:.2f}' for s in skews)}): a few very large values "
-            f"pull the mean, which may not describe a typical video. The medians ({medians}) and the Mann–Whitney "
-            "test describe the typical case."
-        )
-    mw_significant = mw_p < alpha
-    if mw_significant == t_significant:
-        notes.append(f"The Mann–Whitney test reaches the same conclusion at alpha = {alpha:g} ({format_p(mw_p)}).")
-    else:
-        notes.append(
-            f"The Mann–Whitney test reaches the opposite conclusion ({format_p(mw_p)}): the t-test compares means, "
-            "Mann–Whitney whether values in one group tend to be larger. Report both and say which question matters."
-        )
-    return tuple(notes)
 
 
 def _permutation_p(a: np.ndarray, b: np.ndarray, *, permutations: int, alternative: str, seed: int) -> float:
@@ -479,10 +347,10 @@ def compare_groups(
     rank_biserial = 2 * float(mw.statistic) / (n_a * n_b) - 1
 
     rng = np.random.default_rng(seed)
-    checks = _assumption_checks(levels, (a, b), method=method, alpha=alpha, rng=rng)
+    checks = assumption_checks(levels, (a, b), method=method, alpha=alpha, rng=rng)
     significant = float(test.pvalue) < alpha
-    notes = _notes(value, levels, (a, b), checks, method=method, alpha=alpha,
-                   t_significant=significant, mw_p=float(mw.pvalue))
+    notes = assumption_notes(value, levels, (a, b), checks, method=method, alpha=alpha,
+                             t_significant=significant, mw_p=float(mw.pvalue))
     permutation_p = (_permutation_p(a, b, permutations=permutations, alternative=alternative, seed=seed)
                      if permutations else None)
     h0, h1 = _hypotheses(value, group, levels, alternative)

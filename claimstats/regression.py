@@ -17,7 +17,9 @@ Two models are fitted on the same training split, for two different jobs:
   Rebalancing mainly moves the intercept, so that the 0.5 threshold stops
   labelling almost every video "not verified".
 
-The test split is cut before any rebalancing and is never resampled.
+The test split is cut before any rebalancing and is never resampled. This
+module fits and reports; the split, the design matrix and the VIF check it uses
+are in :mod:`claimstats.design`.
 
 Examples
 --------
@@ -32,196 +34,26 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from sklearn import metrics
-from sklearn.model_selection import train_test_split
-from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationError, PerfectSeparationWarning
 
-from claimstats.errors import ClaimstatsError, ColumnError, require_columns
-from claimstats.hypothesis import COUNT_NOUNS, format_number, format_p
+from claimstats.design import design_matrix, drop_by_vif, observed_levels, plan_design, predictor_of, split_and_balance
+from claimstats.errors import ClaimstatsError, require_columns
+from claimstats.reporting import COUNT_NOUNS, format_number, format_p
 from claimstats.schema import BAN, DURATION, TARGET, VERIFIED
 
 #: The case's predictors: video_like_count is left out for its collinearity with views.
 DEFAULT_PREDICTORS = (DURATION, TARGET, BAN, "video_view_count", "video_share_count",
                       "video_download_count", "video_comment_count")
-BALANCES = ("upsample", "weights", None)
-#: Text columns with more distinct values than this are not treated as categories.
-MAX_LEVELS = 20
 #: Numeric predictors with more distinct values than this get a Box–Tidwell term.
 MIN_CONTINUOUS_VALUES = 10
 INTERCEPT = "Intercept"
 _UNIT_WORDS = {DURATION: "seconds of video"}
-
-
-class TrainTestSplit(NamedTuple):
-    """The rows an analysis trains and tests on: ``train`` may repeat rows (upsampling)."""
-
-    train: pd.DataFrame
-    test: pd.DataFrame
-    weights: np.ndarray  # one per train row; all 1 unless balance="weights"
-
-
-def split_and_balance(data: pd.DataFrame, y: pd.Series, *, test_size: float = 0.25, seed: int = 0,
-                      balance: str | None = "upsample") -> tuple[TrainTestSplit, TrainTestSplit]:
-    """Cut a stratified test split, then rebalance the training split only.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Rows to split (any columns).
-    y : Series of 0/1
-        The outcome, aligned with ``data``; the split keeps its class shares.
-    test_size : float
-        Share of rows held out.
-    seed : int
-        Seeds the split and the upsampling draw.
-    balance : {"upsample", "weights", None}
-        ``"upsample"`` keeps every training row and adds minority-class rows
-        drawn with replacement until the classes are equal; ``"weights"`` keeps
-        the rows and weights each class by ``n / (2 n_class)`` (scikit-learn's
-        "balanced"); ``None`` leaves the training split as sampled.
-
-    Returns
-    -------
-    (as_sampled, balanced) : two TrainTestSplit
-        ``as_sampled.train`` is the training split before any treatment; the
-        two share the same ``test`` frame. Each frame carries the outcome as
-        column ``"__y__"``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> frame = pd.DataFrame({"x": range(40)})
-    >>> y = pd.Series([1] * 8 + [0] * 32)
-    >>> raw, balanced = split_and_balance(frame, y, seed=1)
-    >>> len(raw.test), int(raw.train["__y__"].sum()), balanced.train["__y__"].value_counts().tolist()
-    (10, 6, [24, 24])
-    """
-    if balance not in BALANCES:
-        raise ClaimstatsError(f"balance must be 'upsample', 'weights' or None; got {balance!r}")
-    if not 0 < test_size < 1:
-        raise ClaimstatsError(f"test_size must be between 0 and 1; got {test_size}")
-    frame = data.assign(__y__=np.asarray(y, dtype=int))
-    try:
-        train, test = train_test_split(frame, test_size=test_size, stratify=frame["__y__"], random_state=seed)
-    except ValueError as err:
-        raise ClaimstatsError(f"cannot make a stratified split: {err}") from None
-    as_sampled = TrainTestSplit(train, test, np.ones(len(train)))
-    counts = train["__y__"].value_counts()
-    minority, majority = counts.idxmin(), counts.idxmax()
-    if balance == "upsample":
-        extra = counts[majority] - counts[minority]
-        pool = train[train["__y__"] == minority]
-        drawn = pool.sample(n=extra, replace=True, random_state=seed)
-        balanced_train = pd.concat([train, drawn])
-        return as_sampled, TrainTestSplit(balanced_train, test, np.ones(len(balanced_train)))
-    if balance == "weights":
-        weights = (len(train) / (2 * counts)).reindex(train["__y__"]).to_numpy()
-        return as_sampled, TrainTestSplit(train, test, weights)
-    return as_sampled, as_sampled
-
-
-# ------------------------------------------------------------------ design
-
-
-def _is_categorical(series: pd.Series) -> bool:
-    return isinstance(series.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(series) \
-        or pd.api.types.is_bool_dtype(series)
-
-
-def _levels(series: pd.Series) -> list:
-    present = set(series.dropna().unique())
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return [c for c in series.cat.categories if c in present]
-    return sorted(present, key=str)
-
-
-def _plan_design(data: pd.DataFrame, predictors, reference: dict) -> dict[str, list]:
-    """For each categorical predictor: its levels with the reference first; numeric ones map to []."""
-    plan = {}
-    for name in predictors:
-        column = data[name]
-        if not _is_categorical(column):
-            if column.nunique() < 2:
-                raise ColumnError(f"predictor {name!r} is constant; it cannot be estimated")
-            plan[name] = []
-            continue
-        levels = _levels(column)
-        if len(levels) > MAX_LEVELS:
-            raise ColumnError(f"predictor {name!r} has {len(levels):,} distinct values; it looks like text, "
-                              "not a category; choose numeric or categorical predictors")
-        if len(levels) < 2:
-            raise ColumnError(f"predictor {name!r} has a single level ({levels[0] if levels else 'none'}); "
-                              "it cannot be estimated")
-        ref = reference.get(name, levels[0])
-        if ref not in levels:
-            raise ClaimstatsError(f"reference level {ref!r} not found in {name!r}; levels: {', '.join(map(str, levels))}")
-        plan[name] = [ref] + [level for level in levels if level != ref]
-    return plan
-
-
-def design_matrix(data: pd.DataFrame, plan: dict[str, list]) -> pd.DataFrame:
-    """Numeric predictors as they are, categorical ones as 0/1 dummies named ``column[level]``.
-
-    The first level of each categorical predictor in ``plan`` is its reference
-    (no column): its effect is in the intercept and every dummy is read against it.
-    """
-    columns = {}
-    for name, levels in plan.items():
-        if not levels:
-            columns[name] = data[name].astype("float64").to_numpy()
-            continue
-        values = data[name].astype(object).to_numpy()
-        for level in levels[1:]:
-            columns[f"{name}[{level}]"] = (values == level).astype("float64")
-    return pd.DataFrame(columns, index=data.index)
-
-
-def vif_table(design: pd.DataFrame) -> pd.Series:
-    """The variance inflation factor of each column of ``design`` (fitted with an intercept).
-
-    Raises :class:`ClaimstatsError` for a constant column: beside the intercept it is
-    perfectly collinear, so its VIF is undefined (statsmodels would return 1).
-    """
-    constant = [str(c) for c in design.columns if design[c].nunique() < 2]
-    if constant:
-        raise ClaimstatsError(f"design column {constant[0]!r} is constant; its VIF is undefined "
-                              "(it is collinear with the intercept)")
-    if design.shape[1] < 2:
-        return pd.Series(1.0, index=design.columns)
-    exog = sm.add_constant(design.to_numpy(), has_constant="add")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        values = [variance_inflation_factor(exog, i + 1) for i in range(design.shape[1])]
-    return pd.Series(values, index=design.columns, dtype="float64")
-
-
-def _owner(term: str, plan: dict[str, list]) -> str:
-    return term if term in plan else term.split("[", 1)[0]
-
-
-def _drop_by_vif(design: pd.DataFrame, plan: dict, threshold: float | None):
-    """Drop the predictor with the largest VIF above ``threshold``, recompute, repeat."""
-    first = vif_table(design)
-    dropped: list[tuple[str, float, str]] = []
-    current = dict(plan)
-    vif = first
-    while threshold is not None and len(current) > 1 and vif.max() > threshold:
-        worst = vif.idxmax()
-        name = _owner(worst, current)
-        dropped.append((name, float(vif.max()), f"VIF {vif.max():.2f} > {threshold:g}"))
-        del current[name]
-        vif = vif_table(design[[c for c in design.columns if _owner(c, current) in current]])
-    table = pd.DataFrame({"term": first.index, "predictor": [_owner(t, plan) for t in first.index],
-                          "vif": first.to_numpy()})
-    table["vif_final"] = table["term"].map(vif).astype("float64")
-    table["dropped"] = ~table["predictor"].isin(list(current))
-    return current, tuple(dropped), table
 
 
 # ------------------------------------------------------------------ fitting
@@ -272,7 +104,8 @@ def _coefficient_table(fit, plan: dict, standardized: bool, sd: pd.Series, alpha
     table["or_per_ci_low"] = np.exp(table["ci_low"] * table["per"])
     table["or_per_ci_high"] = np.exp(table["ci_high"] * table["per"])
     table["reference"] = [
-        f"vs {plan[_owner(t, plan)][0]}" if t != INTERCEPT and plan.get(_owner(t, plan)) else "" for t in table["term"]
+        f"vs {plan[predictor_of(t, plan)][0]}" if t != INTERCEPT and plan.get(predictor_of(t, plan)) else ""
+        for t in table["term"]
     ]
     return table
 
@@ -470,9 +303,9 @@ def fit_logit(
         (a categorical predictor goes as a whole); ``dropped`` says which and why.
     balance : {"upsample", "weights", None}
         Class-imbalance treatment of the training split for the evaluation
-        model (see :func:`split_and_balance`); default ``"upsample"``, as the
-        case. It is applied after the split, never to the test rows, and never
-        to the inference model.
+        model (see :func:`claimstats.design.split_and_balance`); default
+        ``"upsample"``, as the case. It is applied after the split, never to
+        the test rows, and never to the inference model.
     test_size : float
         Share of rows held out for evaluation (the case: 0.25).
     seed : int
@@ -522,14 +355,14 @@ def fit_logit(
 
     usable = data.loc[data[[outcome, *predictors]].notna().all(axis=1), [outcome, *predictors]]
     n_missing = len(data) - len(usable)
-    levels = _levels(usable[outcome])
+    levels = observed_levels(usable[outcome])
     if event not in levels:
         raise ClaimstatsError(f"event {event!r} not found in {outcome!r}; levels: {', '.join(map(str, levels))}")
     if len(levels) != 2:
         raise ClaimstatsError(f"outcome {outcome!r} must have exactly two levels; found {len(levels)}: "
                               f"{', '.join(map(str, levels))}")
     other = next(level for level in levels if level != event)
-    plan = _plan_design(usable, predictors, reference)
+    plan = plan_design(usable, predictors, reference)
     y = pd.Series((usable[outcome].astype(object) == event).astype(int).to_numpy(), index=usable.index)
 
     as_sampled, balanced = split_and_balance(usable, y, test_size=test_size, seed=seed, balance=balance)
@@ -539,8 +372,8 @@ def fit_logit(
             raise ClaimstatsError(
                 f"design column {term!r} is constant ({X_train[term].iloc[0]:g}) in the training split of "
                 f"{len(X_train):,} rows, so its coefficient cannot be estimated; merge rare levels or drop "
-                f"{_owner(term, plan)!r}")
-    plan, dropped, vif = _drop_by_vif(X_train, plan, vif_threshold)
+                f"{predictor_of(term, plan)!r}")
+    plan, dropped, vif = drop_by_vif(X_train, plan, vif_threshold)
     X_train = design_matrix(as_sampled.train, plan)
     correlation = X_train.corr()
 
