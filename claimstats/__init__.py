@@ -1,8 +1,9 @@
 """claimstats: the TikTok claims case study as tested, reusable statistics.
 
 The data flow one way: :func:`load` → :func:`clean` → analysis modules
-(``describe``, ``features``, ``plots``, ``hypothesis``, ``regression``,
-``classify``, ``triage``) → the book, the command line and the exercise checker.
+(Analyze: ``describe``, ``features``, ``plots``; Construct: ``hypothesis``,
+``regression``, ``classify``, ``comparison``; Execute: ``triage``, ``backlog``)
+→ the book, the command line and the exercise checker.
 
 Examples
 --------
