@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -336,7 +337,13 @@ def compare_groups(
     n_a, n_b = len(a), len(b)
 
     welch = method == "welch"
-    test = stats.ttest_ind(a, b, equal_var=not welch, alternative=alternative)
+    with warnings.catch_warnings():
+        if np.ptp(a) == 0 or np.ptp(b) == 0:
+            # One exactly constant group: its variance is exactly 0 and the test is
+            # well defined (the other group carries the variance), but scipy warns of
+            # "precision loss" whenever a sample's values are all equal.
+            warnings.filterwarnings("ignore", message="Precision loss occurred", category=RuntimeWarning)
+        test = stats.ttest_ind(a, b, equal_var=not welch, alternative=alternative)
     interval = test.confidence_interval(confidence_level=1 - alpha)
     sd_a, sd_b = float(np.std(a, ddof=1)), float(np.std(b, ddof=1))
     pooled_sd = np.sqrt(((n_a - 1) * sd_a**2 + (n_b - 1) * sd_b**2) / (n_a + n_b - 2))
