@@ -118,8 +118,8 @@ class TriageReport:
         first = dict(self.tiers).get(TIERS[0], 0)
         rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
         return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are above the review "
-                f"threshold {self.threshold:.3g} (recall {self.target_recall:.0%} on validation), {first:,} of them "
-                f"above the review-first threshold {self.first_threshold:.3g}; queue written to {self.out}.")
+                f"threshold {self.threshold:.4g} (recall {self.target_recall:.0%} on validation), {first:,} of them "
+                f"above the review-first threshold {self.first_threshold:.4g}; queue written to {self.out}.")
 
 
 class _Progress:

@@ -242,7 +242,7 @@ class Evaluation:
         who = f"The {MODELS.get(self.model, self.model)} on {FEATURE_PHRASES.get(self.feature_set, self.feature_set)}"
         text = (f"{who} catches {m['recall']:.1%} of the {self.n_claims:,} claims among {self.n:,} held-out reports "
                 f"(recall {m['recall']:.3f}) with precision {m['precision']:.3f} (F1 {m['f1']:.3f}, accuracy "
-                f"{m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}) at threshold {self.threshold:.3g}.")
+                f"{m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}) at threshold {self.threshold:.4g}.")
         if len(self.importances):
             top = self.importances.iloc[0]
             text += (f" Its most important input is {top['column']}: shuffling it lowers the "

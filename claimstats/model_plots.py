@@ -57,7 +57,7 @@ def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
     >>> ev = Evaluation("text", "logistic", 0.5, 4, 2, metrics_at(y, p), confusion, calibration_table(y, p),
     ...                 pd.DataFrame(), y, p)
     >>> plot_confusion_matrix(ev).alt
-    'Confusion matrix of the logistic regression on the text only at threshold 0.50: of 2 claims, 1 (50.0%) are flagged and 1 missed; of 2 opinions, 1 (50.0%) are flagged as claims.'
+    'Confusion matrix of the logistic regression on the text only at threshold 0.5: of 2 claims, 1 (50.0%) are flagged and 1 missed; of 2 opinions, 1 (50.0%) are flagged as claims.'
     """
     table = evaluation.confusion.set_index("actual")
     counts = table.to_numpy(dtype=float)
@@ -70,13 +70,13 @@ def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
                     color="white" if shares[i, j] > 0.6 else "black")
     ax.set_xticks([0, 1], [c.replace("predicted ", "") for c in table.columns])
     ax.set_yticks([0, 1], list(table.index))
-    ax.set_xlabel(f"Predicted (threshold {evaluation.threshold:.2f})")
+    ax.set_xlabel(f"Predicted (threshold {evaluation.threshold:.4g})")
     ax.set_ylabel("Actual")
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     claims, opinions = counts[0].sum(), counts[1].sum()
-    alt = (f"Confusion matrix of the {_name(evaluation)} at threshold {evaluation.threshold:.2f}: of {claims:,.0f} "
+    alt = (f"Confusion matrix of the {_name(evaluation)} at threshold {evaluation.threshold:.4g}: of {claims:,.0f} "
            f"claims, {counts[0, 0]:,.0f} ({shares[0, 0]:.1%}) are flagged and {counts[0, 1]:,.0f} missed; of "
            f"{opinions:,.0f} opinions, {counts[1, 0]:,.0f} ({shares[1, 0]:.1%}) are flagged as claims.")
     return FigureResult(figure, alt)
@@ -210,6 +210,6 @@ def plot_workload(curve: WorkloadCurve, *, threshold: float | None = None) -> Fi
                     textcoords="offset points", ha="center", fontsize="small")
         alt = (f"Workload curve: reviewing reports in the order of the model catches {y:.0%} of the "
                f"{curve.n_claims:,} claims after {x:.0%} of the {curve.n_reports:,} reports (threshold "
-               f"{threshold:.3g}); in arrival order the same share of claims takes {y:.0%} of the reports on average.")
+               f"{threshold:.4g}); in arrival order the same share of claims takes {y:.0%} of the reports on average.")
     ax.legend(loc="lower right")
     return FigureResult(figure, alt)

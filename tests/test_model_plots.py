@@ -50,8 +50,8 @@ def test_confusion_matrix_cells_and_alt(evaluation):
     (ax,) = result.figure.axes
     assert [t.get_text() for t in ax.texts] == ["5\n83.3%", "1\n16.7%", "1\n25.0%", "3\n75.0%"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["claim", "opinion"]
-    assert ax.get_xlabel() == "Predicted (threshold 0.50)" and ax.get_ylabel() == "Actual"
-    assert result.alt == ("Confusion matrix of the random forest on all features at threshold 0.50: of 6 claims, "
+    assert ax.get_xlabel() == "Predicted (threshold 0.5)" and ax.get_ylabel() == "Actual"
+    assert result.alt == ("Confusion matrix of the random forest on all features at threshold 0.5: of 6 claims, "
                           "5 (83.3%) are flagged and 1 missed; of 4 opinions, 1 (25.0%) are flagged as claims.")
 
 
