@@ -16,7 +16,8 @@ and defines the two helpers chapters use to show results:
 
 Names defined here: ``claimstats``, ``pd``, ``np``, ``plt``, ``frame``, ``source``,
 ``tidy``, ``report``, ``SEED``, ``EDITION``, ``LOAD_NOTES``, ``show_table``, ``show_figure``,
-``format_number``, ``format_p``.
+``format_number``, ``format_p``, and ``Markdown`` (an inline value that must stay Markdown, such
+as code formatting, since Quarto escapes plain inline text).
 """
 
 from __future__ import annotations
@@ -49,16 +50,17 @@ tidy, report = claimstats.clean(frame)
 #: Seed for every random step (splits, tuning): the data's seed when synthetic.
 SEED = source.seed if source.seed is not None else claimstats.DEFAULT_SEED
 
-#: Which data this edition was rendered from, for the preface and the appendix.
-if source.is_synthetic:
-    EDITION = f"{source.describe()}: the synthetic default, generated with seed {source.seed}"
-else:
-    EDITION = f"{source.describe()}; full SHA-256 checksum {source.sha256}"
+#: Which data this edition was rendered from, for the preface and the appendix
+#: (the synthetic description already names its seed).
+EDITION = source.describe() if source.is_synthetic else f"{source.describe()}; full SHA-256 checksum {source.sha256}"
 # Markdown, not text: a note may quote a backslash ("unescaped \\' to '"), which inline text would double.
-LOAD_NOTES = Markdown(
-    ("On loading, claimstats normalised the file: " + "; ".join(source.notes) + ".").replace("\\", "\\\\")
-    if source.notes else ""
-)
+# Never empty: Quarto leaves an inline expression whose value is empty in the page as code.
+if source.notes:
+    LOAD_NOTES = Markdown(("On loading, claimstats normalised the file: " + "; ".join(source.notes) + ".").replace("\\", "\\\\"))
+elif source.is_synthetic:
+    LOAD_NOTES = Markdown("The data were used as generated.")
+else:
+    LOAD_NOTES = Markdown("The file was used as it is: loading changed nothing in it.")
 
 # Quarto sets the figure resolution per format (fig-dpi in _quarto.yml; doubled for retina HTML).
 _FIGURE_DPI = float(os.environ.get("QUARTO_FIG_DPI", 150))

@@ -236,6 +236,25 @@ def test_chapters_open_with_their_question_and_close_with_what_was_learned(docs)
         assert re.search(r"@sec-|next", last, re.I), f"{name}: say what the next step needs"
 
 
+def test_chapters_have_a_definition_a_pitfall_and_an_interview_tip(docs):
+    """The book's three kinds of callout, each with its title as the callout's first heading."""
+    kinds = {"callout-note": "Definition", "callout-warning": "Pitfall", "callout-tip": "Interview tip"}
+    for name in PACE_CHAPTERS:
+        doc = docs.get(name)
+        if doc is None:
+            continue
+        titles = {
+            (kind, div.body.lstrip().split("\n", 1)[0])
+            for div in doc.divs()
+            for kind in kinds
+            if kind in div.attributes.classes
+        }
+        for kind, word in kinds.items():
+            assert any(k == kind and re.match(rf"## {word}\b", title) for k, title in titles), (
+                f"{name}: no .{kind} titled '## {word}: ...'"
+            )
+
+
 def test_inline_expressions_are_names_and_formatting(docs):
     """Inline code only shows values computed in cells: names, attributes, indexing, f-strings."""
     allowed = (ast.Expression, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Constant, ast.JoinedStr,
@@ -301,6 +320,22 @@ def check_execution(name: str, data: str) -> float:
         )
         # A backslash in the repr (an escaped quote or newline) would reach the page as a stray backslash.
         assert "\\" not in text, f"{name}:{result.expression.line}: `{result.expression.code}` gives {text[:80]!r}"
+        # Quarto (jupyter-inline.ts) keeps an expression whose value is empty as literal code in the page,
+        # and escapes Markdown in plain text, so a backtick shows as a backtick (return Markdown to format).
+        markdown = "text/markdown" in result.data
+        value = str(result.data["text/markdown"]) if markdown else text.strip().strip("'\"")
+        assert value.strip(), f"{name}:{result.expression.line}: `{result.expression.code}` is empty; Quarto would print the code"
+        assert markdown or "`" not in value, (
+            f"{name}:{result.expression.line}: `{result.expression.code}` gives backticks as plain text: {value[:80]!r}"
+        )
+    # Tables are read by learners: no scientific notation (1e+05) and no "nan" cells.
+    for executed in run.cells:
+        for output in executed.outputs:
+            table = output.get("data", {}).get("text/markdown", "")
+            for cell in (c.strip() for line in table.splitlines() if line.startswith("|") for c in line.split("|")):
+                assert not re.fullmatch(r"-?\d[\d,]*(?:\.\d+)?e[+-]\d+|nan", cell), (
+                    f"{name}:{executed.cell.line}: table cell {cell!r}; format it for reading"
+                )
     # Every figure div's cell prints an image with alt text, and the image exists.
     figure_cells = {
         c.line: d.attributes.id
