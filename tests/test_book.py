@@ -255,6 +255,20 @@ def test_chapters_have_a_definition_a_pitfall_and_an_interview_tip(docs):
             )
 
 
+#: The pattern Quarto's Jupyter engine evaluates (notebook.py, jupyter-inline.ts): a backtick right before {python}.
+QUARTO_INLINE = re.compile(r"(?:^|[^`])`\{python\}[ \t]([^`]+)`", re.M)
+
+
+def test_every_inline_python_is_one_quarto_evaluates(docs):
+    """``{python} x`` inside a longer code span (`` `a: {python} x` ``) is printed as code, not evaluated."""
+    for name in CHAPTERS:
+        doc = docs.get(name)
+        for block in doc.markdown if doc else []:
+            written = block.text.count("{python}")
+            evaluated = len(QUARTO_INLINE.findall(block.text))
+            assert written == evaluated, f"{name}:{block.line}: a {{python}} that Quarto would not evaluate"
+
+
 def test_inline_expressions_are_names_and_formatting(docs):
     """Inline code only shows values computed in cells: names, attributes, indexing, f-strings."""
     allowed = (ast.Expression, ast.Name, ast.Load, ast.Attribute, ast.Subscript, ast.Constant, ast.JoinedStr,
