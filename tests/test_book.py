@@ -297,6 +297,21 @@ def test_chapter_code_starts_from_the_shared_setup_and_imports_only_claimstats(d
                     assert module.split(".")[0] == "claimstats", f"{name}:{cell.line}: import {module} (logic belongs in claimstats)"
 
 
+def test_commands_that_change_the_data_clear_the_freezer(docs):
+    """``freeze: auto`` reuses a chapter's results until its .qmd changes; ``--execute`` does not override
+    it (Quarto's renderExecute thaws on the freeze option alone), so a new data source needs ``_freeze/`` gone."""
+    assert CONFIG["execute"]["freeze"] == "auto"
+    commands = [
+        (name, line)
+        for name, doc in docs.items()
+        for line in doc.text.splitlines()
+        if "quarto render" in line and "CLAIMSTATS_DATA=" in line
+    ]
+    assert commands, "the book should show how to render it from the course file"
+    for name, line in commands:
+        assert "rm -rf _freeze" in line.split("quarto render")[0], f"{name}: {line.strip()}"
+
+
 def test_no_raw_latex_anywhere(docs):
     for name, doc in docs.items():
         assert not re.search(r"\\(?:newpage|vspace|clearpage|begin\{|includegraphics)", prose_text(doc.text)), name
