@@ -155,7 +155,7 @@ def assumption_notes(value, levels, samples, checks: pd.DataFrame, *, method, al
             "assumes them, so its p-value and interval may be off. Welch's t-test (the default) does not assume them."
         )
     if non_normal:
-        which = "both groups" if len(non_normal) == 2 else f"the {non_normal[0]} group"
+        which = "either group" if len(non_normal) == 2 else f"the {non_normal[0]} group"
         if min(sizes) >= CLT_MIN_N:
             notes.append(
                 f"{value} is not normally distributed in {which} (Shapiro–Wilk {format_p(normality['p_value'].min())}; "
@@ -169,11 +169,14 @@ def assumption_notes(value, levels, samples, checks: pd.DataFrame, *, method, al
                 "so the t-test's p-value may be inaccurate; rely on the Mann–Whitney test or a permutation test."
             )
     skews = checks.loc[checks["check"] == "skewness", "statistic"].to_numpy()
-    if np.any(np.abs(skews) > HEAVY_SKEW):
+    heavy = [str(level) for level, skew in zip(levels, skews) if abs(skew) > HEAVY_SKEW]
+    if heavy:
         medians = ", ".join(f"{level}: {format_number(float(np.median(s)), magnitude_decimals(np.median(s)))}"
                             for level, s in zip(levels, samples))
+        where = "both groups" if len(heavy) == 2 else f"the {heavy[0]} group"
+        skewness = ", ".join(f"{level}: {skew:.2f}" for level, skew in zip(levels, skews))
         notes.append(
-            f"{value} is heavily skewed (skewness {', '.join(f'{s:.2f}' for s in skews)}): a few very large values "
+            f"{value} is heavily skewed in {where} (skewness {skewness}): a few very large values "
             f"pull the mean, which may not describe a typical video. The medians ({medians}) and the Mann–Whitney "
             "test describe the typical case."
         )

@@ -66,3 +66,20 @@ def test_brown_forsythe_is_not_testable_with_two_values_per_group():
     row = result.assumptions_frame().set_index("check").loc["equal variances (Brown–Forsythe)"]
     assert np.isnan(row["p_value"]) and not row["doubtful"] and "not testable" in row["conclusion"]
     assert not any("rejects equal variances" in note for note in result.notes)
+
+
+def test_notes_name_the_groups_that_are_skewed_or_not_normal():
+    rng = np.random.default_rng(7)
+    symmetric, skewed = rng.normal(10, 1, 400), rng.exponential(1.0, 300)
+    frame = pd.DataFrame({"x": np.r_[symmetric, skewed], "g": ["sym"] * 400 + ["skew"] * 300})
+    result = compare_groups(frame, "x", "g")
+    skew_sym, skew_skew = pd.Series(symmetric).skew(), pd.Series(skewed).skew()
+    assert abs(skew_sym) < 0.5 < 1.0 < skew_skew  # by construction (exponential skewness is 2)
+    note = next(n for n in result.notes if "heavily skewed" in n)
+    assert note.startswith(f"x is heavily skewed in the skew group (skewness skew: {skew_skew:.2f}, "
+                           f"sym: {skew_sym:.2f})")
+    both = pd.DataFrame({"x": np.r_[rng.exponential(1.0, 300), rng.exponential(2.0, 300)],
+                         "g": ["a"] * 300 + ["b"] * 300})
+    notes = compare_groups(both, "x", "g").notes
+    assert any(n.startswith("x is heavily skewed in both groups") for n in notes)
+    assert any(n.startswith("x is not normally distributed in either group") for n in notes)
