@@ -259,10 +259,16 @@ def figure_markdown(path: str | Path, alt: str, *, width: str | None = None) -> 
     return f'![]({Path(path).as_posix()}){{fig-alt="{escaped}"{size}}}'
 
 
+# A cell that writes a number as text: "17,884", "-0.5", "4.2%", "< .001", "n = 9,608".
+_NUMBER_TEXT = re.compile(r"(?:[a-z] = )?[<>≤≥~−+-]?\s*(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*%?")
+
+
 def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt: str = ",") -> str:
     """A pipe table (Pandoc reads it in HTML and Typst alike), numbers formatted for reading.
 
-    A ``|`` inside a cell is escaped, so "claim | opinion" stays one cell.
+    A ``|`` inside a cell is escaped, so "claim | opinion" stays one cell. Text
+    columns are shown as they are: a number already written as text ("17884",
+    "0.5") is not re-read and re-formatted.
 
     Examples
     --------
@@ -275,11 +281,23 @@ def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt
     def escape(value):
         return value.replace("|", "\\|") if isinstance(value, str) else value
 
+    def alignment(values: pd.Series | pd.Index) -> tuple[bool, str]:
+        """(is text, alignment): numbers, and text that only writes numbers ("17,884", "4.2%"), go right."""
+        if pd.api.types.is_numeric_dtype(values):
+            return False, "right"
+        cells = [str(v) for v in values if isinstance(v, str) and v.strip()]
+        numeric = bool(cells) and all(_NUMBER_TEXT.fullmatch(cell.strip()) for cell in cells)
+        return True, "right" if numeric else "left"
+
     table = frame.rename(columns=lambda c: escape(str(c)))
-    for name in table.columns:
-        if not pd.api.types.is_numeric_dtype(table[name]):
+    shown = ([table.index] if index else []) + [table.iloc[:, k] for k in range(table.shape[1])]
+    kinds = [alignment(values) for values in shown]
+    for position, name in enumerate(table.columns):
+        if kinds[position + (1 if index else 0)][0]:
             table[name] = table[name].map(escape)
-    return table.to_markdown(index=index, floatfmt=floatfmt, intfmt=intfmt)
+    text_columns = [k for k, (is_text, _) in enumerate(kinds) if is_text]
+    return table.to_markdown(index=index, floatfmt=floatfmt, intfmt=intfmt, colalign=[a for _, a in kinds],
+                             disable_numparse=text_columns or False)
 
 
 def project_config(start: str | Path | None = None) -> dict:

@@ -155,6 +155,21 @@ def test_markdown_table_formats_numbers():
     assert [len(re.findall(r"(?<!\\)\|", line)) for line in piped] == [2, 2, 2]
 
 
+def test_markdown_table_shows_text_as_written_and_aligns_number_text_right():
+    frame = pd.DataFrame({"statistic": ["17884", "0.5"], "p-value": ["< .001", "n = 4.2%"],
+                          "conclusion": ["small group", "normal"], "count": [1234, 5]})
+    header, rule, *rows = markdown_table(frame).splitlines()
+    cells = [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows]
+    # re-read as numbers, "17884" and "0.5" would be one float column: 1.79e+04 and 0.5
+    assert cells == [["17884", "< .001", "small group", "1,234"], ["0.5", "n = 4.2%", "normal", "5"]]
+    aligned = ["right" if part.strip().endswith(":") and not part.strip().startswith(":") else "left"
+               for part in rule.split("|")[1:-1]]
+    assert aligned == ["right", "right", "left", "right"]
+    indexed = markdown_table(frame.set_index("conclusion"), index=True).splitlines()
+    assert indexed[1].split("|")[1].strip().startswith(":")  # a text index: left-aligned
+    assert "| small group " in indexed[2]
+
+
 def test_project_config_is_found_upwards_and_missing_is_an_error(tmp_path):
     (tmp_path / "_quarto.yml").write_text("book:\n  title: T\n", encoding="utf-8")
     (tmp_path / "chapters").mkdir()
