@@ -360,3 +360,12 @@ def test_the_regression_training_split_is_counted_as_sampled(datasets, keys):
     assert mark.status == WRONG and "after upsampling" in mark.message
     q = question("reg-n-train")
     assert "before any upsampling" in q.task and "upsampled" in q.given
+
+
+def test_cli_key_never_writes_over_the_course_secret(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CLAIMSTATS_COURSE_SECRET", raising=False)
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_bytes(SECRET)
+    code, _, err = run(capsys, "exercises", "key", "--student", "s101", "--secret-file", secret_file,
+                       "--out", secret_file, "--set", "plan")
+    assert code == 2 and "refusing to overwrite the input file" in err and secret_file.read_bytes() == SECRET

@@ -137,3 +137,19 @@ def test_read_roster_skips_comments_and_names_what_is_wrong(tmp_path):
         read_roster(roster)
     with pytest.raises(ClaimstatsError, match="roster file not found"):
         read_roster(tmp_path / "nope.txt")
+
+
+def test_cli_dataset_never_writes_over_the_secret_or_the_roster(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    secret_file = tmp_path / "secret.csv"
+    secret_file.write_text(SECRET, encoding="utf-8")
+    code, _, err = run(capsys, "exercises", "dataset", "--student", "s1", "--out", secret_file,
+                       "--secret-file", secret_file)
+    assert code == 2 and "refusing to overwrite the input file" in err
+    roster = tmp_path / "roster.csv"  # a roster that lists itself by accident
+    roster.write_text("s1\nroster\n", encoding="utf-8")
+    code, _, err = run(capsys, "exercises", "dataset", "--roster", roster, "--out-dir", tmp_path,
+                       "--secret-file", secret_file)
+    assert code == 2 and f"{roster}: refusing to overwrite the input file" in err
+    assert secret_file.read_text(encoding="utf-8") == SECRET and roster.read_text(encoding="utf-8") == "s1\nroster\n"
+    assert not (tmp_path / "s1.csv").exists()  # refused before any dataset was written

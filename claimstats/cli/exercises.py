@@ -114,6 +114,8 @@ def run_dataset(args) -> int:
         if not folder.is_dir():
             raise ClaimstatsError(f"{folder}: --out-dir must be an existing folder")
         ids = read_roster(args.roster)
+        for student in ids:  # the roster and the secret are never written over
+            check_output_path(str(folder / f"{student}.csv"), args.roster, args.secret_file)
         secret = read_secret(args.secret_file)
         for student in ids:
             spec = write_student_dataset(student, secret, folder / f"{student}.csv")
@@ -122,7 +124,7 @@ def run_dataset(args) -> int:
         return 0
     if not (args.student and args.out) or args.out_dir:
         raise ClaimstatsError("give --student ID and --out FILE (or --roster FILE and --out-dir DIR)")
-    out = check_output_path(args.out)
+    out = check_output_path(args.out, args.secret_file)
     spec = write_student_dataset(args.student, read_secret(args.secret_file), out)
     print(f"wrote the {spec.describe()} ({spec.rows:,} rows) to {out}")
     return 0
@@ -166,7 +168,7 @@ def run_key(args) -> int:
     from claimstats.exercises.template import filled_answers
 
     if args.out:
-        check_output_path(args.out, args.data)
+        check_output_path(args.out, args.data, args.secret_file)
     data = _exercise_data(args)
     text = filled_answers(answer_key(data, args.set), header=f"reference answers for the {data.label}")
     return _emit(text, args.out, "the reference answers")
@@ -178,9 +180,9 @@ def run_grade(args) -> int:
 
     inputs = [p for folder in (args.submissions, args.data_dir) if folder and Path(folder).is_dir()
               for p in Path(folder).iterdir()]
-    out = check_output_path(args.out, args.roster, *inputs)
-    for derived in output_paths(out)[1:]:
-        check_output_path(derived, args.roster, *inputs)
+    for path in output_paths(args.out):
+        check_output_path(str(path), args.roster, args.secret_file, *inputs)
+    out = Path(args.out)
     roster = read_roster(args.roster) if args.roster else None
     if args.data_dir:
         if args.secret_file:
