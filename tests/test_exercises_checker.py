@@ -369,3 +369,26 @@ def test_cli_key_never_writes_over_the_course_secret(tmp_path, capsys, monkeypat
     code, _, err = run(capsys, "exercises", "key", "--student", "s101", "--secret-file", secret_file,
                        "--out", secret_file, "--set", "plan")
     assert code == 2 and "refusing to overwrite the input file" in err and secret_file.read_bytes() == SECRET
+
+
+def test_a_dataset_the_analyses_were_not_written_for_costs_questions_not_a_crash(student_file, keys, tmp_path, capsys):
+    # The first rows of a student's file are all claims: a median ratio, a split and a model cannot be computed.
+    claims_only = tmp_path / "claims_only.csv"
+    claims_only.write_text("".join(student_file.read_text(encoding="utf-8").splitlines(keepends=True)[:41]),
+                           encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(filled_answers(keys["s101"]), encoding="utf-8")
+    code, out, err = run(capsys, "exercises", "check", answers, "--data", claims_only)
+    assert code == 0 and err == ""
+    line = next(x for x in out.splitlines() if x.strip().startswith("expl-median-ratio"))
+    assert "to be marked by the instructor — the answer could not be computed on this dataset (KeyError" in line
+    from claimstats import load
+
+    data = ExerciseData(load(claims_only).frame)
+    for sub in (parse_submission(filled_answers(keys["s101"])), parse_submission("plan-rows: [1,\n")):
+        report = check_submission(sub, data, sets="all", all_keys=True)  # the grader's call, readable or not
+        marks = {m.question: m for m in report.marks}
+        assert marks["plan-rows"].expected == 40
+        assert marks["expl-median-ratio"].expected is None
+        if sub.readable:
+            assert marks["expl-median-ratio"].status == TO_MARK and marks["plan-rows"].status == WRONG
