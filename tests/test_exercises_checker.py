@@ -392,3 +392,15 @@ def test_a_dataset_the_analyses_were_not_written_for_costs_questions_not_a_crash
         assert marks["expl-median-ratio"].expected is None
         if sub.readable:
             assert marks["expl-median-ratio"].status == TO_MARK and marks["plan-rows"].status == WRONG
+
+
+def test_a_mistake_is_recognised_at_the_rounding_a_student_would_use(datasets, keys):
+    student = STUDENTS[1]
+    share = keys[student]["expl-banned-share"]  # asked as a proportion to 3 decimals
+    percent = round(100 * share, 1)  # 14.8 for 0.148: the percentage, rounded as people round percentages
+    assert abs(percent - 100 * share) > question("expl-banned-share").tolerance.allowed(100 * share)
+    answers = f"expl-banned-share: {percent}\nhyp-mean-difference: {-round(keys[student]['hyp-mean-difference'])}\n"
+    report = check_submission(parse_submission(answers), datasets[student])
+    hints = {m.question: m.message for m in report.marks if m.status == WRONG}
+    assert "not a percentage" in hints["expl-banned-share"]
+    assert "order of the groups" in hints["hyp-mean-difference"]

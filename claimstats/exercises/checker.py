@@ -95,15 +95,25 @@ def _hint(q: Question, data: ExerciseData, answer: Any, key: Any) -> str:
             guess = mistake.value(data, key)
         except Exception:  # noqa: BLE001 - a mistake that cannot be computed here is simply not this one
             continue
-        if guess is not None and _same(q, answer, guess):
+        if guess is not None and _same(q, answer, guess, key):
             text = mistake.hint
             break
     return _GENERIC_HINT if leaks(text, key) else text
 
 
-def _same(q: Question, answer: Any, value: Any) -> bool:
+def _same(q: Question, answer: Any, value: Any, key: Any = None) -> bool:
+    """Whether ``answer`` is ``value``: exactly, or for numbers within the question's tolerance.
+
+    Compared with a mistaken value (``key`` given), the tolerance grows with the
+    mistake's size: a share written as a percentage and rounded as the question
+    asks (14.8 for 0.148) is still recognised as that mistake.
+    """
     if q.kind == NUMBER:
-        return abs(answer - float(value)) <= q.tolerance.allowed(float(value))
+        value = float(value)
+        allowed = q.tolerance.allowed(value)
+        if key:
+            allowed = max(allowed, q.tolerance.allowed(float(key)) * abs(value / float(key)))
+        return abs(answer - value) <= allowed
     if q.kind == CHOICES:
         return sorted(answer) == sorted(value)
     return answer == value
