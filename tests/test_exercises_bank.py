@@ -174,3 +174,12 @@ def test_conceptual_keys_are_options_of_their_question(key):
 def test_every_auto_question_has_a_key_and_answer_keys_cover_them(key):
     assert set(key) == {q.id for q in questions() if q.kind in AUTO_KINDS}
     assert all(value is not None for value in key.values())
+
+
+def test_odds_ratios_are_never_explained_as_ratios_of_probabilities():
+    # The marking notes deduct for reading an odds ratio as "times more likely"; the solutions must not do it.
+    import re
+
+    for q in questions("regression"):
+        text = " ".join([q.explanation, q.hint, *(m.hint for m in q.mistakes)])
+        assert not re.search(r"times (more|less|as) likely", text), q.id

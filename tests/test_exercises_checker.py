@@ -289,3 +289,118 @@ def test_a_key_the_analysis_refuses_goes_to_the_instructor(datasets, monkeypatch
     report = check_submission(parse_submission("reg-odds-ratio: 2.5\n"), data)
     mark = next(m for m in report.marks if m.question == "reg-odds-ratio")
     assert mark.status == TO_MARK and mark.points is None and "outcome has one level" in mark.message
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_number_too_long_for_python_is_a_malformed_file_not_a_crash(as_json):
+    digits = "9" * 5_000  # Python refuses to turn more than 4,300 digits into an int
+    raw = f'{{"plan-rows": {digits}}}' if as_json else f"plan-rows: {digits}\n"
+    sub = parse_submission(raw, as_json=as_json)
+    assert not sub.readable and sub.answers == {}
+    assert sub.problems[0].startswith(f"not valid {'JSON' if as_json else 'YAML'}: ")
+
+
+@pytest.mark.parametrize(
+    "text, qid, answer",
+    [
+        ("plan-rows: 0123\n", "plan-rows", 123),  # YAML 1.1 would read octal: 83
+        ("plan-rows: 0o17\n", "plan-rows", None),  # not a decimal number: refused, not read as 15
+        ("plan-rows: 0x1F\n", "plan-rows", None),
+        ("plan-stakeholder: 0123\n", "plan-stakeholder", "0123"),
+        ("hyp-df: 1:30\n", "hyp-df", None),  # YAML 1.1 would read base 60: 90
+        ("hyp-df: 1:30.5\n", "hyp-df", None),
+        ("hyp-df: 297.6\n", "hyp-df", 297.6),
+        ("hyp-df: 1e3\n", "hyp-df", 1000.0),
+        ("hyp-df: -.5\n", "hyp-df", -0.5),
+        ("plan-rows: 1_000\n", "plan-rows", 1000),
+    ],
+)
+def test_numbers_are_read_as_the_student_wrote_them(text, qid, answer):
+    sub = parse_submission(text)
+    assert sub.readable and sub.answers.get(qid) == answer
+    if answer is None:
+        assert sub.invalid[qid].startswith("expected a number")
+    assert type(sub.answers.get(qid)) is type(answer)
+
+
+def test_yaml_errors_name_the_file_not_a_string(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("plan-rows: [1, 2\n", encoding="utf-8")
+    problem = read_submission(path).problems[0]
+    assert f'in "{path}", line 1, column 12' in problem and "<unicode string>" not in problem
+
+
+def test_cli_check_on_a_folder_says_so(tmp_path, capsys, student_file):
+    folder = tmp_path / "answers.yaml"
+    folder.mkdir()
+    code, out, err = run(capsys, "exercises", "check", folder, "--data", student_file)
+    assert code == 2 and out == ""
+    assert err == f"claimstats: error: {folder}: is a folder, not an answer file\n"
+
+
+def test_cli_key_never_writes_over_the_dataset_it_reads(tmp_path, capsys, student_file):
+    data = tmp_path / "mine.csv"
+    data.write_bytes(student_file.read_bytes())
+    code, out, err = run(capsys, "exercises", "key", "--data", data, "--out", data, "--set", "plan")
+    assert code == 2 and out == "" and "refusing to overwrite the input file" in err
+    assert data.read_bytes() == student_file.read_bytes()
+
+
+def test_the_regression_training_split_is_counted_as_sampled(datasets, keys):
+    from sklearn.model_selection import train_test_split
+
+    student = STUDENTS[0]
+    tidy = datasets[student].tidy
+    verified = (tidy["verified_status"] == "verified").astype(int)
+    train, _ = train_test_split(tidy, test_size=0.25, stratify=verified, random_state=0)
+    upsampled = 2 * int((train["verified_status"] == "not verified").sum())  # minority drawn up to the majority
+    assert keys[student]["reg-n-train"] == len(train) != upsampled
+    report = check_submission(parse_submission(f"reg-n-train: {upsampled}\n"), datasets[student])
+    mark = next(m for m in report.marks if m.question == "reg-n-train")
+    assert mark.status == WRONG and "after upsampling" in mark.message
+    q = question("reg-n-train")
+    assert "before any upsampling" in q.task and "upsampled" in q.given
+
+
+def test_cli_key_never_writes_over_the_course_secret(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CLAIMSTATS_COURSE_SECRET", raising=False)
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_bytes(SECRET)
+    code, _, err = run(capsys, "exercises", "key", "--student", "s101", "--secret-file", secret_file,
+                       "--out", secret_file, "--set", "plan")
+    assert code == 2 and "refusing to overwrite the input file" in err and secret_file.read_bytes() == SECRET
+
+
+def test_a_dataset_the_analyses_were_not_written_for_costs_questions_not_a_crash(student_file, keys, tmp_path, capsys):
+    # The first rows of a student's file are all claims: a median ratio, a split and a model cannot be computed.
+    claims_only = tmp_path / "claims_only.csv"
+    claims_only.write_text("".join(student_file.read_text(encoding="utf-8").splitlines(keepends=True)[:41]),
+                           encoding="utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(filled_answers(keys["s101"]), encoding="utf-8")
+    code, out, err = run(capsys, "exercises", "check", answers, "--data", claims_only)
+    assert code == 0 and err == ""
+    line = next(x for x in out.splitlines() if x.strip().startswith("expl-median-ratio"))
+    assert "to be marked by the instructor — the answer could not be computed on this dataset (KeyError" in line
+    from claimstats import load
+
+    data = ExerciseData(load(claims_only).frame)
+    for sub in (parse_submission(filled_answers(keys["s101"])), parse_submission("plan-rows: [1,\n")):
+        report = check_submission(sub, data, sets="all", all_keys=True)  # the grader's call, readable or not
+        marks = {m.question: m for m in report.marks}
+        assert marks["plan-rows"].expected == 40
+        assert marks["expl-median-ratio"].expected is None
+        if sub.readable:
+            assert marks["expl-median-ratio"].status == TO_MARK and marks["plan-rows"].status == WRONG
+
+
+def test_a_mistake_is_recognised_at_the_rounding_a_student_would_use(datasets, keys):
+    student = STUDENTS[1]
+    share = keys[student]["expl-banned-share"]  # asked as a proportion to 3 decimals
+    percent = round(100 * share, 1)  # 14.8 for 0.148: the percentage, rounded as people round percentages
+    assert abs(percent - 100 * share) > question("expl-banned-share").tolerance.allowed(100 * share)
+    answers = f"expl-banned-share: {percent}\nhyp-mean-difference: {-round(keys[student]['hyp-mean-difference'])}\n"
+    report = check_submission(parse_submission(answers), datasets[student])
+    hints = {m.question: m.message for m in report.marks if m.status == WRONG}
+    assert "not a percentage" in hints["expl-banned-share"]
+    assert "order of the groups" in hints["hyp-mean-difference"]

@@ -106,3 +106,50 @@ def test_the_file_a_student_gets_gives_the_same_answers_as_the_secret(tmp_path):
     assert from_file.keys() == from_secret.keys()
     for qid, value in from_secret.items():
         assert from_file[qid] == (pytest.approx(value, rel=1e-12) if isinstance(value, float) else value), qid
+
+
+@pytest.mark.parametrize("flag", ["--roster", "--secret-file"])
+def test_a_roster_or_secret_that_is_not_text_is_a_one_line_error(flag, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe\x00s1\n")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    where = ["--roster", binary, "--out-dir", folder] if flag == "--roster" else \
+        ["--student", "s1", "--out", folder / "s1.csv", "--secret-file", binary]
+    code, out, err = run(capsys, "exercises", "dataset", *where)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"claimstats: error: {binary}: the ") and "is not UTF-8 text (byte 0)" in err
+    assert list(folder.iterdir()) == []
+
+
+def test_read_roster_skips_comments_and_names_what_is_wrong(tmp_path):
+    from claimstats.exercises.datasets import read_roster
+
+    roster = tmp_path / "roster.txt"
+    roster.write_text("\ufeff# class of 2025\n  S1 \n\ns2\n", encoding="utf-8")  # a BOM, as Notepad writes
+    assert read_roster(roster) == ["s1", "s2"]
+    roster.write_text("s1\ns2\nS1\ns2\n", encoding="utf-8")
+    with pytest.raises(ClaimstatsError, match="student id listed twice: s1, s2"):
+        read_roster(roster)
+    roster.write_text("s1\nana lopez\n", encoding="utf-8")
+    with pytest.raises(ClaimstatsError, match="bad student id 'ana lopez'"):
+        read_roster(roster)
+    with pytest.raises(ClaimstatsError, match="roster file not found"):
+        read_roster(tmp_path / "nope.txt")
+
+
+def test_cli_dataset_never_writes_over_the_secret_or_the_roster(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    secret_file = tmp_path / "secret.csv"
+    secret_file.write_text(SECRET, encoding="utf-8")
+    code, _, err = run(capsys, "exercises", "dataset", "--student", "s1", "--out", secret_file,
+                       "--secret-file", secret_file)
+    assert code == 2 and "refusing to overwrite the input file" in err
+    roster = tmp_path / "roster.csv"  # a roster that lists itself by accident
+    roster.write_text("s1\nroster\n", encoding="utf-8")
+    code, _, err = run(capsys, "exercises", "dataset", "--roster", roster, "--out-dir", tmp_path,
+                       "--secret-file", secret_file)
+    assert code == 2 and f"{roster}: refusing to overwrite the input file" in err
+    assert secret_file.read_text(encoding="utf-8") == SECRET and roster.read_text(encoding="utf-8") == "s1\nroster\n"
+    assert not (tmp_path / "s1.csv").exists()  # refused before any dataset was written

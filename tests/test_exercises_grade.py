@@ -191,3 +191,79 @@ def test_grade_refuses_bad_arguments(tmp_path, capsys, monkeypatch):
     assert code == 2 and "no course secret" in err
     code, _, err = run(capsys, "exercises", "grade", tmp_path / "nope", "--out", tmp_path / "g.csv", "--data-dir", folder)
     assert code == 2 and "not a folder of submissions" in err
+
+
+@pytest.fixture()
+def roster_folder(tmp_path, keys):
+    """A class of three on the roster: s1 hands in, s2 hands in a folder, s3 nothing; x9 is not enrolled."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    plan = {qid: value for qid, value in keys["s1"].items() if qid.startswith("plan-")}
+    (folder / "s1.yaml").write_text("student: S2\n" + filled_answers(plan) + "hyp-df: 12.5\n", encoding="utf-8")
+    (folder / "s2.yaml").mkdir()
+    (folder / "x9.yaml").write_text(filled_answers(plan), encoding="utf-8")
+    (folder / "drafts").mkdir()  # a folder without a submission's suffix is not a submission
+    roster = tmp_path / "roster.txt"
+    roster.write_text("s1\ns2\ns3\n", encoding="utf-8")
+    return folder, roster
+
+
+def test_roster_folders_and_misnamed_files_are_reported_not_lost(roster_folder, tmp_path, capsys, monkeypatch):
+    folder, roster = roster_folder
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    out = tmp_path / "grades.csv"
+    code, _, stderr = run(capsys, "exercises", "grade", folder, "--out", out, "--set", "plan", "--roster", roster)
+    assert code == 0
+    plan = questions("plan")
+    n_auto = sum(q.kind in AUTO_KINDS for q in plan)
+    marks = read(out)
+    assert marks.groupby("student", sort=False).size().to_dict() == {s: len(plan) for s in ("s1", "s2", "s3", "x9")}
+    statuses = marks.groupby("student")["status"].agg(lambda s: sorted(set(s)))
+    assert statuses.to_dict() == {"s1": ["correct", "not answered"], "s2": ["invalid"], "s3": ["not answered"],
+                                  "x9": ["invalid"]}
+    feedback = marks.groupby("student")["feedback"].agg(lambda s: sorted(set(s)))
+    assert feedback["s2"] == ["s2.yaml is a folder, not an answer file"]
+    assert feedback["x9"] == ["'x9' (x9.yaml) is not on the roster; check the file name"]
+    assert (marks.loc[marks["student"] == "x9", "expected"] == "").all()  # no dataset made up for a stranger
+    totals = read(tmp_path / "grades_totals.csv").set_index("student")
+    assert totals.loc["s1", "points"] == str(n_auto)
+    assert totals.loc["s1", "problems"] == ("the file says 'student: S2' but is named s1.yaml; graded as s1; "
+                                           "1 answer to sets not graded here (hypothesis); ignored")
+    assert totals.loc["s3", ["points", "not_answered", "problems"]].tolist() == [
+        "0", str(len(plan)), "no submission in the folder"]
+    assert "note: s3: no submission in the folder" in stderr and "drafts" not in stderr
+
+
+def test_without_a_roster_a_folder_named_like_a_submission_still_gets_its_row(roster_folder):
+    folder, _ = roster_folder
+    book = grade_directory(folder, secret_datasets(SECRET.encode()), sets="plan")
+    assert sorted(book.totals["student"]) == ["s1", "s2", "x9"]
+    assert set(book.marks.loc[book.marks["student"] == "s2", "status"]) == {"invalid"}
+
+
+def test_grade_never_writes_over_its_inputs(roster_folder, tmp_path, capsys, monkeypatch):
+    folder, roster = roster_folder
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    before = (folder / "s1.yaml").read_bytes()
+    for out in (folder / "s1.yaml", roster):
+        code, _, err = run(capsys, "exercises", "grade", folder, "--out", out, "--set", "plan", "--roster", roster)
+        assert code == 2 and f"{out}: refusing to overwrite the input file" in err, out
+    assert (folder / "s1.yaml").read_bytes() == before and roster.read_text(encoding="utf-8") == "s1\ns2\ns3\n"
+    monkeypatch.delenv(SECRET_ENV)
+    data_dir = tmp_path / "datasets"
+    data_dir.mkdir()
+    for student in ("s1", "g_totals"):  # g.csv's totals would land on the dataset of student g_totals
+        student_dataset(student, SECRET.encode()).to_csv(data_dir / f"{student}.csv", index=False)
+    before = {p.name: p.read_bytes() for p in data_dir.iterdir()}
+    for out in (data_dir / "s1.csv", data_dir / "g.csv"):
+        code, _, err = run(capsys, "exercises", "grade", folder, "--out", out, "--data-dir", data_dir)
+        assert code == 2 and "refusing to overwrite the input file" in err, out
+    assert {p.name: p.read_bytes() for p in data_dir.iterdir()} == before
+
+
+def test_a_data_dir_that_does_not_exist_is_an_error_not_a_class_of_zeros(roster_folder, tmp_path, capsys):
+    folder, _ = roster_folder
+    out = tmp_path / "grades.csv"
+    code, stdout, err = run(capsys, "exercises", "grade", folder, "--out", out, "--data-dir", tmp_path / "nope")
+    assert code == 2 and stdout == "" and err == f"claimstats: error: {tmp_path / 'nope'}: not a folder of datasets\n"
+    assert not out.exists()

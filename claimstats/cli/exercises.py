@@ -63,6 +63,8 @@ def register(verbs) -> None:
     p.add_argument("--out", required=True, help="CSV file for the marks, e.g. grades.csv")
     p.add_argument("--set", default="all", help=_SETS_HELP + " (default: all)")
     p.add_argument("--data-dir", help="read datasets from DIR/<id>.csv instead of the course secret")
+    p.add_argument("--roster", help="text file with one student id per line: files named for anyone else "
+                   "get zero, and students without a file are listed")
     _secret_option(p)
     p.set_defaults(func=run_grade)
 
@@ -103,7 +105,7 @@ def _exercise_data(args):
 
 
 def run_dataset(args) -> int:
-    from claimstats.exercises.datasets import normalise_student_id, read_secret, write_student_dataset
+    from claimstats.exercises.datasets import read_roster, read_secret, write_student_dataset
 
     if args.roster:
         if args.student or args.out or not args.out_dir:
@@ -111,10 +113,9 @@ def run_dataset(args) -> int:
         folder = Path(args.out_dir)
         if not folder.is_dir():
             raise ClaimstatsError(f"{folder}: --out-dir must be an existing folder")
-        ids = [line.strip() for line in Path(args.roster).read_text(encoding="utf-8").splitlines()]
-        ids = [normalise_student_id(i) for i in ids if i and not i.startswith("#")]
-        if len(set(ids)) != len(ids):
-            raise ClaimstatsError(f"{args.roster}: a student id is listed twice")
+        ids = read_roster(args.roster)
+        for student in ids:  # the roster and the secret are never written over
+            check_output_path(str(folder / f"{student}.csv"), args.roster, args.secret_file)
         secret = read_secret(args.secret_file)
         for student in ids:
             spec = write_student_dataset(student, secret, folder / f"{student}.csv")
@@ -123,7 +124,7 @@ def run_dataset(args) -> int:
         return 0
     if not (args.student and args.out) or args.out_dir:
         raise ClaimstatsError("give --student ID and --out FILE (or --roster FILE and --out-dir DIR)")
-    out = check_output_path(args.out)
+    out = check_output_path(args.out, args.secret_file)
     spec = write_student_dataset(args.student, read_secret(args.secret_file), out)
     print(f"wrote the {spec.describe()} ({spec.rows:,} rows) to {out}")
     return 0
@@ -166,23 +167,30 @@ def run_key(args) -> int:
     from claimstats.exercises.checker import answer_key
     from claimstats.exercises.template import filled_answers
 
+    if args.out:
+        check_output_path(args.out, args.data, args.secret_file)
     data = _exercise_data(args)
     text = filled_answers(answer_key(data, args.set), header=f"reference answers for the {data.label}")
     return _emit(text, args.out, "the reference answers")
 
 
 def run_grade(args) -> int:
-    from claimstats.exercises.datasets import read_secret
-    from claimstats.exercises.grader import folder_datasets, grade_directory, secret_datasets
+    from claimstats.exercises.datasets import read_roster, read_secret
+    from claimstats.exercises.grader import folder_datasets, grade_directory, output_paths, secret_datasets
 
-    out = check_output_path(args.out)
+    inputs = [p for folder in (args.submissions, args.data_dir) if folder and Path(folder).is_dir()
+              for p in Path(folder).iterdir()]
+    for path in output_paths(args.out):
+        check_output_path(str(path), args.roster, args.secret_file, *inputs)
+    out = Path(args.out)
+    roster = read_roster(args.roster) if args.roster else None
     if args.data_dir:
         if args.secret_file:
             raise ClaimstatsError("give --data-dir or --secret-file, not both")
         datasets = folder_datasets(args.data_dir)
     else:
         datasets = secret_datasets(read_secret(args.secret_file))
-    book = grade_directory(args.submissions, datasets, sets=args.set)
+    book = grade_directory(args.submissions, datasets, sets=args.set, roster=roster)
     paths = book.write(out)
     for note in book.skipped:
         print(f"note: {note}", file=sys.stderr)

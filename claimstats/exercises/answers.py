@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,25 @@ class _AnswerLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.1 reads 0123 as octal (83) and 1:30 as base 60 (90): a student's
+# answer would change silently. Answers are read with decimal numbers only;
+# anything else stays text, which the answer checks parse or refuse.
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_AnswerLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_AnswerLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+_AnswerLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                 |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+                 |[-+]?\.(?:inf|Inf|INF)
+                 |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."),
+)
+
+
 @dataclass
 class Submission:
     """A parsed answer file: the usable answers and every problem found.
@@ -92,9 +112,12 @@ class Submission:
 def read_submission(path: str | os.PathLike) -> Submission:
     """Parse an answer file. Never raises for bad content; see :class:`Submission`.
 
-    A missing file raises ``FileNotFoundError`` (that is an input error of the caller).
+    A missing file raises ``FileNotFoundError`` and a folder ``IsADirectoryError``
+    (input errors of the caller).
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder, not an answer file")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     size = path.stat().st_size
@@ -127,8 +150,9 @@ def parse_submission(raw: bytes | str, *, source: str = "answers", as_json: bool
         return _unreadable(source, f"not UTF-8 text (byte {err.start}); save the file as UTF-8")
     duplicates: list[str] = []
     try:
-        content = _parse_json(text, duplicates) if as_json else _parse_yaml(text, duplicates)
-    except (yaml.YAMLError, json.JSONDecodeError, RecursionError) as err:
+        content = _parse_json(text, duplicates) if as_json else _parse_yaml(text, duplicates, source)
+    # ValueError: also what Python raises for an integer of more than 4,300 digits.
+    except (yaml.YAMLError, ValueError, RecursionError) as err:
         return _unreadable(source, f"not valid {'JSON' if as_json else 'YAML'}: {_one_line(err)}")
     if content is None:
         return Submission(source, problems=["the file is empty: no answers"])
@@ -139,8 +163,9 @@ def parse_submission(raw: bytes | str, *, source: str = "answers", as_json: bool
     return _collect(source, content, duplicates)
 
 
-def _parse_yaml(text: str, duplicates: list[str]) -> Any:
+def _parse_yaml(text: str, duplicates: list[str], source: str) -> Any:
     loader = _AnswerLoader(text)
+    loader.name = source  # error messages name the file, not "<unicode string>"
     loader.duplicates = duplicates
     try:
         return loader.get_single_data()

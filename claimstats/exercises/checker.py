@@ -37,6 +37,7 @@ INVALID = "invalid"
 TO_MARK = "to be marked"
 STATUSES = (CORRECT, WITHIN, WRONG, BLANK, INVALID, TO_MARK)
 _GENERIC_HINT = "not the expected answer; reread the task and the chapter section it builds on"
+_WAITING = "to be marked by the instructor"
 
 
 @dataclass(frozen=True)
@@ -90,16 +91,29 @@ def _hint(q: Question, data: ExerciseData, answer: Any, key: Any) -> str:
     """The hint for a wrong answer: the matching common mistake, else the question's hint."""
     text = q.hint
     for mistake in q.mistakes:
-        guess = mistake.value(data, key)
-        if guess is not None and _same(q, answer, guess):
+        try:
+            guess = mistake.value(data, key)
+        except Exception:  # noqa: BLE001 - a mistake that cannot be computed here is simply not this one
+            continue
+        if guess is not None and _same(q, answer, guess, key):
             text = mistake.hint
             break
     return _GENERIC_HINT if leaks(text, key) else text
 
 
-def _same(q: Question, answer: Any, value: Any) -> bool:
+def _same(q: Question, answer: Any, value: Any, key: Any = None) -> bool:
+    """Whether ``answer`` is ``value``: exactly, or for numbers within the question's tolerance.
+
+    Compared with a mistaken value (``key`` given), the tolerance grows with the
+    mistake's size: a share written as a percentage and rounded as the question
+    asks (14.8 for 0.148) is still recognised as that mistake.
+    """
     if q.kind == NUMBER:
-        return abs(answer - float(value)) <= q.tolerance.allowed(float(value))
+        value = float(value)
+        allowed = q.tolerance.allowed(value)
+        if key:
+            allowed = max(allowed, q.tolerance.allowed(float(key)) * abs(value / float(key)))
+        return abs(answer - value) <= allowed
     if q.kind == CHOICES:
         return sorted(answer) == sorted(value)
     return answer == value
@@ -113,7 +127,7 @@ def mark_answer(q: Question, answer: Any, data: ExerciseData | None, *, key: Any
     if answer is None:
         return Mark(status=BLANK, points=0.0, **base)
     if not q.auto:
-        return Mark(status=TO_MARK, points=None, message="to be marked by the instructor", **base)
+        return Mark(status=TO_MARK, points=None, message=_WAITING, **base)
     if q.kind == NUMBER:
         if q.tolerance.exact(answer, key):
             return Mark(status=CORRECT, points=q.points, **base)
@@ -194,7 +208,7 @@ class CheckReport:
             if m.set != current:
                 current = m.set
                 out.append(f"\n[{current}]")
-            detail = f" — {m.message}" if m.message and m.status != TO_MARK else ""
+            detail = f" — {m.message}" if m.message and m.message != _WAITING else ""
             status = "to be marked by the instructor" if m.status == TO_MARK else m.status
             out.append(f"  {m.question:<{width}}  {status}{detail}")
         out.append("")
@@ -233,7 +247,7 @@ def check_submission(
     if not submission.readable:
         why = "; ".join(submission.problems)
         marks = tuple(
-            mark_answer(q, None, data, key=data.key(q) if (all_keys and q.auto) else None,
+            mark_answer(q, None, data, key=_key(q, data)[0] if (all_keys and q.auto) else None,
                         invalid=f"the file could not be read: {why}")
             for q in chosen
         )
@@ -242,14 +256,26 @@ def check_submission(
     for q in chosen:
         answer = submission.answers.get(q.id)
         needed = q.auto and (all_keys or (answer is not None and q.id not in submission.invalid))
-        try:
-            key = data.key(q) if needed else None
-        except ClaimstatsError as err:  # an analysis refused this dataset: a person must look
+        key, failure = _key(q, data) if needed else (None, None)
+        if failure:  # an analysis refused this dataset: a person must look
             marks.append(Mark(q.id, q.set, q.kind, TO_MARK, None, q.points, f"the answer could not be computed "
-                              f"on this dataset ({err}); to be marked by the instructor", answer))
+                              f"on this dataset ({failure})", answer))
             continue
         marks.append(mark_answer(q, answer, data, key=key, invalid=submission.invalid.get(q.id)))
     return CheckReport(submission.source, label, tuple(marks), tuple(submission.problems))
+
+
+def _key(q: Question, data: ExerciseData) -> tuple[Any, str | None]:
+    """``(key, None)``, or ``(None, why)`` when the analysis cannot run on this dataset.
+
+    Any failure is caught: a dataset the analyses were not written for (one
+    class only, a handful of rows) costs its owner the questions it breaks, not
+    the rest of their file or the rest of the class.
+    """
+    try:
+        return data.key(q), None
+    except Exception as err:  # noqa: BLE001 - see the docstring
+        return None, (str(err) if isinstance(err, ClaimstatsError) else f"{type(err).__name__}: {err}")
 
 
 def answer_key(data: ExerciseData, sets: str | list[str] | None = None) -> dict[str, Any]:

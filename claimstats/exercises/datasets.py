@@ -65,7 +65,7 @@ def read_secret(secret_file: str | os.PathLike | None = None) -> bytes:
         path = Path(secret_file)
         if not path.is_file():
             raise ClaimstatsError(f"{path}: secret file not found")
-        text = path.read_text(encoding="utf-8").strip()
+        text = _read_text(path, "secret file").strip()
         where = f"secret file {path}"
     else:
         text = os.environ.get(SECRET_ENV, "").strip()
@@ -81,6 +81,38 @@ def read_secret(secret_file: str | os.PathLike | None = None) -> bytes:
             f"{MIN_SECRET_LENGTH}); make one with: python -c \"import secrets; print(secrets.token_hex(16))\""
         )
     return text.encode("utf-8")
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ClaimstatsError(f"{path}: the {what} is not UTF-8 text (byte {err.start}); save it as plain text") from None
+
+
+def read_roster(path: str | os.PathLike) -> list[str]:
+    """The student ids of a roster file: one per line; blank lines and ``#`` comments are skipped.
+
+    Ids are normalised (:func:`normalise_student_id`); a bad or repeated id is
+    a :class:`ClaimstatsError` naming it.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> roster = pathlib.Path(tempfile.mkdtemp()) / "roster.txt"
+    >>> _ = roster.write_text("# class of 2025\\nS1\\n\\ns2\\n", encoding="utf-8")
+    >>> read_roster(roster)
+    ['s1', 's2']
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ClaimstatsError(f"{path}: roster file not found")
+    lines = [line.strip() for line in _read_text(path, "roster").splitlines()]
+    ids = [normalise_student_id(line) for line in lines if line and not line.startswith("#")]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ClaimstatsError(f"{path}: student id listed twice: {', '.join(repeated)}")
+    return ids
 
 
 @dataclass(frozen=True)

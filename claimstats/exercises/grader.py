@@ -3,9 +3,11 @@
 Each file is named after its student (``s123.yaml``, ``s123.yml`` or
 ``s123.json``); the student's dataset is rebuilt from the course secret (or
 read from ``DATA_DIR/<id>.csv``) and the answers are marked as the checker
-marks them. A file that cannot be read, a file name that is not a student id
-or a student with two files gets zero on every question with the reason
-written beside it, and grading goes on with the next student.
+marks them. A file that cannot be read, a file name that is not a student id,
+a folder where a file belongs, a student with two files or (given a roster) a
+student not on the roster gets zero on every question with the reason written
+beside it, and grading goes on with the next student. With a roster, a student
+who handed nothing in gets a row per question too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 
 from claimstats.errors import ClaimstatsError
 from claimstats.exercises.answers import Submission, read_submission
-from claimstats.exercises.bank import AUTO_KINDS, ExerciseData, questions, resolve_sets
+from claimstats.exercises.bank import AUTO_KINDS, ExerciseData, question, questions, resolve_sets
 from claimstats.exercises.checker import (
     BLANK,
     CORRECT,
@@ -58,9 +60,7 @@ class GradeBook:
 
     def write(self, out: str | os.PathLike) -> tuple[Path, Path, Path]:
         """Write ``out`` (marks), ``<stem>_totals.csv`` and ``<stem>_by_question.csv`` beside it."""
-        out = Path(out)
-        totals = out.with_name(f"{out.stem}_totals.csv")
-        summary = out.with_name(f"{out.stem}_by_question.csv")
+        out, totals, summary = output_paths(out)
         self.marks.to_csv(out, index=False)
         self.totals.to_csv(totals, index=False)
         self.summary.to_csv(summary, index=False)
@@ -83,6 +83,18 @@ class GradeBook:
             listed = ", ".join(f"{r.question} ({float(r.share):.0%} correct)" for r in hardest.itertuples())
             text += f" Hardest questions: {listed}."
         return text
+
+
+def output_paths(out: str | os.PathLike) -> tuple[Path, Path, Path]:
+    """The three files :meth:`GradeBook.write` writes for ``out``.
+
+    Examples
+    --------
+    >>> [p.name for p in output_paths("grades.csv")]
+    ['grades.csv', 'grades_totals.csv', 'grades_by_question.csv']
+    """
+    out = Path(out)
+    return out, out.with_name(f"{out.stem}_totals.csv"), out.with_name(f"{out.stem}_by_question.csv")
 
 
 def _points(value: float | None) -> str:
@@ -140,6 +152,9 @@ def folder_datasets(folder: str | os.PathLike) -> Callable[[str], ExerciseData]:
     """Datasets read from ``folder/<student id>.csv`` (when they were handed out as files)."""
     from claimstats.data import load
 
+    if not Path(folder).is_dir():
+        raise ClaimstatsError(f"{folder}: not a folder of datasets")
+
     def dataset(student: str) -> ExerciseData:
         path = Path(folder) / f"{student}.csv"
         if not path.is_file():
@@ -154,6 +169,7 @@ def grade_directory(
     dataset_for: Callable[[str], ExerciseData],
     *,
     sets: str | list[str] | None = None,
+    roster: list[str] | None = None,
 ) -> GradeBook:
     """Mark every submission in ``directory`` against each student's dataset.
 
@@ -165,6 +181,12 @@ def grade_directory(
         Student id → :class:`ExerciseData`; see :func:`secret_datasets` and :func:`folder_datasets`.
     sets : str or list of str, optional
         The sets that were assigned (default: all); questions outside them are not graded.
+    roster : list of str, optional
+        The class's student ids (see :func:`~claimstats.exercises.datasets.read_roster`).
+        A file named for anyone else gets zero with the reason (with the course
+        secret any name has a dataset, so a misnamed file would otherwise be
+        marked against someone else's numbers); a student on the roster without
+        a file gets a row per question, not answered.
     """
     folder = Path(directory)
     if not folder.is_dir():
@@ -174,22 +196,27 @@ def grade_directory(
     files: dict[str, list[Path]] = {}
     skipped: list[str] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
+        if path.name.startswith("."):
             continue
         if path.suffix.lower() not in SUFFIXES:
-            skipped.append(f"{path.name}: not a .yaml, .yml or .json file; skipped")
+            if path.is_file():
+                skipped.append(f"{path.name}: not a .yaml, .yml or .json file; skipped")
             continue
         try:
             student = normalise_student_id(path.stem)
         except ClaimstatsError:
             student = path.stem
         files.setdefault(student, []).append(path)
+    enrolled = None if roster is None else {normalise_student_id(s) for s in roster}
 
     marks: list[dict] = []
     totals: list[dict] = []
-    for student in sorted(files):
-        paths = files[student]
-        report, problems = _grade_one(student, paths, dataset_for, chosen, names)
+    for student in sorted(files.keys() | (enrolled or set())):
+        if student in files:
+            report, problems = _grade_one(student, files[student], dataset_for, chosen, names, enrolled)
+        else:  # on the roster, nothing handed in
+            problems = ["no submission in the folder"]
+            report = CheckReport(student, "no dataset", tuple(mark_answer(q, None, None) for q in chosen), tuple(problems))
         marks += _rows(student, report)
         totals.append(_total(student, report, problems))
     marks_frame = pd.DataFrame(marks, columns=MARK_COLUMNS)
@@ -197,7 +224,7 @@ def grade_directory(
                      tuple(skipped))
 
 
-def _grade_one(student, paths, dataset_for, chosen, names) -> tuple[CheckReport, list[str]]:
+def _grade_one(student, paths, dataset_for, chosen, names, enrolled) -> tuple[CheckReport, list[str]]:
     if len(paths) > 1:
         reason = f"more than one submission ({', '.join(p.name for p in paths)}); keep one"
         return _failed(student, chosen, reason), [reason]
@@ -207,6 +234,12 @@ def _grade_one(student, paths, dataset_for, chosen, names) -> tuple[CheckReport,
     except ClaimstatsError as err:
         reason = f"file name {path.name!r} is not a student id: {err}"
         return _failed(student, chosen, reason), [reason]
+    if enrolled is not None and student not in enrolled:
+        reason = f"{student!r} ({path.name}) is not on the roster; check the file name"
+        return _failed(student, chosen, reason), [reason]
+    if path.is_dir():
+        reason = f"{path.name} is a folder, not an answer file"
+        return _failed(student, chosen, reason), [reason]
     submission: Submission = read_submission(path)
     try:
         data = dataset_for(student)
@@ -214,4 +247,19 @@ def _grade_one(student, paths, dataset_for, chosen, names) -> tuple[CheckReport,
         reason = f"no dataset for this student: {err}"
         return _failed(student, chosen, reason), [reason]
     report = check_submission(submission, data, sets=names, all_keys=True)
-    return report, list(submission.problems)
+    return report, list(submission.problems) + _notes(student, path, submission, names)
+
+
+def _notes(student: str, path: Path, submission: Submission, names: list[str]) -> list[str]:
+    """What the instructor should know about a readable file: a name that disagrees, answers not graded."""
+    notes = []
+    written = submission.meta.get("student", "").strip()
+    if written and written.lower() != student:
+        notes.append(f"the file says 'student: {written}' but is named {path.name}; graded as {student}")
+    answered = [*submission.answers, *submission.invalid]
+    outside = sorted({question(qid).set for qid in answered} - set(names))
+    if outside:
+        count = sum(question(qid).set not in names for qid in answered)
+        notes.append(f"{count} answer{'' if count == 1 else 's'} to sets not graded here "
+                     f"({', '.join(outside)}); ignored")
+    return notes

@@ -145,8 +145,9 @@ register(
         key=_df,
         hint="Welch's test uses the Welch–Satterthwaite approximation, not n₁ + n₂ − 2.",
         mistakes=(Mistake(_student_df, "n₁ + n₂ − 2 is Student's df; Welch's test uses the Welch–Satterthwaite formula."),),
-        explanation="The Welch–Satterthwaite df is close to the size of the smaller, more variable group, "
-        "here the few verified accounts, far below n₁ + n₂ − 2.",
+        explanation="The Welch–Satterthwaite df lies between the smaller group's n − 1 and n₁ + n₂ − 2, nearer "
+        "to the group whose mean is less precise (the larger s²/n): here the few verified accounts, so the df "
+        "is of the order of their number, far below n₁ + n₂ − 2.",
     ),
     Question(
         id="hyp-decision", set=SET, kind=CHOICE, title="The decision",

@@ -8,7 +8,9 @@ from claimstats.regression import DEFAULT_PREDICTORS, fit_logit
 SET = "regression"
 _OPINION = "claim_status[opinion]"
 _GIVEN_FIT = ("Your cleaned dataset and the case's model: `claimstats.regression.fit_logit(tidy)` with its "
-              "defaults (outcome verified, the predictors of `DEFAULT_PREDICTORS`, a stratified 75/25 split, seed 0).")
+              "defaults (outcome verified, the predictors of `DEFAULT_PREDICTORS`, a stratified 75/25 split, seed 0). "
+              "The coefficients come from the training split as sampled; the model scored on the test split is "
+              "fitted on the training split with its verified videos upsampled to balance the classes.")
 
 
 @step(SET)
@@ -61,6 +63,11 @@ def _n_train(d):
 
 def _n_test(d, key):
     return d.logit.n_test
+
+
+def _n_train_upsampled(d, key):
+    split = d.logit.split_frame()
+    return split.loc[split["split"].str.contains("upsample"), "rows"].sum()
 
 
 def _metric(d, name):
@@ -120,7 +127,8 @@ register(
             Mistake(_inverse, "That is claim vs opinion; the question compares opinion with claim (the reference)."),
         ),
         explanation="`fit_logit(tidy).to_frame()`: the row `claim_status[opinion]`, column `odds_ratio` "
-        "(= exp(coef)). Opinions are several times more likely than claims to come from verified accounts.",
+        "(= exp(coef)). An opinion video has several times the odds of a claim video of coming from a verified "
+        "account: a ratio of odds, not of probabilities.",
     ),
     Question(
         id="reg-significant", set=SET, kind=CHOICES, title="Which predictors matter",
@@ -136,11 +144,14 @@ register(
     Question(
         id="reg-n-train", set=SET, kind=COUNT, title="The training split",
         given=_GIVEN_FIT,
-        task="How many rows does the model's training split have?",
+        task="How many rows does the model's training split have, as sampled (before any upsampling)?",
         answer="A whole number",
         key=_n_train,
         hint="A quarter of the usable rows (rounded up) is held out for testing; the rest is for training.",
-        mistakes=(Mistake(_n_test, "That is the size of the test split."),),
+        mistakes=(
+            Mistake(_n_test, "That is the size of the test split."),
+            Mistake(_n_train_upsampled, "That counts the training split after upsampling; count it as sampled."),
+        ),
         explanation="`fit_logit(tidy).n_train`; `sklearn.model_selection.train_test_split(..., "
         "test_size=0.25)` holds out ⌈0.25 n⌉ rows.",
     ),
