@@ -91,3 +91,18 @@ def test_clean_on_course_file(tmp_path, capsys, course_file):
     code, out, _ = run(capsys, "clean", str(course_file), "--out", str(tmp_path / "tidy.csv"))
     assert code == 0 and "298 missing claim_status or transcription" in out
     assert len(pd.read_csv(tmp_path / "tidy.csv")) == 19_084
+
+
+@pytest.mark.parametrize("argv, wrong", [
+    (["ttest", "--bogus"], "the following arguments are required: file, --value, --group"),
+    (["nope"], "invalid choice: 'nope'"),
+    (["simulate", "--rows", "many"], "argument --rows: invalid int value: 'many'"),
+    (["exercises", "grade"], "the following arguments are required: submissions, --out"),
+])
+def test_bad_flags_are_one_line_with_status_2(capsys, argv, wrong):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.count("\n") == 1 and wrong in err and "usage:" not in err
+    assert err.rstrip().endswith("--help')")

@@ -30,8 +30,15 @@ def _verb_modules():
     return [importlib.import_module(f"{__name__}.{n}") for n in names]
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: what is wrong, and where to read the options."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="claimstats",
         description="The TikTok claims case study from the terminal: validate, clean, "
         "analyse, train a claim classifier and triage a report backlog.",
