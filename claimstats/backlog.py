@@ -10,7 +10,10 @@ by the chunk size, not the file size. The queue is the one
 summed up in a :class:`TriageReport`.
 
 Output CSVs are safe to open in a spreadsheet: a text cell that starts like a
-formula is prefixed with ``'`` (:func:`neutralize_formulas`).
+formula is prefixed with ``'`` (:func:`neutralize_formulas`). Their lines end
+with CR LF (as RFC 4180 and spreadsheets write CSV), which makes Python's CSV
+writer quote any cell holding a carriage return: a bare CR inside an unquoted
+cell would end the row for every CSV reader.
 
 Examples
 --------
@@ -40,6 +43,7 @@ DEFAULT_CHUNKSIZE = 50_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ROW = "_row"
 _MAX_FAN_IN = 128
+_LINE_END = "\r\n"  # with "\n", a cell holding a bare "\r" is written unquoted and splits its row
 
 
 # ------------------------------------------------------ spreadsheet safety
@@ -143,8 +147,12 @@ class _Progress:
             self.stream.flush()
 
 
+def _to_csv(frame: pd.DataFrame, handle, header: bool = True) -> None:
+    frame.to_csv(handle, index=False, header=header, lineterminator=_LINE_END)
+
+
 def _write_csv(frame: pd.DataFrame, handle, header: bool) -> None:
-    neutralize_formulas(frame).to_csv(handle, index=False, header=header)
+    _to_csv(neutralize_formulas(frame), handle, header)
 
 
 class _SideFile:
@@ -195,7 +203,8 @@ class _Runs:
 
     def _spill(self, run: pd.DataFrame) -> None:
         self.paths.append(self.folder / f"run{len(self.paths):06d}.csv")
-        run.to_csv(self.paths[-1], index=False)
+        with open(self.paths[-1], "w", newline="", encoding="utf-8") as handle:
+            _to_csv(run, handle)
 
     def merge(self, columns: list[str], emit, chunksize: int) -> None:
         """Feed every row to ``emit`` in queue order, in blocks."""
@@ -215,7 +224,7 @@ class _Runs:
                     header = [True]
 
                     def keep(frame, handle=handle, header=header):
-                        frame.to_csv(handle, index=False, header=header[0])
+                        _to_csv(frame, handle, header[0])
                         header[0] = False
                     _merge_runs(paths[start:start + _MAX_FAN_IN], columns, keep, block)
                 merged.append(part)
@@ -341,6 +350,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     for written in (target, rejected_target):
         if written.exists() and written.resolve() == source.resolve():
             raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
+    if rejected_target.resolve() == target.resolve():  # the queue, written last, would erase the rejected rows
+        raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
+                              "choose another file for the rejected rows")
     target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
     first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
     first, review = model.thresholds(target_recall, first_recall)
@@ -354,7 +366,10 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         try:
             for chunk in _chunks(raw, source, chunksize):
                 if side.columns is None:
-                    side.columns = _check_header(chunk, needed, source)
+                    columns = _check_header(chunk, needed, source)
+                    if chunk.empty:  # only a file with a header and no row gives an empty chunk
+                        raise ClaimstatsError(f"{source}: has a header but no data rows")
+                    side.columns = columns
                 numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
                 rows_in += len(chunk)
                 reasons = check_reports(chunk, needed).to_numpy()
