@@ -116,14 +116,15 @@ class TriageReport:
         --------
         >>> TriageReport(10, 9, 1, (("video_id: missing", 1),), (("review first", 3), ("review", 1),
         ...              ("low priority", 5)), 0.95, 0.42, 0.8, 0.9, "q.csv", "r.csv", 0.1).describe()
-        'Scored 9 of 10 reports (1 rejected, listed in r.csv); 4 are above the review threshold 0.42 (recall 95% on validation), 3 of them above the review-first threshold 0.9; queue written to q.csv.'
+        'Scored 9 of 10 reports (1 rejected, listed in r.csv); 4 are at or above the review threshold 0.42 (chosen to catch at least 95% of the validation claims), 3 of them at or above the review-first threshold 0.9; queue written to q.csv.'
         """
         above = sum(n for tier, n in self.tiers if tier != TIERS[2])
         first = dict(self.tiers).get(TIERS[0], 0)
         rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
-        return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are above the review "
-                f"threshold {self.threshold:.4g} (recall {self.target_recall:.0%} on validation), {first:,} of them "
-                f"above the review-first threshold {self.first_threshold:.4g}; queue written to {self.out}.")
+        return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are at or above the "
+                f"review threshold {self.threshold:.4g} (chosen to catch at least {100 * self.target_recall:g}% of "
+                f"the validation claims), {first:,} of them at or above the review-first threshold "
+                f"{self.first_threshold:.4g}; queue written to {self.out}.")
 
 
 class _Progress:

@@ -102,12 +102,19 @@ def test_triage_writes_the_queue_and_the_rejected_rows(files, model_file, capsys
     [
         (["triage", "{foreign}", "{reports}", "--out", "{tmp}/q.csv"], "not a claimstats model file"),
         (["triage", "{model}", "{reports}", "--out", "{reports}"], "refusing to overwrite the input file"),
+        (["triage", "{model}", "{reports}", "--out", "{model}"], "refusing to overwrite the input file"),
+        (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--rejected", "{model}"],
+         "refusing to overwrite the input file"),
+        (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--rejected", "{tmp}/q.csv"],
+         "the queue and the rejected rows cannot go to the same file"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--target-recall", "1.5"],
          "target recall must be above 0 and at most 1; got 1.5"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--chunksize", "0"],
          "--chunksize must be at least 1"),
         (["triage", "{model}", "{nocol}", "--out", "{tmp}/q.csv"], "missing: video_id"),
         (["evaluate", "{tmp}/absent.skops", "{data}"], "no such file"),
+        (["evaluate", "{model}", "{data}", "--threshold", "1.5"], "threshold must be a probability from 0 to 1; got 1.5"),
+        (["evaluate", "{model}", "{data}", "--threshold", "nan"], "threshold must be a probability from 0 to 1; got nan"),
         (["evaluate", "{reports}", "{data}"], "not a claimstats model file (cannot read it as a skops archive"),
         (["train", "{data}", "--out", "{data}"], "refusing to overwrite the input file"),
         (["train", "{data}", "--out", "{tmp}/m.skops", "--target-recall", "0"], "target recall must be above 0"),
@@ -120,7 +127,9 @@ def test_bad_input_is_one_line_and_exit_2(files, model_file, tmp_path, capsys, a
     pd.read_csv(files["reports"]).drop(columns="video_id").to_csv(nocol, index=False)
     names = {"foreign": foreign, "reports": files["reports"], "model": model_file, "tmp": tmp_path,
              "data": files["data"], "nocol": nocol}
+    model_bytes = model_file.read_bytes()
     code, out, err = run(capsys, *[a.format(**names) for a in argv])
+    assert model_file.read_bytes() == model_bytes  # an input, never written
     assert code == 2 and out == ""
     assert err.startswith("claimstats: error: ") and err.count("\n") == 1
     assert phrase in err

@@ -129,6 +129,17 @@ def test_evaluation_tables_match_sklearn(tidy):
     assert evaluation.describe().startswith(f"The {MODELS['logistic']} on all features catches")
 
 
+def test_evaluate_refuses_a_threshold_that_is_not_a_probability(tidy):
+    train, _, test = split_data(tidy, seed=7)
+    pipeline = _fitted(train, "text", "logistic")
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ClaimstatsError, match="threshold must be a probability from 0 to 1"):
+            evaluate(pipeline, test, threshold=bad, importance_repeats=0)
+    at_one = evaluate(pipeline, test, threshold=1.0, importance_repeats=0)
+    assert at_one.metrics["recall"] == skm.recall_score(at_one.y_true, at_one.scores >= 1.0)
+    assert "held-out reports" in at_one.describe()
+
+
 def test_permutation_importance_finds_the_only_informative_column(tidy):
     # Shuffle the transcriptions across rows: text then carries no information, views still do.
     rng = np.random.default_rng(0)

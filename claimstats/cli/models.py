@@ -135,8 +135,8 @@ def run_triage(args) -> int:
 
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
-    out = check_output_path(args.out, args.reports)
-    rejected = check_output_path(args.rejected, args.reports) if args.rejected else None
+    out = check_output_path(args.out, args.reports, args.model)
+    rejected = check_output_path(args.rejected, args.reports, args.model) if args.rejected else None
     model = load_model(args.model)
     report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
                          rejected=rejected)
