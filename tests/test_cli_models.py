@@ -118,6 +118,8 @@ def test_triage_writes_the_queue_and_the_rejected_rows(files, model_file, capsys
         (["evaluate", "{reports}", "{data}"], "not a claimstats model file (cannot read it as a skops archive"),
         (["train", "{data}", "--out", "{data}"], "refusing to overwrite the input file"),
         (["train", "{data}", "--out", "{tmp}/m.skops", "--target-recall", "0"], "target recall must be above 0"),
+        (["train", "{data}", "--out", "{tmp}/m.skops", "--jobs", "0"], "--jobs on the command line) must be 1 or more"),
+        (["train", "{small}", "--out", "{tmp}/m.skops"], "too few rows to train on"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(files, model_file, tmp_path, capsys, argv, phrase):
@@ -125,8 +127,11 @@ def test_bad_input_is_one_line_and_exit_2(files, model_file, tmp_path, capsys, a
     sio.dump(LogisticRegression().fit([[0], [1]], [0, 1]), foreign)
     nocol = tmp_path / "nocol.csv"
     pd.read_csv(files["reports"]).drop(columns="video_id").to_csv(nocol, index=False)
+    small = tmp_path / "small.csv"
+    labelled = pd.read_csv(files["data"]).dropna()
+    labelled.groupby("claim_status").head(10).to_csv(small, index=False)  # 10 claims, 10 opinions
     names = {"foreign": foreign, "reports": files["reports"], "model": model_file, "tmp": tmp_path,
-             "data": files["data"], "nocol": nocol}
+             "data": files["data"], "nocol": nocol, "small": small}
     model_bytes = model_file.read_bytes()
     code, out, err = run(capsys, *[a.format(**names) for a in argv])
     assert model_file.read_bytes() == model_bytes  # an input, never written
