@@ -53,7 +53,8 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which text cells that a spreadsheet would run as a formula start with ``'``.
 
     Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    are prefixed; numbers are left alone.
+    are prefixed, column names included (a header row is cells too); numbers
+    are left alone.
 
     Examples
     --------
@@ -79,6 +80,9 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = values.copy()
         values[risky] = ["'" + v for v in values[risky]]
         out[name] = values
+    names = ["'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+    if names != list(out.columns):
+        out.columns = names
     return out
 
 

@@ -26,6 +26,9 @@ def test_formula_cells_are_neutralised_and_numbers_left_alone():
     assert pd.isna(text[7])
     assert out["n"].tolist() == frame["n"].tolist()
     assert frame["text"].iloc[0] == "=1+1"  # the input is not modified
+    named = neutralize_formulas(pd.DataFrame({"=HYPERLINK(\"http://x\")": ["a"], "@x": [1], "plain": ["-1"]}))
+    assert named.columns.tolist() == ["'=HYPERLINK(\"http://x\")", "'@x", "plain"]
+    assert named["plain"].tolist() == ["'-1"] and named["'@x"].tolist() == [1]
 
 
 # ------------------------------------------------------------ file triage
@@ -88,6 +91,13 @@ def test_queue_cells_that_look_like_formulas_are_neutralised(model, reports, tmp
     texts = pd.read_csv(out, dtype=str)["video_transcription_text"]
     assert "'=HYPERLINK(\"http://x\")" in texts.tolist()
     assert not texts.str.startswith(("=", "+", "-", "@")).any()
+    # a column name is a cell of the header row: an extra column named like a formula is neutralised too
+    extra = tmp_path / "extra.csv"
+    pd.read_csv(reports, dtype=str).head(50).assign(**{"=cmd()": "x", "-note": "=1"}).to_csv(extra, index=False)
+    for chunksize in (7, 100):
+        triage_file(model, extra, out, chunksize=chunksize)
+        queue = pd.read_csv(out, dtype=str)
+        assert queue.columns[-2:].tolist() == ["'=cmd()", "'-note"] and (queue["'-note"] == "'=1").all()
 
 
 def test_labels_may_be_absent_empty_or_present_but_must_be_valid(model, reports, tmp_path):
