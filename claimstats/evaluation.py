@@ -290,6 +290,10 @@ def evaluate(pipeline: Pipeline, data: pd.DataFrame, *, threshold: float = 0.5, 
     if not 0 <= threshold <= 1:  # a probability; also refuses nan
         raise ClaimstatsError(f"threshold must be a probability from 0 to 1; got {threshold}")
     y = claim_labels(data)
+    if len(np.unique(y)) < 2:  # recall (no claims) or ROC AUC (one class) would be undefined
+        only = POSITIVE if y.any() else NEGATIVE
+        raise ClaimstatsError(f"a classifier is evaluated on rows holding both claims and opinions; all {len(y):,} "
+                              f"rows are {only}s")
     scores = predict_claim_probability(pipeline, data)
     values = metrics_at(y, scores, threshold)
     matrix = skm.confusion_matrix(y, (scores >= threshold).astype(int), labels=[1, 0])

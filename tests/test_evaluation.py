@@ -138,6 +138,9 @@ def test_evaluate_refuses_a_threshold_that_is_not_a_probability(tidy):
     at_one = evaluate(pipeline, test, threshold=1.0, importance_repeats=0)
     assert at_one.metrics["recall"] == skm.recall_score(at_one.y_true, at_one.scores >= 1.0)
     assert "held-out reports" in at_one.describe()
+    opinions = test[test["claim_status"] == "opinion"]
+    with pytest.raises(ClaimstatsError, match=f"both claims and opinions; all {len(opinions):,} rows are opinions"):
+        evaluate(pipeline, opinions, importance_repeats=0)  # recall of no claims is undefined, not 0
 
 
 def test_permutation_importance_finds_the_only_informative_column(tidy):
