@@ -147,6 +147,8 @@ class WorkloadCurve:
     def at_recall(self, target: float) -> dict[str, float]:
         """The fewest reports, taken from the top of the ranking, that catch ``target`` of the claims."""
         check_recall(target)
+        if not self.n_claims:
+            raise ClaimstatsError("no claims among the rows: there is no recall to reach")
         needed = max(1, math.ceil(target * self.n_claims - 1e-9))
         k = int(np.searchsorted(self.frame["claims_caught"].to_numpy(), needed))
         row = self.frame.iloc[k]

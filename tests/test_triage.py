@@ -79,6 +79,11 @@ def test_workload_sentence_states_shares_of_all_reports():
     assert "the ranking spares 46.7% of all reports from review (80.0% against reviewing everything)" in sentence
 
 
+def test_workload_at_recall_without_claims_is_a_clear_error():
+    with pytest.raises(ClaimstatsError, match="no claims among the rows: there is no recall to reach"):
+        workload_curve([0, 0, 0], [0.1, 0.2, 0.3]).at_recall(0.5)
+
+
 def test_workload_ties_are_reviewed_in_arrival_order():
     curve = workload_curve([0, 1, 1], [0.5, 0.5, 0.5])
     assert curve.to_frame()["claims_caught"].tolist() == [0, 0, 1, 2]
