@@ -299,9 +299,10 @@ def _chunks(handle, source: Path, chunksize: int):
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
     check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
     columns = [str(c) for c in chunk.columns]
-    clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW) if c in columns]
+    clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW, "row", "reason") if c in columns]
     if clash:
-        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column of the queue; rename it")
+        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column that triage adds to the queue "
+                              "or to the rejected rows; rename it")
     return columns
 
 

@@ -126,6 +126,11 @@ def test_default_side_file_and_header_errors(model, reports, tmp_path):
     with pytest.raises(ClaimstatsError, match="the queue and the rejected rows cannot go to the same file"):
         triage_file(model, reports, tmp_path / "both.csv", rejected=tmp_path / "both.csv")
     assert not (tmp_path / "both.csv").exists()
+    for added in ("tier", "reason", "row"):  # columns triage adds to the queue or to the side file
+        clashing = tmp_path / f"{added}.csv"
+        pd.read_csv(reports).head(30).assign(**{added: "x"}).to_csv(clashing, index=False)
+        with pytest.raises(ClaimstatsError, match=f"column '{added}' clashes with a column that triage adds"):
+            triage_file(model, clashing, tmp_path / "q4.csv")
     header_only = tmp_path / "header.csv"
     pd.read_csv(reports).head(0).to_csv(header_only, index=False)
     with pytest.raises(ClaimstatsError, match="header.csv: has a header but no data rows"):
