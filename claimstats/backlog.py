@@ -297,7 +297,10 @@ def _chunks(handle, source: Path, chunksize: int):
 
 
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
-    check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+    try:
+        check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+    except ClaimstatsError as err:
+        raise ClaimstatsError(f"{source}: {err}") from None
     columns = [str(c) for c in chunk.columns]
     clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW, "row", "reason") if c in columns]
     if clash:
