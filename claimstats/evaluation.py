@@ -140,7 +140,10 @@ def calibration_table(y_true, scores, *, bins: int = 10) -> pd.DataFrame:
 
     One row per non-empty bin: its range, the number of rows, their mean
     predicted probability, the share that are claims, and the gap between the
-    two (observed − predicted). A calibrated model has gaps near 0.
+    two (observed − predicted). A calibrated model has gaps near 0. A bin holds
+    the scores above its low edge up to its high edge (the first one from 0),
+    as in scikit-learn's ``calibration_curve``: a forest's scores, fractions
+    of its trees, often fall exactly on an edge.
 
     Examples
     --------
@@ -150,7 +153,7 @@ def calibration_table(y_true, scores, *, bins: int = 10) -> pd.DataFrame:
     y = np.asarray(y_true, dtype=float)
     p = np.asarray(scores, dtype=float)
     edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    which = np.searchsorted(edges[1:-1], p, side="left")  # p == edge goes to the bin below it
     rows = []
     for b in range(bins):
         mask = which == b

@@ -88,6 +88,17 @@ def test_calibration_table_matches_sklearn_calibration_curve():
     np.testing.assert_allclose(table["predicted"], predicted)
     assert table["rows"].sum() == 2000
     np.testing.assert_allclose(table["gap"], table["observed"] - table["predicted"])
+    # a forest of 60 trees scores in sixtieths: 0.1, 0.2, 0.3, ... fall exactly on the edges
+    trees = rng.integers(0, 61, 3000)
+    forest = trees / 60
+    y = (rng.random(3000) < forest).astype(int)
+    table = calibration_table(y, forest, bins=10)
+    observed, predicted = calibration_curve(y, forest, n_bins=10, strategy="uniform")
+    np.testing.assert_allclose(table["observed"], observed)
+    np.testing.assert_allclose(table["predicted"], predicted)
+    # in whole trees: bin b holds 6b < trees <= 6b + 6, the first one from 0
+    expected = [int((trees <= 6).sum())] + [int(((trees > 6 * b) & (trees <= 6 * b + 6)).sum()) for b in range(1, 10)]
+    assert table["rows"].tolist() == expected
 
 
 def test_count_separation_is_the_best_single_cut():
