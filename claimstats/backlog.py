@@ -10,7 +10,10 @@ by the chunk size, not the file size. The queue is the one
 summed up in a :class:`TriageReport`.
 
 Output CSVs are safe to open in a spreadsheet: a text cell that starts like a
-formula is prefixed with ``'`` (:func:`neutralize_formulas`).
+formula is prefixed with ``'`` (:func:`neutralize_formulas`). Their lines end
+with CR LF (as RFC 4180 and spreadsheets write CSV), which makes Python's CSV
+writer quote any cell holding a carriage return: a bare CR inside an unquoted
+cell would end the row for every CSV reader.
 
 Examples
 --------
@@ -40,6 +43,7 @@ DEFAULT_CHUNKSIZE = 50_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ROW = "_row"
 _MAX_FAN_IN = 128
+_LINE_END = "\r\n"  # with "\n", a cell holding a bare "\r" is written unquoted and splits its row
 
 
 # ------------------------------------------------------ spreadsheet safety
@@ -49,7 +53,8 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which text cells that a spreadsheet would run as a formula start with ``'``.
 
     Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    are prefixed; numbers are left alone.
+    are prefixed, column names included (a header row is cells too); numbers
+    are left alone.
 
     Examples
     --------
@@ -75,6 +80,9 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = values.copy()
         values[risky] = ["'" + v for v in values[risky]]
         out[name] = values
+    names = ["'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+    if names != list(out.columns):
+        out.columns = names
     return out
 
 
@@ -112,14 +120,15 @@ class TriageReport:
         --------
         >>> TriageReport(10, 9, 1, (("video_id: missing", 1),), (("review first", 3), ("review", 1),
         ...              ("low priority", 5)), 0.95, 0.42, 0.8, 0.9, "q.csv", "r.csv", 0.1).describe()
-        'Scored 9 of 10 reports (1 rejected, listed in r.csv); 4 are above the review threshold 0.42 (recall 95% on validation), 3 of them above the review-first threshold 0.9; queue written to q.csv.'
+        'Scored 9 of 10 reports (1 rejected, listed in r.csv); 4 are at or above the review threshold 0.42 (chosen to catch at least 95% of the validation claims), 3 of them at or above the review-first threshold 0.9; queue written to q.csv.'
         """
         above = sum(n for tier, n in self.tiers if tier != TIERS[2])
         first = dict(self.tiers).get(TIERS[0], 0)
         rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
-        return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are above the review "
-                f"threshold {self.threshold:.4g} (recall {self.target_recall:.0%} on validation), {first:,} of them "
-                f"above the review-first threshold {self.first_threshold:.4g}; queue written to {self.out}.")
+        return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are at or above the "
+                f"review threshold {self.threshold:.4g} (chosen to catch at least {100 * self.target_recall:g}% of "
+                f"the validation claims), {first:,} of them at or above the review-first threshold "
+                f"{self.first_threshold:.4g}; queue written to {self.out}.")
 
 
 class _Progress:
@@ -143,8 +152,12 @@ class _Progress:
             self.stream.flush()
 
 
+def _to_csv(frame: pd.DataFrame, handle, header: bool = True) -> None:
+    frame.to_csv(handle, index=False, header=header, lineterminator=_LINE_END)
+
+
 def _write_csv(frame: pd.DataFrame, handle, header: bool) -> None:
-    neutralize_formulas(frame).to_csv(handle, index=False, header=header)
+    _to_csv(neutralize_formulas(frame), handle, header)
 
 
 class _SideFile:
@@ -195,7 +208,8 @@ class _Runs:
 
     def _spill(self, run: pd.DataFrame) -> None:
         self.paths.append(self.folder / f"run{len(self.paths):06d}.csv")
-        run.to_csv(self.paths[-1], index=False)
+        with open(self.paths[-1], "w", newline="", encoding="utf-8") as handle:
+            _to_csv(run, handle)
 
     def merge(self, columns: list[str], emit, chunksize: int) -> None:
         """Feed every row to ``emit`` in queue order, in blocks."""
@@ -215,7 +229,7 @@ class _Runs:
                     header = [True]
 
                     def keep(frame, handle=handle, header=header):
-                        frame.to_csv(handle, index=False, header=header[0])
+                        _to_csv(frame, handle, header[0])
                         header[0] = False
                     _merge_runs(paths[start:start + _MAX_FAN_IN], columns, keep, block)
                 merged.append(part)
@@ -283,11 +297,15 @@ def _chunks(handle, source: Path, chunksize: int):
 
 
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
-    check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+    try:
+        check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+    except ClaimstatsError as err:
+        raise ClaimstatsError(f"{source}: {err}") from None
     columns = [str(c) for c in chunk.columns]
-    clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW) if c in columns]
+    clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW, "row", "reason") if c in columns]
     if clash:
-        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column of the queue; rename it")
+        raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column that triage adds to the queue "
+                              "or to the rejected rows; rename it")
     return columns
 
 
@@ -341,6 +359,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     for written in (target, rejected_target):
         if written.exists() and written.resolve() == source.resolve():
             raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
+    if rejected_target.resolve() == target.resolve():  # the queue, written last, would erase the rejected rows
+        raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
+                              "choose another file for the rejected rows")
     target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
     first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
     first, review = model.thresholds(target_recall, first_recall)
@@ -354,7 +375,10 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         try:
             for chunk in _chunks(raw, source, chunksize):
                 if side.columns is None:
-                    side.columns = _check_header(chunk, needed, source)
+                    columns = _check_header(chunk, needed, source)
+                    if chunk.empty:  # only a file with a header and no row gives an empty chunk
+                        raise ClaimstatsError(f"{source}: has a header but no data rows")
+                    side.columns = columns
                 numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
                 rows_in += len(chunk)
                 reasons = check_reports(chunk, needed).to_numpy()

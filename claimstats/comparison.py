@@ -71,6 +71,7 @@ from claimstats.schema import COUNT_COLUMNS, TARGET
 __all__ = [
     "CHAMPION_RULE",
     "GRIDS",
+    "MIN_CLASS_ROWS",
     "TIE_TOLERANCE",
     "ModelComparison",
     "choose",
@@ -96,6 +97,10 @@ GRIDS = {
 }
 #: Two scores closer than this count as a tie (about 4 claims in 2,000).
 TIE_TOLERANCE = 0.002
+#: Fewest claims, and fewest opinions, the training split must hold. Below it the folds and the
+#: stratified tenth that gradient boosting sets aside for early stopping cannot hold both classes
+#: (and a validation split of a handful of claims could not choose anything).
+MIN_CLASS_ROWS = 20
 CHAMPION_RULE = (f"highest recall of the claim class; candidates within {TIE_TOLERANCE} of the best are tied and "
                  f"broken by F1 (again within {TIE_TOLERANCE}), then by the simpler candidate (models in the "
                  "order logistic regression, random forest, gradient boosting; grid points in the order listed)")
@@ -277,7 +282,8 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     ----------
     data : DataFrame
         Cleaned claims data (rows missing a label or an input are left out and
-        counted in ``n_missing``).
+        counted in ``n_missing``). Its training split must hold at least
+        :data:`MIN_CLASS_ROWS` claims and as many opinions (and ``cv`` of each).
     feature_sets, models : sequences of str
         Subsets of :data:`FEATURE_SETS` and :data:`MODELS`.
     grid : {"small", "fast"}
@@ -325,6 +331,11 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     check_choice(grid, GRIDS, "grid")
     if cv < 2:
         raise ClaimstatsError(f"cv must be at least 2 folds; got {cv}")
+    if not 0 <= seed < 2**32:
+        raise ClaimstatsError(f"seed must be a whole number from 0 to 4294967295; got {seed}")
+    if n_jobs == 0:
+        raise ClaimstatsError("worker processes (n_jobs; --jobs on the command line) must be 1 or more, or "
+                              "negative (-1: one per core); got 0")
     models = [m for m in MODELS if m in models]  # simplest first, whatever the order given
     if importance_repeats is None:
         importance_repeats = 2 if grid == "fast" else 5
@@ -333,6 +344,11 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     split = split_data(usable, seed=seed, validation_size=validation_size, test_size=test_size)
     y_train, y_val = claim_labels(split.train), claim_labels(split.validation)
     needs_cv = any(len(c) > 1 for c in chosen_grid.values())
+    per_class, fewest = np.bincount(y_train, minlength=2), max(MIN_CLASS_ROWS, cv if needs_cv else 0)
+    if per_class.min() < fewest:
+        raise ClaimstatsError(f"too few rows to train on: the training split ({len(split.train):,} of "
+                              f"{len(usable):,} usable rows) holds {per_class[1]:,} claims and {per_class[0]:,} "
+                              f"opinions; each class needs at least {fewest}")
 
     # 1. cross-validated scores of every grid point (skipped when there is nothing to choose)
     if needs_cv:

@@ -140,7 +140,10 @@ def calibration_table(y_true, scores, *, bins: int = 10) -> pd.DataFrame:
 
     One row per non-empty bin: its range, the number of rows, their mean
     predicted probability, the share that are claims, and the gap between the
-    two (observed − predicted). A calibrated model has gaps near 0.
+    two (observed − predicted). A calibrated model has gaps near 0. A bin holds
+    the scores above its low edge up to its high edge (the first one from 0),
+    as in scikit-learn's ``calibration_curve``: a forest's scores, fractions
+    of its trees, often fall exactly on an edge.
 
     Examples
     --------
@@ -150,7 +153,7 @@ def calibration_table(y_true, scores, *, bins: int = 10) -> pd.DataFrame:
     y = np.asarray(y_true, dtype=float)
     p = np.asarray(scores, dtype=float)
     edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    which = np.searchsorted(edges[1:-1], p, side="left")  # p == edge goes to the bin below it
     rows = []
     for b in range(bins):
         mask = which == b
@@ -205,7 +208,9 @@ class Evaluation:
     """A fitted classifier scored on labelled rows (the test split, used once).
 
     ``scores`` are claim probabilities and ``y_true`` the labels (1 = claim),
-    kept for the curves in :mod:`claimstats.model_plots`.
+    kept for the curves in :mod:`claimstats.model_plots`. ``held_out`` says
+    whether the rows are known to be unseen in training (the test split), so
+    that :meth:`describe` calls them held out only then.
     """
 
     feature_set: str
@@ -220,6 +225,7 @@ class Evaluation:
     y_true: np.ndarray = field(repr=False)
     scores: np.ndarray = field(repr=False)
     importance_scoring: str = "average_precision"
+    held_out: bool = True
 
     def to_frame(self) -> pd.DataFrame:
         """One row per metric."""
@@ -240,7 +246,8 @@ class Evaluation:
         """A sentence for a report."""
         m = self.metrics
         who = f"The {MODELS.get(self.model, self.model)} on {FEATURE_PHRASES.get(self.feature_set, self.feature_set)}"
-        text = (f"{who} catches {m['recall']:.1%} of the {self.n_claims:,} claims among {self.n:,} held-out reports "
+        rows = "held-out reports" if self.held_out else "labelled reports"
+        text = (f"{who} catches {m['recall']:.1%} of the {self.n_claims:,} claims among {self.n:,} {rows} "
                 f"(recall {m['recall']:.3f}) with precision {m['precision']:.3f} (F1 {m['f1']:.3f}, accuracy "
                 f"{m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}) at threshold {self.threshold:.4g}.")
         if len(self.importances):
@@ -252,7 +259,7 @@ class Evaluation:
 
 def evaluate(pipeline: Pipeline, data: pd.DataFrame, *, threshold: float = 0.5, importance_repeats: int = 5,
              importance_scoring: str = "average_precision", seed: int = 0, feature_set: str = "",
-             model: str = "") -> Evaluation:
+             model: str = "", held_out: bool = True) -> Evaluation:
     """Score a fitted pipeline on labelled rows: metrics, confusion, calibration, importances.
 
     Parameters
@@ -269,6 +276,9 @@ def evaluate(pipeline: Pipeline, data: pd.DataFrame, *, threshold: float = 0.5, 
         its values are shuffled across rows.
     seed : int
         Seeds the shuffles.
+    held_out : bool
+        Whether ``data`` is known to be unseen in training (the test split);
+        :meth:`Evaluation.describe` says "held-out reports" only then.
 
     Examples
     --------
@@ -280,7 +290,13 @@ def evaluate(pipeline: Pipeline, data: pd.DataFrame, *, threshold: float = 0.5, 
     >>> evaluate(fitted, test, importance_repeats=0).n == len(test)
     True
     """
+    if not 0 <= threshold <= 1:  # a probability; also refuses nan
+        raise ClaimstatsError(f"threshold must be a probability from 0 to 1; got {threshold}")
     y = claim_labels(data)
+    if len(np.unique(y)) < 2:  # recall (no claims) or ROC AUC (one class) would be undefined
+        only = POSITIVE if y.any() else NEGATIVE
+        raise ClaimstatsError(f"a classifier is evaluated on rows holding both claims and opinions; all {len(y):,} "
+                              f"rows are {only}s")
     scores = predict_claim_probability(pipeline, data)
     values = metrics_at(y, scores, threshold)
     matrix = skm.confusion_matrix(y, (scores >= threshold).astype(int), labels=[1, 0])
@@ -296,4 +312,5 @@ def evaluate(pipeline: Pipeline, data: pd.DataFrame, *, threshold: float = 0.5, 
         importances = importances.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
     return Evaluation(feature_set=feature_set, model=model, threshold=threshold, n=len(y), n_claims=int(y.sum()),
                       metrics=values, confusion=confusion, calibration=calibration_table(y, scores),
-                      importances=importances, y_true=y, scores=scores, importance_scoring=importance_scoring)
+                      importances=importances, y_true=y, scores=scores, importance_scoring=importance_scoring,
+                      held_out=held_out)

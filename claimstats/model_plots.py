@@ -197,10 +197,12 @@ def plot_workload(curve: WorkloadCurve, *, threshold: float | None = None) -> Fi
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(lambda v, _: f"{v:.0%}")
     if threshold is None:
-        half = curve.at_recall(0.5)
-        alt = (f"Workload curve: reviewing reports in the order of the model catches half of the "
-               f"{curve.n_claims:,} claims after {half['share_reviewed']:.0%} of the {curve.n_reports:,} reports; "
-               "in arrival order it takes half of them on average.")
+        half = curve.at_recall(0.5)  # the first point with at least half of the claims: it may hold more
+        caught = half["share_caught"]
+        alt = (f"Workload curve: reviewing reports in the order of the model catches {caught:.0%} of the "
+               f"{curve.n_claims:,} claims (at least half) after {half['share_reviewed']:.0%} of the "
+               f"{curve.n_reports:,} reports; in arrival order the same share of claims takes {caught:.0%} of the "
+               "reports on average.")
     else:
         point = curve.at_threshold(threshold)
         x, y = point["share_reviewed"], point["share_caught"]

@@ -124,13 +124,25 @@ def load_model(path) -> ClaimModel:
                              f"{meta.get('format_version')}, which this claimstats ({MODEL_FORMAT_VERSION}) cannot "
                              "read; retrain it with `claimstats train`")
     pipeline = payload.get("pipeline")
-    if not isinstance(pipeline, Pipeline) or meta.get("feature_set") not in classify.FEATURE_SETS:
-        raise ModelFileError(f"{where}: corrupt model file (no fitted pipeline or an unknown feature set)")
-    return ClaimModel(
-        pipeline=pipeline, feature_set=meta["feature_set"], model=meta["model"], params=meta["params"],
-        target_recall=meta["target_recall"], threshold=meta["threshold"], first_recall=meta["first_recall"],
-        first_threshold=meta["first_threshold"], validation_labels=np.asarray(payload["validation_labels"]),
-        validation_scores=np.asarray(payload["validation_scores"], float), metrics=meta["metrics"],
-        source=meta["source"], source_sha256=meta["source_sha256"], rows=meta["rows"],
-        claimstats_version=meta["claimstats_version"], schema_version=version,
-        sklearn_version=meta["sklearn_version"])
+    feature_set = meta.get("feature_set")
+    if (not isinstance(pipeline, Pipeline) or feature_set not in classify.FEATURE_SETS
+            or list(getattr(pipeline, "feature_names_in_", ())) != classify.input_columns(feature_set)):
+        raise ModelFileError(f"{where}: corrupt model file (no fitted pipeline for its feature set)")
+    try:
+        labels = np.asarray(payload["validation_labels"], dtype=np.int64)
+        scores = np.asarray(payload["validation_scores"], dtype=float)
+        if labels.ndim != 1 or labels.shape != scores.shape or not np.isin(labels, (0, 1)).all() \
+                or not labels.any():
+            raise ValueError("validation labels or scores")
+        return ClaimModel(
+            pipeline=pipeline, feature_set=feature_set, model=str(meta["model"]), params=str(meta["params"]),
+            target_recall=float(meta["target_recall"]), threshold=float(meta["threshold"]),
+            first_recall=float(meta["first_recall"]), first_threshold=float(meta["first_threshold"]),
+            validation_labels=labels, validation_scores=scores,
+            metrics={k: float(v) for k, v in dict(meta["metrics"]).items()}, source=str(meta["source"]),
+            source_sha256=meta["source_sha256"], rows=dict(meta["rows"]),
+            claimstats_version=str(meta["claimstats_version"]), schema_version=version,
+            sklearn_version=str(meta["sklearn_version"]))
+    except (KeyError, TypeError, ValueError) as err:  # hand-edited or damaged: say so, not a traceback
+        what = f"{err} is missing" if isinstance(err, KeyError) else f"malformed {err}"
+        raise ModelFileError(f"{where}: corrupt model file ({what})") from None

@@ -147,6 +147,8 @@ class WorkloadCurve:
     def at_recall(self, target: float) -> dict[str, float]:
         """The fewest reports, taken from the top of the ranking, that catch ``target`` of the claims."""
         check_recall(target)
+        if not self.n_claims:
+            raise ClaimstatsError("no claims among the rows: there is no recall to reach")
         needed = max(1, math.ceil(target * self.n_claims - 1e-9))
         k = int(np.searchsorted(self.frame["claims_caught"].to_numpy(), needed))
         row = self.frame.iloc[k]
@@ -176,15 +178,15 @@ class WorkloadCurve:
         --------
         >>> curve = workload_curve([1, 0, 1, 0, 0], [0.9, 0.8, 0.7, 0.1, 0.2])
         >>> curve.describe(0.7)
-        'Reviewing the 3 of 5 reports (60.0%) scored at or above 0.7 catches 100.0% of the 2 claims; in arrival order the same recall takes 100.0% of the reports on average, so the ranking saves 40.0% of the reviewing (40.0% of everything).'
+        'Reviewing the 3 of 5 reports (60.0%) scored at or above 0.7 catches 100.0% of the 2 claims; in arrival order the same recall takes 100.0% of the reports on average, so the ranking spares 40.0% of all reports from review (40.0% against reviewing everything).'
         """
         ranked = self.at_threshold(threshold)
         r = ranked["share_caught"]
         return (f"Reviewing the {ranked['reviewed']:,} of {self.n_reports:,} reports ({ranked['share_reviewed']:.1%}) "
                 f"scored at or above {threshold:.4g} catches {r:.1%} of the {self.n_claims:,} claims; in arrival "
-                f"order the same recall takes {r:.1%} of the reports on average, so the ranking saves "
-                f"{r - ranked['share_reviewed']:.1%} of the reviewing ({1 - ranked['share_reviewed']:.1%} of "
-                "everything).")
+                f"order the same recall takes {r:.1%} of the reports on average, so the ranking spares "
+                f"{r - ranked['share_reviewed']:.1%} of all reports from review ({1 - ranked['share_reviewed']:.1%} "
+                "against reviewing everything).")
 
 
 def workload_curve(y_true, scores) -> WorkloadCurve:
@@ -256,6 +258,16 @@ class ClaimModel:
         top = threshold_for_recall(self.validation_labels, self.validation_scores, min(first, target))
         return top, review
 
+    def validation_recall(self, threshold: float | None = None) -> float:
+        """Share of the validation claims scored at or above ``threshold`` (default: the review threshold).
+
+        At the model's thresholds it is at least the target recall, and more
+        when several claims share the score at the cut (a forest's scores often tie).
+        """
+        threshold = self.threshold if threshold is None else threshold
+        claims = self.validation_scores[self.validation_labels == 1]
+        return float((claims >= threshold).mean())
+
     def predict_proba(self, reports: pd.DataFrame) -> np.ndarray:
         """Claim probability of each row (the rows must be valid: see :func:`claimstats.intake.check_reports`)."""
         return classify.predict_claim_probability(self.pipeline, _model_inputs(reports, self.columns))
@@ -275,8 +287,10 @@ class ClaimModel:
         items = [("model", classify.MODELS.get(self.model, self.model)),
                  ("features", classify.FEATURE_SETS.get(self.feature_set, self.feature_set)),
                  ("hyper-parameters", self.params), ("trained on", self.source),
-                 ("review threshold", f"{self.threshold:.4g} (recall {self.target_recall:.0%} on validation)"),
-                 ("review-first threshold", f"{self.first_threshold:.4g} (recall {self.first_recall:.0%})")]
+                 ("review threshold", f"{self.threshold:.4g} (catches {self.validation_recall():.1%} of the "
+                  f"validation claims; target {_percent(self.target_recall)})"),
+                 ("review-first threshold", f"{self.first_threshold:.4g} (catches "
+                  f"{self.validation_recall(self.first_threshold):.1%}; target {_percent(self.first_recall)})")]
         items += [(f"test {k.replace('_', ' ')}", f"{v:.4f}") for k, v in self.metrics.items()]
         items += [("claimstats / schema / scikit-learn",
                    f"{self.claimstats_version} / {self.schema_version} / {self.sklearn_version}")]
@@ -288,8 +302,14 @@ class ClaimModel:
         return (f"A {classify.MODELS.get(self.model, self.model)} on "
                 f"{classify.FEATURE_PHRASES.get(self.feature_set, self.feature_set)}, trained on {self.source}; "
                 f"reports scored at or above {self.threshold:.4g} are reviewed, which caught "
-                f"{self.target_recall:.0%} of the validation claims; on the test split it reached recall "
+                f"{self.validation_recall():.1%} of the validation claims (target {_percent(self.target_recall)}); "
+                "on the test split it reached recall "
                 f"{m.get('recall', float('nan')):.3f} and precision {m.get('precision', float('nan')):.3f} at 0.5.")
+
+
+def _percent(share: float) -> str:
+    """A target share as people write it: 0.95 → '95%', 0.975 → '97.5%'."""
+    return f"{100 * share:g}%"
 
 
 def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
@@ -348,9 +368,9 @@ def evaluate_model(model: ClaimModel, data: pd.DataFrame, *, threshold: float | 
     if usable.empty:
         raise ClaimstatsError("no rows with a claim_status and every input the model reads")
     return evaluate(model.pipeline, _model_inputs(usable, [TARGET, *model.columns]),
-                             threshold=model.threshold if threshold is None else threshold,
-                             importance_repeats=importance_repeats, seed=seed, feature_set=model.feature_set,
-                             model=model.model)
+                    threshold=model.threshold if threshold is None else threshold,
+                    importance_repeats=importance_repeats, seed=seed, feature_set=model.feature_set,
+                    model=model.model, held_out=False)  # whether the rows are new is not known here
 
 
 def _model_inputs(reports: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -26,6 +26,9 @@ def test_formula_cells_are_neutralised_and_numbers_left_alone():
     assert pd.isna(text[7])
     assert out["n"].tolist() == frame["n"].tolist()
     assert frame["text"].iloc[0] == "=1+1"  # the input is not modified
+    named = neutralize_formulas(pd.DataFrame({"=HYPERLINK(\"http://x\")": ["a"], "@x": [1], "plain": ["-1"]}))
+    assert named.columns.tolist() == ["'=HYPERLINK(\"http://x\")", "'@x", "plain"]
+    assert named["plain"].tolist() == ["'-1"] and named["'@x"].tolist() == [1]
 
 
 # ------------------------------------------------------------ file triage
@@ -35,8 +38,12 @@ def _one_shot_queue(model, path) -> str:
     raw = pd.read_csv(path, dtype=str)
     valid = raw[check_reports(raw, model.columns) == ""]
     buffer = io.StringIO()
-    neutralize_formulas(prioritize(model, valid)).to_csv(buffer, index=False)
+    neutralize_formulas(prioritize(model, valid)).to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
+
+
+def _text(path) -> str:
+    return path.read_bytes().decode("utf-8")  # not read_text: it would turn every CR LF and CR into LF
 
 
 @pytest.mark.parametrize("chunksize", [20, 1000, 100_000])
@@ -44,7 +51,7 @@ def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, report
     # 20 rows a chunk makes 150 runs: more than one merge round (128 at a time)
     out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
     report = triage_file(model, reports, out, chunksize=chunksize, rejected=rejected)
-    assert out.read_text(encoding="utf-8") == _one_shot_queue(model, reports)
+    assert _text(out) == _one_shot_queue(model, reports)
     queue, side = pd.read_csv(out), pd.read_csv(rejected)
     assert report.rows_in == 3000 and report.rows_scored + report.rows_rejected == 3000
     assert len(queue) == report.rows_scored and len(side) == report.rows_rejected
@@ -57,12 +64,40 @@ def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, report
     assert report.threshold == model.threshold
 
 
+@pytest.mark.parametrize("chunksize", [4, 1000])
+def test_carriage_returns_inside_cells_survive_the_queue_and_the_merge(model, reports, tmp_path, chunksize):
+    # A quoted bare CR is one cell to every CSV reader; written unquoted it ends the row.
+    raw = pd.read_csv(reports, dtype=str).head(40)
+    texts = {3: "first part\rsecond part", 7: "with\r\nboth", 8: "=x\ry"}
+    for at, text in texts.items():
+        raw.loc[at, "video_transcription_text"] = text
+    path = tmp_path / "cr.csv"
+    raw.to_csv(path, index=False, lineterminator="\r\n")  # CR LF: the input quotes its CRs
+    assert len(pd.read_csv(path)) == 40
+    out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
+    report = triage_file(model, path, out, chunksize=chunksize, rejected=rejected)
+    assert _text(out) == _one_shot_queue(model, path)
+    queue = pd.read_csv(out, dtype=str)
+    assert report.rows_in == 40 and len(queue) == report.rows_scored == 40 - report.rows_rejected
+    assert len(pd.read_csv(rejected)) == report.rows_rejected
+    found = queue.set_index("#")["video_transcription_text"]
+    for at, text in texts.items():
+        assert found[raw.loc[at, "#"]] == ("'" + text if text.startswith("=") else text)
+
+
 def test_queue_cells_that_look_like_formulas_are_neutralised(model, reports, tmp_path):
     out = tmp_path / "queue.csv"
     triage_file(model, reports, out, chunksize=500)
     texts = pd.read_csv(out, dtype=str)["video_transcription_text"]
     assert "'=HYPERLINK(\"http://x\")" in texts.tolist()
     assert not texts.str.startswith(("=", "+", "-", "@")).any()
+    # a column name is a cell of the header row: an extra column named like a formula is neutralised too
+    extra = tmp_path / "extra.csv"
+    pd.read_csv(reports, dtype=str).head(50).assign(**{"=cmd()": "x", "-note": "=1"}).to_csv(extra, index=False)
+    for chunksize in (7, 100):
+        triage_file(model, extra, out, chunksize=chunksize)
+        queue = pd.read_csv(out, dtype=str)
+        assert queue.columns[-2:].tolist() == ["'=cmd()", "'-note"] and (queue["'-note"] == "'=1").all()
 
 
 def test_labels_may_be_absent_empty_or_present_but_must_be_valid(model, reports, tmp_path):
@@ -83,10 +118,24 @@ def test_default_side_file_and_header_errors(model, reports, tmp_path):
     assert report.rejected_path == str(tmp_path / "q.rejected.csv")
     bad = tmp_path / "bad.csv"
     pd.read_csv(reports).drop(columns="author_ban_status").to_csv(bad, index=False)
-    with pytest.raises(ClaimstatsError, match="missing: author_ban_status"):
+    with pytest.raises(ClaimstatsError, match=r"^\S*bad.csv: a reports file needs the columns .*missing: author_ban_status"):
         triage_file(model, bad, tmp_path / "q2.csv")
     with pytest.raises(ClaimstatsError, match="refusing to overwrite the input file"):
         triage_file(model, reports, reports)
+    # the queue is written last: it would erase the rejected rows
+    with pytest.raises(ClaimstatsError, match="the queue and the rejected rows cannot go to the same file"):
+        triage_file(model, reports, tmp_path / "both.csv", rejected=tmp_path / "both.csv")
+    assert not (tmp_path / "both.csv").exists()
+    for added in ("tier", "reason", "row"):  # columns triage adds to the queue or to the side file
+        clashing = tmp_path / f"{added}.csv"
+        pd.read_csv(reports).head(30).assign(**{added: "x"}).to_csv(clashing, index=False)
+        with pytest.raises(ClaimstatsError, match=f"column '{added}' clashes with a column that triage adds"):
+            triage_file(model, clashing, tmp_path / "q4.csv")
+    header_only = tmp_path / "header.csv"
+    pd.read_csv(reports).head(0).to_csv(header_only, index=False)
+    with pytest.raises(ClaimstatsError, match="header.csv: has a header but no data rows"):
+        triage_file(model, header_only, tmp_path / "q3.csv", rejected=tmp_path / "r3.csv")
+    assert not (tmp_path / "q3.csv").exists() and not (tmp_path / "r3.csv").exists()
 
 
 def test_a_file_with_no_valid_row_gives_an_empty_queue(model, reports, tmp_path):

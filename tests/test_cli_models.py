@@ -41,9 +41,10 @@ def test_train_prints_the_comparison_and_saves_the_champion(files, capsys, tmp_p
     out = tmp_path / "m.skops"
     code, stdout, stderr = run(capsys, "train", files["data"], "--out", out, "--grid", "fast", "--seed", "1")
     assert code == 0 and out.exists() and f"wrote {out}" in stderr
-    for piece in ("Candidates on all features", "Champion on the", "| recall", "predicted claim",
+    for piece in ("Candidates on all features (fitted on", "Champion on the", "| recall", "predicted claim",
                   "Engagement counts nearly separate the classes"):
         assert piece in stdout
+    assert "cross-validated" not in stdout  # the fast grid has one candidate per model: nothing to tune
     model = load_model(out)
     assert model.feature_set == "all" and model.target_recall == 0.95
     assert model.source.startswith(str(files["data"])) and model.source_sha256 == load(files["data"]).source.sha256
@@ -102,15 +103,24 @@ def test_triage_writes_the_queue_and_the_rejected_rows(files, model_file, capsys
     [
         (["triage", "{foreign}", "{reports}", "--out", "{tmp}/q.csv"], "not a claimstats model file"),
         (["triage", "{model}", "{reports}", "--out", "{reports}"], "refusing to overwrite the input file"),
+        (["triage", "{model}", "{reports}", "--out", "{model}"], "refusing to overwrite the input file"),
+        (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--rejected", "{model}"],
+         "refusing to overwrite the input file"),
+        (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--rejected", "{tmp}/q.csv"],
+         "the queue and the rejected rows cannot go to the same file"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--target-recall", "1.5"],
          "target recall must be above 0 and at most 1; got 1.5"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--chunksize", "0"],
          "--chunksize must be at least 1"),
         (["triage", "{model}", "{nocol}", "--out", "{tmp}/q.csv"], "missing: video_id"),
         (["evaluate", "{tmp}/absent.skops", "{data}"], "no such file"),
+        (["evaluate", "{model}", "{data}", "--threshold", "1.5"], "threshold must be a probability from 0 to 1; got 1.5"),
+        (["evaluate", "{model}", "{data}", "--threshold", "nan"], "threshold must be a probability from 0 to 1; got nan"),
         (["evaluate", "{reports}", "{data}"], "not a claimstats model file (cannot read it as a skops archive"),
         (["train", "{data}", "--out", "{data}"], "refusing to overwrite the input file"),
         (["train", "{data}", "--out", "{tmp}/m.skops", "--target-recall", "0"], "target recall must be above 0"),
+        (["train", "{data}", "--out", "{tmp}/m.skops", "--jobs", "0"], "--jobs on the command line) must be 1 or more"),
+        (["train", "{small}", "--out", "{tmp}/m.skops"], "too few rows to train on"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(files, model_file, tmp_path, capsys, argv, phrase):
@@ -118,9 +128,14 @@ def test_bad_input_is_one_line_and_exit_2(files, model_file, tmp_path, capsys, a
     sio.dump(LogisticRegression().fit([[0], [1]], [0, 1]), foreign)
     nocol = tmp_path / "nocol.csv"
     pd.read_csv(files["reports"]).drop(columns="video_id").to_csv(nocol, index=False)
+    small = tmp_path / "small.csv"
+    labelled = pd.read_csv(files["data"]).dropna()
+    labelled.groupby("claim_status").head(10).to_csv(small, index=False)  # 10 claims, 10 opinions
     names = {"foreign": foreign, "reports": files["reports"], "model": model_file, "tmp": tmp_path,
-             "data": files["data"], "nocol": nocol}
+             "data": files["data"], "nocol": nocol, "small": small}
+    model_bytes = model_file.read_bytes()
     code, out, err = run(capsys, *[a.format(**names) for a in argv])
+    assert model_file.read_bytes() == model_bytes  # an input, never written
     assert code == 2 and out == ""
     assert err.startswith("claimstats: error: ") and err.count("\n") == 1
     assert phrase in err

@@ -37,6 +37,24 @@ def test_unknown_choices_name_what_is_available(tidy):
         compare_models(tidy, grid="huge")
     with pytest.raises(ClaimstatsError, match="cv must be at least 2 folds"):
         compare_models(tidy, cv=1)
+    with pytest.raises(ClaimstatsError, match="seed must be a whole number from 0 to 4294967295; got -1"):
+        compare_models(tidy, seed=-1)
+    with pytest.raises(ClaimstatsError, match="worker processes \\(n_jobs; --jobs on the command line\\) must be 1 or more"):
+        compare_models(tidy, grid="fast", n_jobs=0)
+
+
+@pytest.mark.parametrize("grid, cv", [("small", 5), ("small", 2), ("fast", 5)])
+def test_too_few_rows_is_a_clear_error_not_a_failed_fit(tidy, grid, cv):
+    # 20 rows: a 60% training split of 12 holds 6 claims and 6 opinions, under MIN_CLASS_ROWS (20); the
+    # folds' fits used to fail inside scikit-learn (boosting's early-stopping split had one row)
+    few = pd.concat([tidy[tidy["claim_status"] == level].head(10) for level in ("claim", "opinion")])
+    with pytest.raises(ClaimstatsError, match="too few rows to train on: the training split \\(12 of 20 usable "
+                                              "rows\\) holds 6 claims and 6 opinions; each class needs at least 20"):
+        compare_models(few, grid=grid, cv=cv, importance_repeats=0)
+    # 70 rows: 21 of each class in the training split are enough for every model and fold
+    enough = pd.concat([tidy[tidy["claim_status"] == level].head(35) for level in ("claim", "opinion")])
+    result = compare_models(enough, feature_sets=("upload",), grid=grid, cv=cv, importance_repeats=0)
+    assert result.n_train == 42 and claim_labels(result.split.train).sum() == 21
 
 
 # --------------------------------------------------------------- comparison

@@ -88,6 +88,17 @@ def test_calibration_table_matches_sklearn_calibration_curve():
     np.testing.assert_allclose(table["predicted"], predicted)
     assert table["rows"].sum() == 2000
     np.testing.assert_allclose(table["gap"], table["observed"] - table["predicted"])
+    # a forest of 60 trees scores in sixtieths: 0.1, 0.2, 0.3, ... fall exactly on the edges
+    trees = rng.integers(0, 61, 3000)
+    forest = trees / 60
+    y = (rng.random(3000) < forest).astype(int)
+    table = calibration_table(y, forest, bins=10)
+    observed, predicted = calibration_curve(y, forest, n_bins=10, strategy="uniform")
+    np.testing.assert_allclose(table["observed"], observed)
+    np.testing.assert_allclose(table["predicted"], predicted)
+    # in whole trees: bin b holds 6b < trees <= 6b + 6, the first one from 0
+    expected = [int((trees <= 6).sum())] + [int(((trees > 6 * b) & (trees <= 6 * b + 6)).sum()) for b in range(1, 10)]
+    assert table["rows"].tolist() == expected
 
 
 def test_count_separation_is_the_best_single_cut():
@@ -127,6 +138,20 @@ def test_evaluation_tables_match_sklearn(tidy):
     assert sorted(importances["column"]) == sorted(input_columns("all"))
     assert importances["importance"].is_monotonic_decreasing
     assert evaluation.describe().startswith(f"The {MODELS['logistic']} on all features catches")
+
+
+def test_evaluate_refuses_a_threshold_that_is_not_a_probability(tidy):
+    train, _, test = split_data(tidy, seed=7)
+    pipeline = _fitted(train, "text", "logistic")
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ClaimstatsError, match="threshold must be a probability from 0 to 1"):
+            evaluate(pipeline, test, threshold=bad, importance_repeats=0)
+    at_one = evaluate(pipeline, test, threshold=1.0, importance_repeats=0)
+    assert at_one.metrics["recall"] == skm.recall_score(at_one.y_true, at_one.scores >= 1.0)
+    assert "held-out reports" in at_one.describe()
+    opinions = test[test["claim_status"] == "opinion"]
+    with pytest.raises(ClaimstatsError, match=f"both claims and opinions; all {len(opinions):,} rows are opinions"):
+        evaluate(pipeline, opinions, importance_repeats=0)  # recall of no claims is undefined, not 0
 
 
 def test_permutation_importance_finds_the_only_informative_column(tidy):

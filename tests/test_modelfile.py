@@ -88,3 +88,29 @@ def test_foreign_corrupt_and_wrong_schema_files_are_refused(model, tmp_path):
             load_model(other)
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "absent.skops")
+
+
+def test_damaged_contents_of_a_claimstats_file_are_refused_with_one_clear_error(model, tmp_path):
+    from sklearn.pipeline import Pipeline
+
+    good = {"format": "claimstats-model", "metadata": json.dumps(model.metadata()), "pipeline": model.pipeline,
+            "validation_labels": model.validation_labels, "validation_scores": model.validation_scores}
+    no_threshold = {k: v for k, v in model.metadata().items() if k != "threshold"}
+    cases = [
+        ({"validation_labels": None}, "malformed"),
+        ({"validation_scores": model.validation_scores[:-1]}, "malformed validation labels or scores"),
+        ({"validation_labels": model.validation_labels + 2}, "malformed validation labels or scores"),
+        ({"metadata": json.dumps(no_threshold)}, "'threshold' is missing"),
+        ({"metadata": json.dumps({**model.metadata(), "target_recall": "high"})}, "malformed could not convert"),
+        ({"pipeline": Pipeline([("model", LogisticRegression())])}, "no fitted pipeline for its feature set"),
+        ({"metadata": json.dumps({**model.metadata(), "feature_set": "text"})}, "no fitted pipeline for its feature"),
+    ]
+    for number, (change, phrase) in enumerate(cases):
+        path = tmp_path / f"damaged{number}.skops"
+        sio.dump({**good, **change}, path)
+        with pytest.raises(ModelFileError, match=f"damaged{number}.skops: corrupt model file .*{phrase}"):
+            load_model(path)
+    missing = tmp_path / "missing.skops"
+    sio.dump({k: v for k, v in good.items() if k != "validation_labels"}, missing)
+    with pytest.raises(ModelFileError, match="corrupt model file \\('validation_labels' is missing\\)"):
+        load_model(missing)

@@ -6,6 +6,8 @@ test_modelfile, test_intake and test_backlog).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,6 +69,21 @@ def test_workload_curve_arithmetic_on_a_hand_built_queue():
     assert summary["workload_saved_by_ranking"].tolist() == pytest.approx([0.0, 0.4, 0.4])
 
 
+def test_workload_sentence_states_shares_of_all_reports():
+    # 10 reports, 3 claims; the two top-scored are claims, the third claim is scored last.
+    curve = workload_curve([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1])
+    sentence = curve.describe(0.8)
+    # reviewing 2 of 10 catches 2 of 3 claims; arrival order needs 2/3 of the reports for that: the ranking
+    # spares 2/3 - 2/10 = 46.7% of all reports (70% of the arrival-order reviewing), 80% against everything
+    assert "Reviewing the 2 of 10 reports (20.0%)" in sentence and "catches 66.7% of the 3 claims" in sentence
+    assert "the ranking spares 46.7% of all reports from review (80.0% against reviewing everything)" in sentence
+
+
+def test_workload_at_recall_without_claims_is_a_clear_error():
+    with pytest.raises(ClaimstatsError, match="no claims among the rows: there is no recall to reach"):
+        workload_curve([0, 0, 0], [0.1, 0.2, 0.3]).at_recall(0.5)
+
+
 def test_workload_ties_are_reviewed_in_arrival_order():
     curve = workload_curve([0, 1, 1], [0.5, 0.5, 0.5])
     assert curve.to_frame()["claims_caught"].tolist() == [0, 0, 1, 2]
@@ -82,6 +99,21 @@ def test_model_thresholds_are_chosen_on_validation(model):
     assert model.first_threshold >= model.threshold
     first, review = model.thresholds(0.99, 0.5)
     assert review == threshold_for_recall(labels, scores, 0.99) and first == threshold_for_recall(labels, scores, 0.5)
+
+
+def test_model_states_the_recall_its_thresholds_reach_on_validation_not_only_the_target(model):
+    # 20 validation claims, 17 of them tied at 0.9: the threshold for 80% (16 claims) is 0.9 and catches 17 (85%)
+    labels = np.array([1] * 20 + [0] * 5)
+    scores = np.array([0.9] * 17 + [0.5, 0.4, 0.3] + [0.1] * 5)
+    tied = replace(model, validation_labels=labels, validation_scores=scores, target_recall=0.8,
+                   threshold=threshold_for_recall(labels, scores, 0.8), first_recall=0.5,
+                   first_threshold=threshold_for_recall(labels, scores, 0.5))
+    assert tied.threshold == 0.9 and tied.validation_recall() == 17 / 20
+    assert "which caught 85.0% of the validation claims (target 80%)" in tied.describe()
+    facts = tied.to_frame().set_index("item")["value"]
+    assert facts["review threshold"] == "0.9 (catches 85.0% of the validation claims; target 80%)"
+    assert facts["review-first threshold"] == "0.9 (catches 85.0%; target 50%)"
+    assert replace(tied, target_recall=0.975).describe().count("(target 97.5%)") == 1
 
 
 def test_prioritize_ranks_by_score_with_ties_in_arrival_order(model, tidy):
@@ -108,6 +140,9 @@ def test_evaluate_model_metrics_at_the_review_threshold(model, tidy):
     assert evaluation.threshold == model.threshold
     assert evaluation.metrics["recall"] == pytest.approx(skm.recall_score(y, flagged))
     assert evaluation.metrics["precision"] == pytest.approx(skm.precision_score(y, flagged))
+    # these rows include the model's own training rows: the sentence must not call them held out
+    assert f"claims among {len(tidy):,} labelled reports" in evaluation.describe()
+    assert "held-out" not in evaluation.describe()
 
 
 def test_describe_prints_the_threshold_to_four_significant_digits():

@@ -80,7 +80,8 @@ def run_train(args) -> int:
                     "confusion": _records(evaluation.confusion_frame()), "model": model.metadata(),
                     "description": comparison.describe()})
         return 0
-    print_table(table, title=f"Candidates on {comparison.feature_sets[0]} features (cross-validated on "
+    how = f"{comparison.cv}-fold cross-validated on" if comparison.cv else "fitted on"  # the fast grid has no CV
+    print_table(table, title=f"Candidates on {comparison.feature_sets[0]} features ({how} "
                 f"{comparison.n_train:,} training rows, scored on {comparison.n_validation:,} validation rows)")
     print()
     print_table(evaluation.to_frame(), title=f"Champion on the {comparison.n_test:,} test rows (threshold 0.5)")
@@ -135,8 +136,8 @@ def run_triage(args) -> int:
 
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
-    out = check_output_path(args.out, args.reports)
-    rejected = check_output_path(args.rejected, args.reports) if args.rejected else None
+    out = check_output_path(args.out, args.reports, args.model)
+    rejected = check_output_path(args.rejected, args.reports, args.model) if args.rejected else None
     model = load_model(args.model)
     report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
                          rejected=rejected)
