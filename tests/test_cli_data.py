@@ -106,3 +106,14 @@ def test_bad_flags_are_one_line_with_status_2(capsys, argv, wrong):
     assert info.value.code == 2
     assert err.count("\n") == 1 and wrong in err and "usage:" not in err
     assert err.rstrip().endswith("--help')")
+
+
+def test_clean_names_the_flag_whose_path_is_wrong(tmp_path, capsys):
+    raw = tmp_path / "raw.csv"
+    simulate(50, seed=3).to_csv(raw, index=False)
+    before = raw.read_bytes()
+    code, _, err = run(capsys, "clean", raw, "--out", tmp_path / "tidy.csv", "--dropped", raw)
+    assert code == 2 and "refusing to overwrite the input file; choose another --dropped" in err
+    code, _, err = run(capsys, "clean", raw, "--out", tmp_path / "tidy.csv", "--dropped", tmp_path)
+    assert code == 2 and "is a folder; give a file name for --dropped" in err
+    assert raw.read_bytes() == before

@@ -36,14 +36,17 @@ def load_clean(path: str):
     return tidy, report, source
 
 
-def check_output_path(out: str, *inputs: str) -> Path:
-    """Refuse to write over an input file, or into a folder that does not exist."""
+def check_output_path(out: str, *inputs: str, flag: str = "--out") -> Path:
+    """Refuse to write over an input file, or into a folder that does not exist.
+
+    ``flag`` is the option that named ``out``, so that the message says which one to change.
+    """
     target = Path(out)
     for given in inputs:
         if given and Path(given).exists() and target.exists() and target.resolve() == Path(given).resolve():
-            raise ClaimstatsError(f"{out}: refusing to overwrite the input file; choose another --out")
+            raise ClaimstatsError(f"{out}: refusing to overwrite the input file; choose another {flag}")
     if target.is_dir():
-        raise ClaimstatsError(f"{out}: is a folder; give a file name for --out")
+        raise ClaimstatsError(f"{out}: is a folder; give a file name for {flag}")
     if not target.parent.exists():
         raise ClaimstatsError(f"{out}: folder {target.parent} does not exist")
     return target

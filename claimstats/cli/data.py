@@ -67,7 +67,7 @@ def run_validate(args) -> int:
 
 def run_clean(args) -> int:
     out = check_output_path(args.out, args.file)
-    dropped_path = check_output_path(args.dropped, args.file) if args.dropped else None
+    dropped_path = check_output_path(args.dropped, args.file, flag="--dropped") if args.dropped else None
     tidy, report, source = load_clean(args.file)
     tidy.to_csv(out, index=False)
     if dropped_path is not None:

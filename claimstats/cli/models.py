@@ -137,7 +137,7 @@ def run_triage(args) -> int:
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
     out = check_output_path(args.out, args.reports, args.model)
-    rejected = check_output_path(args.rejected, args.reports, args.model) if args.rejected else None
+    rejected = check_output_path(args.rejected, args.reports, args.model, flag="--rejected") if args.rejected else None
     model = load_model(args.model)
     report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
                          rejected=rejected)
