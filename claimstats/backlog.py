@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import check_reports
+from claimstats.intake import check_reports, normalise_reports
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
@@ -298,7 +298,8 @@ def _chunks(handle, source: Path, chunksize: int):
 
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
     try:
-        check_reports(chunk.head(0), needed)  # one clear error naming the missing columns, before any work
+        # one clear error naming the missing columns, before any work
+        check_reports(normalise_reports(chunk.head(0)), needed)
     except ClaimstatsError as err:
         raise ClaimstatsError(f"{source}: {err}") from None
     columns = [str(c) for c in chunk.columns]
@@ -319,7 +320,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     model : ClaimModel
     path : path
         CSV with the contract's columns (``claim_status`` may be absent or
-        empty); other columns are carried through. Never modified.
+        empty); other columns are carried through. The course file's variants
+        are read as :func:`claimstats.load` reads them
+        (:func:`claimstats.intake.normalise_reports`). Never modified.
     out : path
         The queue: ``rank``, ``tier``, ``claim_probability``, then the input
         columns as they were read, highest probability first (ties in input order).
@@ -381,12 +384,13 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
                     side.columns = columns
                 numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
                 rows_in += len(chunk)
-                reasons = check_reports(chunk, needed).to_numpy()
+                view = normalise_reports(chunk)  # checked and scored; the rows are written as read
+                reasons = check_reports(view, needed).to_numpy()
                 bad = reasons != ""
                 side.write(chunk[bad], numbers[bad], reasons[bad])
                 if not bad.all():
                     good, numbers = chunk[~bad], numbers[~bad]
-                    scores = model.predict_proba(good)
+                    scores = model.predict_proba(view[~bad])
                     for tier, n in zip(*np.unique(tier_of(scores, first, review), return_counts=True)):
                         tiers[str(tier)] += int(n)
                     order = np.lexsort((numbers, -scores))

@@ -1,10 +1,13 @@
 """Execute: which rows of a backlog of reports can be scored, and why the others cannot.
 
 A reports file holds the data contract's columns (:mod:`claimstats.schema`)
-except the label: :data:`REPORT_COLUMNS`. :func:`check_reports` gives each
-row the reasons it breaks the contract (``""`` for a valid row), so that
-:func:`claimstats.triage.prioritize` can refuse a backlog with broken rows and
-:func:`claimstats.backlog.triage_file` can set them aside in a side file.
+except the label: :data:`REPORT_COLUMNS`. :func:`normalise_reports` reads the
+variants of the course file that :func:`claimstats.load` reads too (``id`` for
+``#``, padded or upper-case labels, apostrophes escaped as ``\\'``);
+:func:`check_reports` gives each row the reasons it breaks the contract (``""``
+for a valid row), so that :func:`claimstats.triage.prioritize` can refuse a
+backlog with broken rows and :func:`claimstats.backlog.triage_file` can set
+them aside in a side file.
 
 Examples
 --------
@@ -27,16 +30,54 @@ from claimstats.schema import (
     COUNT_COLUMNS,
     DURATION,
     DURATION_RANGE,
+    ROW_ID,
     TARGET,
     TEXT,
     VIDEO_ID,
     VIDEO_ID_RANGE,
 )
 
-__all__ = ["REPORT_COLUMNS", "check_reports"]
+__all__ = ["REPORT_COLUMNS", "check_reports", "normalise_reports"]
 
 #: Columns a reports file must have: the contract's, except the label.
 REPORT_COLUMNS = tuple(c for c in COLUMNS if c != TARGET)
+
+
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series) or series.dtype == object
+
+
+def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``reports`` with the course file's known variants brought to the contract.
+
+    Column names lose surrounding spaces and ``id`` becomes ``#`` (when there
+    is no ``#``); text labels of the categorical columns lose surrounding
+    spaces and are lower-cased; ``\\'`` in transcriptions becomes ``'``, as
+    :func:`claimstats.load` reads them. Row by row, so a chunk of a file reads
+    as the whole file would; values that are still not valid are left for
+    :func:`check_reports` to name. The input is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"id": [1], "verified_status": [" Verified"], "video_transcription_text": ["it\\'s"]})
+    >>> normalise_reports(raw).to_dict("records")
+    [{'#': 1, 'verified_status': 'verified', 'video_transcription_text': "it's"}]
+    """
+    view = reports.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
+    if "id" in view.columns and ROW_ID not in view.columns:
+        view = view.rename(columns={"id": ROW_ID})
+    view = view.copy()
+    # .str gives NaN for a cell that is not text (a number in an object column): keep such cells
+    # as they were, for check_reports to name.
+    for name in CATEGORIES:
+        if name in view.columns and _is_text(view[name]):
+            tidy = view[name].str.strip().str.lower()
+            view[name] = tidy.where(tidy.notna(), view[name])
+    if TEXT in view.columns and _is_text(view[TEXT]):
+        unescaped = view[TEXT].str.replace("\\'", "'", regex=False)
+        view[TEXT] = unescaped.where(unescaped.notna(), view[TEXT])
+    return view
 
 
 def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

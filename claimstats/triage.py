@@ -41,7 +41,7 @@ from claimstats import classify
 from claimstats.comparison import ModelComparison, compare_models
 from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import Evaluation, evaluate
-from claimstats.intake import check_reports
+from claimstats.intake import check_reports, normalise_reports
 from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
 
 __all__ = [
@@ -421,7 +421,10 @@ def prioritize(model: ClaimModel, reports: pd.DataFrame, *, target_recall: float
     reports : DataFrame
         One row per reported video, with the contract's columns
         (``claim_status`` may be absent); the order of the rows is their
-        arrival order, which breaks ties in score.
+        arrival order, which breaks ties in score. The course file's variants
+        are read as :func:`claimstats.load` reads them
+        (:func:`claimstats.intake.normalise_reports`); the rows are returned
+        as given.
     target_recall, first_recall : float, optional
         Recalls on validation that set the "review" and "review first"
         thresholds (default: the model's, usually 95% and 80%).
@@ -438,12 +441,13 @@ def prioritize(model: ClaimModel, reports: pd.DataFrame, *, target_recall: float
         When a row breaks the contract (see :func:`claimstats.intake.check_reports`; the
         command ``claimstats triage`` sets such rows aside instead).
     """
-    reasons = check_reports(reports, model.columns)
+    view = normalise_reports(reports)
+    reasons = check_reports(view, model.columns)
     bad = reasons != ""
     if bad.any():
         first_bad = int(np.flatnonzero(bad.to_numpy())[0])
         raise ClaimstatsError(f"{int(bad.sum()):,} reports cannot be scored (row {first_bad + 1}: "
                               f"{reasons.iloc[first_bad]}); see claimstats.intake.check_reports")
     first, review = model.thresholds(target_recall, first_recall)
-    scores = model.predict_proba(reports)
+    scores = model.predict_proba(view)
     return _ranked(reports, scores, np.arange(len(reports)), first, review)

@@ -159,3 +159,39 @@ def test_progress_bar_only_on_a_terminal():
         meter.close()
     assert shown.getvalue() == "\rscoring [###############               ]  50% 1,234 rows\n"
     assert hidden.getvalue() == ""
+
+
+@pytest.mark.parametrize("chunksize", [7, 1000])
+def test_course_file_variants_are_scored_as_the_contract_and_written_as_read(model, reports, tmp_path, chunksize):
+    # The variants claimstats.load reads: an unnamed index column, `id` for `#`, padded or
+    # upper-case labels, apostrophes escaped as \'. Scores must equal those of the plain file.
+    plain = pd.read_csv(reports, dtype=str).head(60)
+    variant = plain.rename(columns={"#": "id"})
+    variant["verified_status"] = " " + variant["verified_status"].str.upper()
+    variant["author_ban_status"] = variant["author_ban_status"].str.title()
+    variant["video_transcription_text"] = variant["video_transcription_text"].str.replace("'", "\\'")
+    variant.insert(0, "Unnamed: 0", range(len(variant)))
+    plain_path, variant_path = tmp_path / "plain.csv", tmp_path / "variant.csv"
+    plain.to_csv(plain_path, index=False)
+    variant.to_csv(variant_path, index=False)
+    before = variant_path.read_bytes()
+    triage_file(model, plain_path, tmp_path / "plain_queue.csv")
+    report = triage_file(model, variant_path, tmp_path / "variant_queue.csv", chunksize=chunksize)
+    expected = pd.read_csv(tmp_path / "plain_queue.csv")
+    got = pd.read_csv(tmp_path / "variant_queue.csv")
+    assert report.rows_rejected == len(pd.read_csv(tmp_path / "plain_queue.rejected.csv"))
+    assert got["claim_probability"].tolist() == expected["claim_probability"].tolist()
+    assert got["id"].tolist() == expected["#"].tolist()
+    # the rows are written as they were read
+    assert got["verified_status"].str.startswith(" ").all() and got["verified_status"].str.isupper().all()
+    assert variant_path.read_bytes() == before
+
+
+def test_prioritize_reads_the_variants_too(model, reports):
+    plain = pd.read_csv(reports, dtype=str).head(60)
+    plain = plain[check_reports(plain, model.columns) == ""].reset_index(drop=True)
+    variant = plain.rename(columns={"#": "id"}).assign(verified_status=plain["verified_status"].str.upper())
+    ranked, expected = prioritize(model, variant), prioritize(model, plain)
+    assert ranked["claim_probability"].tolist() == expected["claim_probability"].tolist()
+    assert ranked["id"].tolist() == expected["#"].tolist()
+    assert set(ranked["verified_status"]) <= {"VERIFIED", "NOT VERIFIED"}
