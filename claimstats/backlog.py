@@ -334,7 +334,8 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     rejected : path, optional
         Where rows that break the contract go, with their data row number
         (``row``, from 1) and ``reason``. Default: ``<out>.rejected.csv``,
-        written only when a row is rejected. Every input row ends in exactly
+        written only when a row is rejected (or replaced, header only, when
+        an earlier run left one there). Every input row ends in exactly
         one of the two files.
     progress : bool, optional
         Draw a progress bar on stderr; default: when stderr is a terminal.
@@ -372,7 +373,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     meter = _Progress(source.stat().st_size, progress)
     rows_in = rows_scored = 0
     tiers = dict.fromkeys(TIERS, 0)
-    side = _SideFile(rejected_target, always=bool(rejected))
+    # A side file left at the default path by an earlier run would read as this run's rejected rows:
+    # replace it (header only when nothing is rejected), as the queue is replaced.
+    side = _SideFile(rejected_target, always=bool(rejected) or rejected_target.exists())
     with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, open(source, "rb") as raw:
         runs = _Runs(Path(work))
         try:

@@ -195,3 +195,21 @@ def test_prioritize_reads_the_variants_too(model, reports):
     assert ranked["claim_probability"].tolist() == expected["claim_probability"].tolist()
     assert ranked["id"].tolist() == expected["#"].tolist()
     assert set(ranked["verified_status"]) <= {"VERIFIED", "NOT VERIFIED"}
+
+
+def test_a_side_file_from_an_earlier_run_is_replaced(model, reports, tmp_path):
+    out = tmp_path / "queue.csv"
+    first = triage_file(model, reports, out)  # the fixture has broken rows: the default side file is written
+    side = tmp_path / "queue.rejected.csv"
+    assert first.rows_rejected > 0 and len(pd.read_csv(side)) == first.rows_rejected
+    clean_reports = tmp_path / "clean.csv"
+    raw = pd.read_csv(reports, dtype=str)
+    raw[check_reports(raw, model.columns) == ""].to_csv(clean_reports, index=False)
+    second = triage_file(model, clean_reports, out)
+    assert second.rows_rejected == 0
+    assert len(pd.read_csv(side)) == 0  # header only: no stale rejected rows beside the new queue
+    assert pd.read_csv(side).columns.tolist()[:2] == ["row", "reason"]
+    # without an earlier file, a run that rejects nothing writes none
+    other = tmp_path / "other.csv"
+    triage_file(model, clean_reports, other)
+    assert not (tmp_path / "other.rejected.csv").exists()
