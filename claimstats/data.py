@@ -281,7 +281,7 @@ def normalise(frame: pd.DataFrame, where: str = "") -> tuple[pd.DataFrame, list[
         frame = frame.rename(columns=stripped)
         notes.append("removed spaces around column names")
     for name, allowed in CATEGORIES.items():
-        if name not in frame.columns or not _is_text(frame[name]):
+        if name not in frame.columns or not is_text(frame[name]):
             continue
         col = frame[name]
         tidy = col.str.strip().str.lower()
@@ -289,7 +289,7 @@ def normalise(frame: pd.DataFrame, where: str = "") -> tuple[pd.DataFrame, list[
         if changed and tidy.dropna().isin(allowed).all():
             frame[name] = tidy
             notes.append(f"normalised case or spacing of {changed:,} {name} labels")
-    if TEXT in frame.columns and _is_text(frame[TEXT]):
+    if TEXT in frame.columns and is_text(frame[TEXT]):
         escaped = frame[TEXT].str.contains("\\'", regex=False, na=False)
         if escaped.any():
             frame[TEXT] = frame[TEXT].str.replace("\\'", "'", regex=False)
@@ -304,7 +304,14 @@ def normalise(frame: pd.DataFrame, where: str = "") -> tuple[pd.DataFrame, list[
     return frame[ordered], notes
 
 
-def _is_text(series: pd.Series) -> bool:
+def is_text(series: pd.Series) -> bool:
+    """Whether a column holds text as read from a CSV (pandas' ``str`` dtype, or ``object``).
+
+    Examples
+    --------
+    >>> is_text(pd.Series(["a", None])), is_text(pd.Series([1.0]))
+    (True, False)
+    """
     return pd.api.types.is_string_dtype(series) or series.dtype == object
 
 

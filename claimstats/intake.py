@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from claimstats.data import is_text
 from claimstats.errors import ClaimstatsError
 from claimstats.schema import (
     CATEGORIES,
@@ -41,10 +42,6 @@ __all__ = ["REPORT_COLUMNS", "check_reports", "normalise_reports"]
 
 #: Columns a reports file must have: the contract's, except the label.
 REPORT_COLUMNS = tuple(c for c in COLUMNS if c != TARGET)
-
-
-def _is_text(series: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(series) or series.dtype == object
 
 
 def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
@@ -71,10 +68,10 @@ def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
     # .str gives NaN for a cell that is not text (a number in an object column): keep such cells
     # as they were, for check_reports to name.
     for name in CATEGORIES:
-        if name in view.columns and _is_text(view[name]):
+        if name in view.columns and is_text(view[name]):
             tidy = view[name].str.strip().str.lower()
             view[name] = tidy.where(tidy.notna(), view[name])
-    if TEXT in view.columns and _is_text(view[TEXT]):
+    if TEXT in view.columns and is_text(view[TEXT]):
         unescaped = view[TEXT].str.replace("\\'", "'", regex=False)
         view[TEXT] = unescaped.where(unescaped.notna(), view[TEXT])
     return view
