@@ -14,6 +14,13 @@ and defines the two helpers chapters use to show results:
   with ``output: asis`` and ``echo: false`` inside a ``::: {#fig-...}`` div
   whose last paragraph is the caption.
 
+Quarto executes each chapter once per output format (the HTML page, then the
+Typst PDF). Model tuning, the costly step, is deterministic, so the set-up
+memoises ``compare_models`` (which ``triage.train_claim_model`` calls too) with
+``claimstats.book_output.memoised``: the second execution reads the result back
+when the data, the options, claimstats's code and the library versions are the
+same (in ``.quarto/claimstats-cache/``, or ``CLAIMSTATS_BOOK_CACHE``).
+
 Names defined here: ``claimstats``, ``pd``, ``np``, ``plt``, ``frame``, ``source``,
 ``tidy``, ``report``, ``SEED``, ``EDITION``, ``LOAD_NOTES``, ``show_table``, ``show_figure``,
 ``format_number``, ``format_p``, and ``Markdown`` (an inline value that must stay Markdown, such
@@ -32,7 +39,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 import claimstats
-from claimstats import quarto
+import claimstats.comparison
+import claimstats.triage
+from claimstats import book_output
 from claimstats.reporting import format_number, format_p
 
 # Figures appear only where show_figure prints them (with their alt text), never
@@ -43,6 +52,11 @@ matplotlib.rcParams.update({"figure.autolayout": False, "axes.titlesize": "mediu
 pd.set_option("display.width", 100)
 pd.set_option("display.max_columns", 12)
 pd.set_option("display.precision", 3)
+
+_CACHE = os.environ.get("CLAIMSTATS_BOOK_CACHE") or Path(__file__).resolve().parents[1] / ".quarto" / "claimstats-cache"
+if not hasattr(claimstats.comparison.compare_models, "__wrapped__"):
+    claimstats.comparison.compare_models = claimstats.triage.compare_models = book_output.memoised(
+        claimstats.comparison.compare_models, _CACHE)
 
 frame, source = claimstats.load()
 tidy, report = claimstats.clean(frame)
@@ -68,8 +82,8 @@ _FIGURES = Path("figures")
 
 
 def show_table(table: pd.DataFrame, **formats) -> Markdown:
-    """A pipe table of ``table`` (``floatfmt``, ``intfmt``, ``index`` as in ``quarto.markdown_table``)."""
-    return Markdown(quarto.markdown_table(table, **formats))
+    """A pipe table of ``table`` (``floatfmt``, ``intfmt``, ``index`` as in ``book_output.markdown_table``)."""
+    return Markdown(book_output.markdown_table(table, **formats))
 
 
 def show_figure(result, label: str) -> None:
@@ -77,4 +91,4 @@ def show_figure(result, label: str) -> None:
     _FIGURES.mkdir(exist_ok=True)
     path = result.save(_FIGURES / f"{label}.png", dpi=_FIGURE_DPI)
     plt.close(result.figure)
-    print(quarto.figure_markdown(path, result.alt))
+    print(book_output.figure_markdown(path, result.alt))

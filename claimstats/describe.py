@@ -26,7 +26,7 @@ import pandas as pd
 
 from claimstats.column_checks import as_column_list, category_levels, check_groupable, numeric_columns
 from claimstats.errors import ClaimstatsError, require_columns
-from claimstats.schema import TARGET, VIDEO_ID
+from claimstats.schema import NULLABLE, TARGET, VIDEO_ID
 
 __all__ = [
     "NORMALISATIONS",
@@ -144,6 +144,29 @@ def missing_summary(data: pd.DataFrame, columns=None) -> pd.DataFrame:
     missing = data[picked].isna().sum()
     share = missing / len(data) if len(data) else missing * np.nan
     return pd.DataFrame({"column": picked, "missing": missing.to_numpy(), "share": share.to_numpy(dtype=float)})
+
+
+def missing_pattern(data: pd.DataFrame, label: str = TARGET) -> str:
+    """Where the missing values sit, as a clause for a report: in the same rows as a missing ``label``, or scattered.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"claim_status": ["claim", None, "opinion"], "views": [5.0, None, 7.0]})
+    >>> missing_pattern(frame)
+    'they are not scattered: the same 1 rows lack the label and views'
+    >>> missing_pattern(frame.assign(views=[None, None, 7.0]))
+    '2 rows have at least one missing value, 1 of them without a label'
+    """
+    require_columns(data, [label])
+    incomplete = data.isna().any(axis=1)
+    unlabelled = data[label].isna()
+    gaps = [c for c in data.columns if data[c].isna().any()]
+    if unlabelled.any() and incomplete.equals(unlabelled) and bool(data.loc[unlabelled, gaps].isna().all(axis=None)):
+        others = [c for c in gaps if c != label]
+        what = (", the transcription and every engagement count" if set(gaps) == set(NULLABLE) and label == TARGET
+                else "".join(f", {c}" for c in others[:-1]) + (f" and {others[-1]}" if others else ""))
+        return f"they are not scattered: the same {int(unlabelled.sum()):,} rows lack the label{what}"
+    return f"{int(incomplete.sum()):,} rows have at least one missing value, {int(unlabelled.sum()):,} of them without a label"
 
 
 # --------------------------------------------------------- grouped summaries

@@ -242,6 +242,35 @@ class Evaluation:
         """Drop in score when each input column is shuffled (mean and SD over repeats), largest first."""
         return self.importances.copy()
 
+    def describe_importance(self, account_columns=("author_ban_status", "verified_status")) -> str:
+        """What the model relies on, as sentences: its most important input, then the account columns.
+
+        Needs importances (``evaluate(..., importance_repeats=N)``). The account
+        columns say *who* posted a video: a model that leans on them (a drop of
+        at least a tenth of the top input's) is said to.
+        """
+        if not len(self.importances):
+            raise ClaimstatsError("no importances: evaluate with importance_repeats of 1 or more")
+        table = self.importances.reset_index(drop=True)
+        top = table.loc[0]
+        score = self.importance_scoring.replace("_", " ")
+        status = table.loc[table["column"].isin(account_columns), "importance"].max()
+        # Three decimals would print "at most 0.000" when account status does not matter at all.
+        if abs(status) < 0.001:
+            effect = "changes it by less than 0.001"
+        elif status < 0:
+            effect = "does not lower it"
+        else:
+            effect = f"lowers it by at most {status:.3f}"
+        if status < 0.1 * top["importance"]:
+            reliance = ("The model recognises claims by what is said, not by who says it, which is also what a fair "
+                        "moderation process would want.")
+        else:
+            reliance = ("The model leans on who posted a video as well as on what is said: a moderation team should "
+                        "decide whether it accepts that.")
+        return (f"Shuffling {top['column']} lowers the {score} by {top['importance']:.3f}; shuffling either account "
+                f"status {effect}. {reliance}")
+
     def describe(self) -> str:
         """A sentence for a report."""
         m = self.metrics

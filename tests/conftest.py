@@ -102,3 +102,35 @@ def reports(tmp_path_factory):
     path = tmp_path_factory.mktemp("triage") / "reports.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+# ------------------------------------------- the book rendered by Quarto, once per test run
+
+
+@pytest.fixture(scope="session")
+def quarto() -> str:
+    import shutil
+
+    path = shutil.which("quarto")
+    if path is None:
+        pytest.skip("quarto is not on PATH, so the book is not rendered here (install it with "
+                    "`bash ../shared/quarto/install.sh .quarto-local` or `pip install -e '.[book]'`); "
+                    "the chapters' code still runs in a Jupyter kernel")
+    return path
+
+
+@pytest.fixture(scope="session")
+def student_book(quarto, tmp_path_factory):
+    """The student edition (HTML site and Typst PDF) of a fresh copy of the project, synthetic data."""
+    from _render import render
+
+    return render(quarto, tmp_path_factory.mktemp("student"), cache=tmp_path_factory.getbasetemp() / "book-cache")
+
+
+@pytest.fixture(scope="session")
+def instructor_book(quarto, tmp_path_factory):
+    """The instructor edition (``--profile instructor``), HTML and PDF."""
+    from _render import INSTRUCTOR, render
+
+    return render(quarto, tmp_path_factory.mktemp("instructor"), INSTRUCTOR,
+                  cache=tmp_path_factory.getbasetemp() / "book-cache")

@@ -213,3 +213,15 @@ def test_grouping_column_named_twice_is_used_once(grouped_frame):
     once = grouped_summary(grouped_frame, "y", "group")
     pd.testing.assert_frame_equal(twice, once)
     assert twice["count"].tolist() == grouped_frame.groupby("group", observed=True)["y"].count().tolist()
+
+
+def test_missing_pattern_says_whether_gaps_share_the_unlabelled_rows():
+    from claimstats.describe import missing_pattern
+    from claimstats.schema import NULLABLE, TARGET
+
+    frame = pd.DataFrame({TARGET: ["claim", None, "opinion", None], "a": [1.0, None, 2.0, None], "b": [1, 2, 3, 4]})
+    assert missing_pattern(frame) == "they are not scattered: the same 2 rows lack the label and a"
+    scattered = frame.assign(a=[None, None, 2.0, 3.0])  # rows 1, 2, 4 incomplete; 2 and 4 unlabelled
+    assert missing_pattern(scattered) == "3 rows have at least one missing value, 2 of them without a label"
+    whole = pd.DataFrame({c: [None, "x"] for c in sorted(NULLABLE)})
+    assert missing_pattern(whole).endswith("the same 1 rows lack the label, the transcription and every engagement count")

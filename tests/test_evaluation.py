@@ -163,3 +163,26 @@ def test_permutation_importance_finds_the_only_informative_column(tidy):
     importances = evaluation.importance_frame().set_index("column")["importance"]
     assert importances.idxmax() in COUNT_COLUMNS
     assert abs(importances[TEXT]) < 0.01
+
+
+def test_describe_importance_names_the_top_input_and_the_account_columns():
+    import pandas as pd
+
+    from claimstats.evaluation import Evaluation
+
+    def sentences(importances):
+        table = pd.DataFrame({"column": list(importances), "importance": list(importances.values()), "sd": 0.0})
+        fake = Evaluation.__new__(Evaluation)
+        object.__setattr__(fake, "importances", table)
+        object.__setattr__(fake, "importance_scoring", "average_precision")
+        return fake.describe_importance()
+
+    text = sentences({"video_transcription_text": 0.412, "verified_status": 0.0004, "author_ban_status": -0.002})
+    assert text.startswith("Shuffling video_transcription_text lowers the average precision by 0.412; "
+                           "shuffling either account status changes it by less than 0.001.")
+    assert "not by who says it" in text
+    leaning = sentences({"video_transcription_text": 0.2, "author_ban_status": 0.05})
+    assert "lowers it by at most 0.050" in leaning and "leans on who posted" in leaning
+    assert "does not lower it" in sentences({"video_transcription_text": 0.2, "verified_status": -0.01})
+    with pytest.raises(Exception, match="importance_repeats"):
+        sentences({})

@@ -1,0 +1,149 @@
+"""The book rendered by the real Quarto, once per test run, and read back as a reader sees it.
+
+:func:`render` copies the project to a temporary folder (no ``_freeze/``, so
+every chapter executes), runs one ``quarto render`` (HTML and Typst PDF, one
+edition) on the synthetic default and returns a :class:`Book`: the text of
+every HTML page as a reader sees it, the raw HTML, and the PDF's text.
+``tests/conftest.py`` holds the session fixtures; without ``quarto`` on PATH
+they skip.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTRUCTOR = "instructor"
+_IGNORE = shutil.ignore_patterns(".git", "_freeze", ".quarto", "_book*", "*.quarto_ipynb", "__pycache__", ".venv",
+                                 "venv", ".quarto-local", "*.csv", "*.csv.gz", "*.png", ".pytest_cache", "*.egg-info")
+
+
+def copy_project(target: Path) -> Path:
+    """The project's sources in ``target`` (no outputs, caches, data files or figures)."""
+    shutil.copytree(ROOT, target, ignore=_IGNORE)
+    return target
+
+
+def book_files(config: dict) -> list[str]:
+    """The files of a book project in reading order: ``book.chapters`` (through parts), then ``appendices``."""
+
+    def walk(items):
+        for item in items or []:
+            if isinstance(item, str):
+                yield item
+            else:
+                yield from walk(item.get("chapters"))
+
+    book = config.get("book") or {}
+    return list(walk(book.get("chapters"))) + list(walk(book.get("appendices")))
+
+
+def render_env(data: str = "synthetic", profile: str | None = None) -> dict[str, str]:
+    env = dict(os.environ, CLAIMSTATS_DATA=data, MPLBACKEND="Agg", QUARTO_PYTHON=sys.executable)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.pop("QUARTO_PROFILE", None)
+    if profile:
+        env["QUARTO_PROFILE"] = profile
+    return env
+
+
+class _Text(html.parser.HTMLParser):
+    """Visible text (no scripts, styles or tags) and every ``<img>``'s attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.images, self._skip = [], [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "img":
+            self.images.append(dict(attrs))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+@dataclass(frozen=True)
+class Page:
+    html: str
+    text: str
+    images: list
+
+
+@dataclass(frozen=True)
+class Book:
+    """One rendered edition: ``pages`` by source name (``chapters/02-inspect.qmd``), the PDF's text."""
+
+    folder: Path
+    pages: dict
+    pdf: Path
+    pdf_text: str
+    search: str
+    stderr: str
+    seconds: float
+
+
+def pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext"):
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def render(quarto: str, workdir: Path, profile: str | None = None, cache: Path | None = None) -> Book:
+    """One ``quarto render`` (every format of ``_quarto.yml``) of a fresh copy of the project.
+
+    ``cache``: where the chapters memoise model tuning (``CLAIMSTATS_BOOK_CACHE``), so that two renders
+    in one test run share it; by default the copy's own ``.quarto/claimstats-cache``.
+    """
+    project = copy_project(workdir / "book")
+    args = [quarto, "render"] + (["--profile", profile] if profile else [])
+    env = render_env(profile=profile)
+    if cache is not None:
+        env["CLAIMSTATS_BOOK_CACHE"] = str(cache)
+    tick = time.perf_counter()
+    done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=3600)
+    seconds = time.perf_counter() - tick
+    assert done.returncode == 0, f"quarto render {profile or ''} failed:\n{done.stderr[-4000:]}"
+    return read_book(project / ("_book-instructor" if profile == INSTRUCTOR else "_book"), done.stderr, seconds)
+
+
+def read_book(out: Path, stderr: str = "", seconds: float = 0.0) -> Book:
+    """A rendered edition's output folder, read back: pages, PDF text, search index."""
+    pages = {}
+    for page in out.rglob("*.html"):
+        parser = _Text()
+        raw = page.read_text(encoding="utf-8")
+        parser.feed(raw)
+        source = page.relative_to(out).with_suffix(".qmd").as_posix()
+        pages[source] = Page(raw, " ".join(" ".join(parser.parts).split()), parser.images)
+    pdfs = list(out.glob("*.pdf"))
+    assert len(pdfs) == 1, f"expected one PDF in {out}: {pdfs}"
+    search = ""
+    if (out / "search.json").is_file():
+        entries = json.loads((out / "search.json").read_text(encoding="utf-8"))
+        search = "\n".join(" ".join(str(e.get(k, "")) for k in ("title", "section", "text")) for e in entries)
+    return Book(out, pages, pdfs[0], pdf_text(pdfs[0]), search, stderr, seconds)
+
+
+def letters(text: str) -> str:
+    """Lower-case letters and digits only: text compared across HTML, PDF (hyphenation, line breaks,
+    smart quotes) and Markdown sources."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
