@@ -224,7 +224,7 @@ LEFTOVERS = {
     "inline code not evaluated": r"\{python\}",
     "traceback": r"Traceback \(most recent call last\)|\w+Error: ",
     "Python warning": r"\b\w+Warning\b",
-    "missing value": r"\b(?:nan|NaN|<NA>|NaT)\b",
+    "missing value": r"(?<![(\w])(?:nan|<NA>|NaT)(?![)\w])",  # NaN, capitalised, is named in prose
     "numpy repr": r"np\.(?:float|int)\d+\(",
 }
 
@@ -237,6 +237,8 @@ def test_no_page_shows_leftovers(edition, request):
         for what, pattern in LEFTOVERS.items():
             for match in re.finditer(pattern, text):
                 problems.append(f"{where}: {what}: ...{text[max(0, match.start() - 60): match.end() + 40]!r}")
+    for name, page in book.pages.items():
+        problems += [f"{name}: a table cell shows {cell!r}" for cell in re.findall(r"<td[^>]*>\s*(NaN|None)\s*</td>", page.html)]
     assert not problems, "\n".join(problems[:20])
 
 

@@ -108,8 +108,10 @@ def _probes(markdown: str) -> list[str]:
     """The sentences of a worked solution's prose (code blocks left out), as letters only: what a reader
     of the page or the PDF would read, whatever the line breaks, hyphenation and typography."""
     prose = re.sub(r"(?ms)^```.*?^```$", " ", markdown)
+    prose = re.sub(r"@[\w-]+", "\n\n", prose)  # a cross-reference renders as "Exercise 8.2": cut there
     sentences = re.split(r"(?<=[.:;!?])\s+|\n\s*\n|\n- ", prose)
-    return [letters(s) for s in sentences if len(letters(s)) >= 30]
+    # Long enough to be the solution's own words: a short sentence may also be in a chapter.
+    return [letters(s) for s in sentences if len(letters(s)) >= 45]
 
 
 @pytest.fixture(scope="module")
