@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTOR = "instructor"
+#: ``(edition, wall seconds, CPU seconds of Quarto and everything it ran)`` of each render this run.
+TIMINGS: list[tuple[str, float, float]] = []
 _IGNORE = shutil.ignore_patterns(".git", "_freeze", ".quarto", "_book*", "*.quarto_ipynb", "__pycache__", ".venv",
                                  "venv", ".quarto-local", "*.csv", "*.csv.gz", "*.png", ".pytest_cache", "*.egg-info")
 
@@ -118,11 +120,19 @@ def render(quarto: str, workdir: Path, profile: str | None = None, cache: Path |
     env = render_env(profile=profile)
     if cache is not None:
         env["CLAIMSTATS_BOOK_CACHE"] = str(cache)
-    tick = time.perf_counter()
+    tick, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=3600)
     seconds = time.perf_counter() - tick
+    TIMINGS.append((profile or "student", seconds, _children_cpu() - cpu))
     assert done.returncode == 0, f"quarto render {profile or ''} failed:\n{done.stderr[-4000:]}"
     return read_book(project / ("_book-instructor" if profile == INSTRUCTOR else "_book"), done.stderr, seconds)
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_book(out: Path, stderr: str = "", seconds: float = 0.0) -> Book:

@@ -134,3 +134,12 @@ def instructor_book(quarto, tmp_path_factory):
 
     return render(quarto, tmp_path_factory.mktemp("instructor"), INSTRUCTOR,
                   cache=tmp_path_factory.getbasetemp() / "book-cache")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How long each render of the book took (wall clock, and CPU time of Quarto and all it ran)."""
+    import sys
+
+    render = sys.modules.get("_render")
+    for edition, wall, cpu in getattr(render, "TIMINGS", []):
+        terminalreporter.write_line(f"quarto render, {edition} edition (HTML + PDF): {wall:.0f} s wall, {cpu:.0f} s CPU")
