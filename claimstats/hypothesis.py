@@ -4,8 +4,10 @@ The case asks whether videos from verified and unverified accounts get different
 numbers of views. :func:`compare_groups` answers with the t-test the course uses
 (Welch's by default, Student's on request) and everything a reader needs to
 trust or doubt it: the mean difference with its confidence interval, Cohen's d
-and Hedges' g, the Mann–Whitney U test as a check that does not assume
-normality, the assumption checks themselves, an optional permutation test, and
+Hedges' g and the average-variance standardised difference (the one that
+matches Welch's unequal variances), the Mann–Whitney U test as a check that
+does not assume normality (exact or by permutation for small or heavily tied
+samples), the assumption checks themselves, an optional permutation test, and
 plain-language notes on what the result means when the assumptions are shaky.
 This module holds the test and its result; the checks and their notes are in
 :mod:`claimstats.assumptions`, the APA number formatting in :mod:`claimstats.reporting`.
@@ -21,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +41,16 @@ METHODS = ("welch", "student")
 ALTERNATIVES = ("two-sided", "less", "greater")
 #: Seed used when none is given, so that two runs of the same call agree.
 DEFAULT_SEED = 0
+#: Mann–Whitney p-values are exact (every split enumerated) up to this many distinct splits.
+EXACT_MAX_SPLITS = 20_000
+#: Below this many values in a group, or with ties this heavy, the normal approximation is not used...
+MANN_WHITNEY_MIN_N = 30
+#: ... where "heavy" is a tie correction factor 1 − Σ(t³ − t) / (n³ − n) below this (ties remove 10% of the rank variance).
+HEAVY_TIES = 0.9
+#: ... and the p-value comes from this many seeded random relabellings instead, when there are at most
+#: PERMUTATION_MAX_N values in all (above it the tie-corrected normal approximation is accurate and far cheaper).
+MANN_WHITNEY_RESAMPLES = 9_999
+PERMUTATION_MAX_N = 2_000
 
 _GROUP_PHRASES = {
     (VERIFIED, "verified"): "videos from verified accounts",
@@ -80,8 +93,10 @@ class GroupComparison:
     p_value: float
     cohens_d: float
     hedges_g: float
+    d_av: float
     mann_whitney_u: float
     mann_whitney_p: float
+    mann_whitney_method: str
     rank_biserial: float
     permutation_p: float | None
     permutations: int
@@ -121,8 +136,9 @@ class GroupComparison:
             ("p-value (t-test)", self.p_value),
             ("Cohen's d", self.cohens_d),
             ("Hedges' g", self.hedges_g),
+            ("d (average variance)", self.d_av),
             ("Mann–Whitney U", self.mann_whitney_u),
-            ("p-value (Mann–Whitney)", self.mann_whitney_p),
+            (f"p-value (Mann–Whitney, {self.mann_whitney_method})", self.mann_whitney_p),
             ("rank-biserial r", self.rank_biserial),
         ]
         if self.permutation_p is not None:
@@ -150,8 +166,8 @@ class GroupComparison:
         >>> frame = pd.DataFrame({"x": [3, 5, 4, 6, 9, 11, 10, 12], "g": list("aaaabbbb")})
         >>> print(compare_groups(frame, "x", "g").describe())  # doctest: +NORMALIZE_WHITESPACE
         Rows with g = a had a lower mean x (M = 4.50, SD = 1.29) than rows with g = b (M = 10.50,
-        SD = 1.29), Welch's t(6.0) = -6.57, p < .001, d = -4.65, 95% CI of the difference [-8.23,
-        -3.77]. A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00).
+        SD = 1.29), Welch's t(6.0) = -6.57, p < .001, d_av = -4.65 (pooled d = -4.65), 95% CI of
+        the difference [-8.23, -3.77]. A Mann–Whitney U test agreed (U = 0.00, exact p = .029, r = -1.00).
         """
         phrase_a, phrase_b = (_group_phrase(self.group, level) for level in self.levels)
         noun = COUNT_NOUNS.get(self.value)
@@ -171,17 +187,33 @@ class GroupComparison:
         ci_decimals = magnitude_decimals(*self.ci)
         sentence = (
             f"{head[0].upper()}{head[1:]}, {self.test_name.split(' t-')[0]} t({df_text}) = {self.t:.2f}, "
-            f"{format_p(self.p_value)}{tail}, d = {self.cohens_d:.2f}, {self.confidence:.0%} CI of the difference "
+            f"{format_p(self.p_value)}{tail}, {self._effect_size()}, {self.confidence:.0%} CI of the difference "
             f"[{format_number(self.ci[0], ci_decimals)}, {format_number(self.ci[1], ci_decimals)}]."
         )
         mw_agrees = (self.mann_whitney_p < self.alpha) == self.significant
         sentence += (
             f" A Mann–Whitney U test {'agreed' if mw_agrees else 'did not agree'} "
-            f"(U = {format_number(self.mann_whitney_u)}, {format_p(self.mann_whitney_p)}, r = {self.rank_biserial:.2f})."
+            f"(U = {format_number(self.mann_whitney_u)}, {self._mann_whitney_words()}{format_p(self.mann_whitney_p)}, "
+            f"r = {self.rank_biserial:.2f})."
         )
         if self.permutation_p is not None:
             sentence += f" A permutation test of the mean difference ({self.permutations:,} resamples) gave {format_p(self.permutation_p)}."
         return sentence
+
+
+    def _effect_size(self) -> str:
+        # Welch's test does not pool the variances, so neither does its effect size: the
+        # average-variance d; Student's pools them, as Cohen's d does.
+        if self.method == "welch":
+            return f"d_av = {self.d_av:.2f} (pooled d = {self.cohens_d:.2f})"
+        return f"d = {self.cohens_d:.2f}"
+
+    def _mann_whitney_words(self) -> str:
+        if self.mann_whitney_method == "exact":
+            return "exact "
+        if self.mann_whitney_method == "permutation":
+            return f"permutation ({MANN_WHITNEY_RESAMPLES:,} resamples) "
+        return ""
 
 
 def _group_phrase(group: str, level: Any) -> str:
@@ -256,6 +288,63 @@ def _permutation_p(a: np.ndarray, b: np.ndarray, *, permutations: int, alternati
     return float(result.pvalue)
 
 
+def _tie_factor(pooled: np.ndarray) -> float:
+    """1 − Σ(t³ − t) / (n³ − n) over groups of t tied values: the share of the rank variance ties leave."""
+    _, counts = np.unique(pooled, return_counts=True)
+    n = len(pooled)
+    return float(1 - ((counts.astype(float) ** 3 - counts).sum()) / (float(n) ** 3 - n))
+
+
+def mann_whitney(a: np.ndarray, b: np.ndarray, *, alternative: str = "two-sided", seed: int = DEFAULT_SEED):
+    """The Mann–Whitney U test of ``a`` against ``b`` with a p-value fit for the sample.
+
+    The normal approximation (with its tie correction) is accurate for large
+    samples but not for small or heavily tied ones, where it can err on the
+    wrong side of alpha. So the p-value is
+
+    * ``"exact"``: every split of the pooled values into groups of these sizes
+      enumerated, when there are at most :data:`EXACT_MAX_SPLITS` of them
+      (ties included);
+    * ``"permutation"``: :data:`MANN_WHITNEY_RESAMPLES` seeded random
+      relabellings, when a group has fewer than :data:`MANN_WHITNEY_MIN_N`
+      values or the tie correction factor is below :data:`HEAVY_TIES`, and
+      there are at most :data:`PERMUTATION_MAX_N` values in all;
+    * ``"normal approximation"`` otherwise (scipy's asymptotic method).
+
+    Parameters
+    ----------
+    a, b : arrays
+        The two samples (no missing values).
+    alternative : {"two-sided", "less", "greater"}
+        H1 about the distribution of ``a`` against ``b``.
+    seed : int
+        Seeds the random relabellings.
+
+    Returns
+    -------
+    (U, p, method) : float, float, str
+        U of the first sample, the p-value and how it was computed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, p, method = mann_whitney(np.array([5.0, 5, 5]), np.array([1.0, 2, 3, 4]))
+    >>> float(u), round(p, 4), method  # 2 of the 35 splits are as extreme: p = 2/35
+    (12.0, 0.0571, 'exact')
+    """
+    n_a, n_b = len(a), len(b)
+    splits = math.comb(n_a + n_b, n_a)
+    if splits <= EXACT_MAX_SPLITS:
+        method, how = "exact", stats.PermutationMethod(n_resamples=np.inf)
+    elif (n_a + n_b <= PERMUTATION_MAX_N
+          and (min(n_a, n_b) < MANN_WHITNEY_MIN_N or _tie_factor(np.r_[a, b]) < HEAVY_TIES)):
+        method, how = "permutation", stats.PermutationMethod(n_resamples=MANN_WHITNEY_RESAMPLES, rng=seed)
+    else:
+        method, how = "normal approximation", "asymptotic"
+    result = stats.mannwhitneyu(a, b, alternative=alternative, method=how)
+    return float(result.statistic), float(min(1.0, result.pvalue)), method
+
+
 def compare_groups(
     data: pd.DataFrame,
     value: str,
@@ -308,6 +397,12 @@ def compare_groups(
     -----
     Cohen's d divides the mean difference by the pooled SD; Hedges' g multiplies
     it by ``1 − 3 / (4 (n1 + n2) − 9)`` to remove its small-sample bias. The
+    pooled SD weights each group's variance by its size and assumes the two
+    variances equal, as Student's t does; ``d_av`` divides by
+    ``sqrt((s1² + s2²) / 2)`` instead, the standardiser that matches Welch's
+    test when the variances differ (Cumming 2012; Delacre et al. 2021).
+    The Mann–Whitney p-value is exact or by permutation for small or heavily
+    tied samples (:func:`mann_whitney`). The
     rank-biserial r is ``2 U / (n1 n2) − 1`` = P(first > second) − P(first <
     second), with U the Mann–Whitney statistic of the first group.
 
@@ -350,14 +445,16 @@ def compare_groups(
     difference = float(a.mean() - b.mean())
     cohens_d = difference / pooled_sd if pooled_sd > 0 else np.nan
     hedges_g = cohens_d * (1 - 3 / (4 * (n_a + n_b) - 9))
-    mw = stats.mannwhitneyu(a, b, alternative=alternative)
-    rank_biserial = 2 * float(mw.statistic) / (n_a * n_b) - 1
+    average_sd = np.sqrt((sd_a**2 + sd_b**2) / 2)
+    d_av = difference / average_sd if average_sd > 0 else np.nan
+    mw_u, mw_p, mw_method = mann_whitney(a, b, alternative=alternative, seed=seed)
+    rank_biserial = 2 * mw_u / (n_a * n_b) - 1
 
     rng = np.random.default_rng(seed)
     checks = assumption_checks(levels, (a, b), method=method, alpha=alpha, rng=rng)
     significant = float(test.pvalue) < alpha
     notes = assumption_notes(value, levels, (a, b), checks, method=method, alpha=alpha,
-                             t_significant=significant, mw_p=float(mw.pvalue))
+                             t_significant=significant, mw_p=mw_p)
     permutation_p = (_permutation_p(a, b, permutations=permutations, alternative=alternative, seed=seed)
                      if permutations else None)
     h0, h1 = _hypotheses(value, group, levels, alternative)
@@ -367,7 +464,8 @@ def compare_groups(
         median=(float(np.median(a)), float(np.median(b))), difference=difference,
         ci=(float(interval.low), float(interval.high)), t=float(test.statistic), df=float(test.df),
         p_value=float(test.pvalue), cohens_d=float(cohens_d), hedges_g=float(hedges_g),
-        mann_whitney_u=float(mw.statistic), mann_whitney_p=float(mw.pvalue), rank_biserial=rank_biserial,
+        d_av=float(d_av), mann_whitney_u=mw_u, mann_whitney_p=mw_p, mann_whitney_method=mw_method,
+        rank_biserial=rank_biserial,
         permutation_p=permutation_p, permutations=int(permutations), seed=seed, h0=h0, h1=h1,
         notes=notes, assumptions=checks,
     )

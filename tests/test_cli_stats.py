@@ -50,6 +50,27 @@ def test_ttest_json_matches_scipy(data_file, tidy, capsys):
     # counts), and the two-sided p-value doubles the smaller tail.
     assert statistics["p-value (permutation, 200 resamples)"] == pytest.approx(2 / 201)
     assert "Student's t(" in payload["description"]
+    a, b = views.get_group("verified").to_numpy(float), views.get_group("not verified").to_numpy(float)
+    d_av = (a.mean() - b.mean()) / ((a.var(ddof=1) + b.var(ddof=1)) / 2) ** 0.5
+    assert payload["d_av"] == pytest.approx(d_av) and statistics["d (average variance)"] == pytest.approx(d_av)
+    assert payload["mann_whitney_method"] == "normal approximation"
+    assert payload["mann_whitney_p"] == pytest.approx(stats.mannwhitneyu(a, b).pvalue)
+
+
+def test_ttest_shows_the_exact_mann_whitney_p_of_a_small_tied_sample(tmp_path, capsys):
+    path = tmp_path / "small.csv"
+    frame = simulate(7, seed=1)
+    frame["video_view_count"] = [5, 5, 5, 1, 2, 3, 4]
+    frame["verified_status"] = ["verified"] * 3 + ["not verified"] * 4
+    frame.to_csv(path, index=False)
+    code, out, _ = run(capsys, "ttest", path, "--value", "video_view_count", "--group", "verified_status",
+                       "--groups", "verified", "not verified", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["mann_whitney_method"] == "exact"
+    assert payload["mann_whitney_p"] == pytest.approx(2 / 35)  # 2 of the 35 splits are as extreme
+    code, out, _ = run(capsys, "ttest", path, "--value", "video_view_count", "--group", "verified_status",
+                       "--groups", "verified", "not verified")
+    assert "p-value (Mann–Whitney, exact)" in out and "exact p = .057" in out
 
 
 def test_logit_prints_tables_and_json(data_file, tidy, capsys):

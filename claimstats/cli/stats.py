@@ -64,7 +64,9 @@ def run_ttest(args) -> int:
                             seed=args.seed, groups=tuple(args.groups) if args.groups else None)
     if args.json:
         print_json({"h0": result.h0, "h1": result.h1, "test": result.test_name, "groups": _records(result.groups_frame()),
-                    "statistics": _records(result.to_frame()), "assumptions": _records(result.assumptions_frame()),
+                    "statistics": _records(result.to_frame()), "cohens_d": result.cohens_d, "d_av": result.d_av,
+                    "mann_whitney_p": result.mann_whitney_p, "mann_whitney_method": result.mann_whitney_method,
+                    "assumptions": _records(result.assumptions_frame()),
                     "notes": list(result.notes), "description": result.describe()})
         return 0
     print(result.h0)
