@@ -56,8 +56,8 @@ class Separation:
     def describe(self) -> str:
         if not self.found:
             return "No separation: the maximum-likelihood estimates exist."
-        involved = ", ".join(self.terms)
-        return (f"{self.kind.capitalize()} separation: a combination of {involved} predicts the outcome exactly for "
+        involved = self.terms[0] if len(self.terms) == 1 else f"a combination of {', '.join(self.terms)}"
+        return (f"{self.kind.capitalize()} separation: {involved} predicts the outcome exactly for "
                 f"{'every row' if self.kind == 'complete' else 'some rows'}, so the maximum-likelihood estimate does "
                 "not exist (its coefficient diverges and its Wald p-value is meaningless).")
 
@@ -126,7 +126,7 @@ def _firth_newton(X, y, w, beta, free, *, maxiter=200, tol=1e-9):
     converged = False
     for _ in range(maxiter):
         covariance = np.linalg.pinv(information)
-        hat = np.einsum("ij,jk,ik->i", X, covariance, X) * w * p * (1 - p)
+        hat = np.sum((X @ covariance) * X, axis=1) * w * p * (1 - p)
         score = X.T @ (w * (y - p) + hat * (0.5 - p))
         step = np.zeros_like(beta)
         step[free] = np.linalg.lstsq(information[np.ix_(free, free)], score[free], rcond=None)[0]
@@ -174,8 +174,8 @@ class FirthFit:
         return self.params / self.bse
 
 
-def firth_logit(X: pd.DataFrame, y, *, weights=None, alpha: float = 0.05, tests: bool = True,
-                intervals: bool = True) -> FirthFit:
+def firth_logit(X: pd.DataFrame, y, *, weights=None, alpha: float = 0.05, tests=True,
+                intervals=True) -> FirthFit:
     """Firth's penalised-likelihood logistic regression of ``y`` on the columns of ``X``.
 
     Parameters
@@ -188,10 +188,11 @@ def firth_logit(X: pd.DataFrame, y, *, weights=None, alpha: float = 0.05, tests:
         Frequency weights (a row with weight 2 counts as two identical rows).
     alpha : float
         The intervals have level 1 − alpha.
-    tests, intervals : bool
+    tests, intervals : bool or list of str
         Whether to compute the likelihood-ratio p-values and the profile
         intervals (one constrained fit per coefficient, and a root search per
-        bound); without them ``p_values`` and ``conf_int`` are Wald's.
+        bound), for every column or for the columns listed; the others get
+        Wald's.
 
     Returns
     -------
@@ -206,7 +207,12 @@ def firth_logit(X: pd.DataFrame, y, *, weights=None, alpha: float = 0.05, tests:
     (-0.8473, -0.8473)
     """
     names = list(X.columns)
-    design = X.to_numpy(dtype=float)
+    raw = X.to_numpy(dtype=float)
+    # Newton's steps are well conditioned on columns of unit spread; Firth's estimate is equivariant under
+    # rescaling a column (the penalty is Jeffreys' prior), so fit on scaled columns and scale back.
+    spread = raw.std(axis=0)
+    scale = np.where(spread > 0, spread, 1.0)
+    design = raw / scale
     outcome = np.asarray(y, dtype=float)
     w = np.ones(len(outcome)) if weights is None else np.asarray(weights, dtype=float)
     k = design.shape[1]
@@ -228,26 +234,35 @@ def firth_logit(X: pd.DataFrame, y, *, weights=None, alpha: float = 0.05, tests:
 
     p_values = 2 * stats.norm.sf(np.abs(beta / np.where(se > 0, se, np.nan)))
     low, high = beta - z * se, beta + z * se
-    for j in range(k):
-        if tests:
+    tested = names if tests is True else list(tests or [])
+    profiled = names if intervals is True else list(intervals or [])
+    for j, name in enumerate(names):
+        if name in tested:
             statistic = max(0.0, 2 * (penalised - profile(j, 0.0)))
             p_values[j] = stats.chi2.sf(statistic, 1)
-        if intervals:
+        if name in profiled:
             gap = lambda value, j=j: 2 * (penalised - profile(j, value)) - critical  # noqa: E731
             width = se[j] if np.isfinite(se[j]) and se[j] > 0 else 1.0
             bounds = []
             for direction in (-1, 1):
-                far = beta[j] + direction * width
+                far = beta[j] + direction * (z + 0.5) * width  # beyond the Wald bound: usually brackets the root
+                far_gap = gap(far)
                 for _ in range(40):
-                    if gap(far) > 0:
+                    if far_gap > 0:
                         break
                     far = beta[j] + 2 * (far - beta[j])
-                bounds.append(optimize.brentq(gap, *sorted((beta[j], far)), xtol=1e-8) if gap(far) > 0 else direction * np.inf)
+                    far_gap = gap(far)
+                near = beta[j] + direction * z * width / 2
+                if gap(near) > 0:  # the profile falls faster than the Wald parabola: search from the estimate
+                    near = beta[j]
+                bounds.append(optimize.brentq(gap, *sorted((near, far)), xtol=1e-7 * width) if far_gap > 0
+                              else direction * np.inf)
             low[j], high[j] = bounds
     n_events = float(np.sum(w * outcome))
     share = n_events / float(np.sum(w))
     llnull = float(np.sum(w) * (share * np.log(share) + (1 - share) * np.log(1 - share))) if 0 < share < 1 else 0.0
-    return FirthFit(params=pd.Series(beta, index=names), bse=pd.Series(se, index=names),
+    return FirthFit(params=pd.Series(beta / scale, index=names), bse=pd.Series(se / scale, index=names),
                     p_values=pd.Series(p_values, index=names),
-                    conf_int=pd.DataFrame({0: low, 1: high}, index=names), penalised_llf=float(penalised),
+                    conf_int=pd.DataFrame({0: low / scale, 1: high / scale}, index=names),
+                    penalised_llf=float(penalised + np.log(scale).sum()),  # ½ log det I on the original columns
                     llf=float(loglik), llnull=llnull, converged=bool(converged))

@@ -77,7 +77,7 @@ def test_logit_prints_tables_and_json(data_file, tidy, capsys):
     code, out, _ = run(capsys, "logit", data_file, "--balance", "none", "--seed", "2")
     expected = fit_logit(tidy, balance=None, seed=2)
     assert code == 0
-    for title in ("Variance inflation factors", "Box–Tidwell", "Held-out evaluation (balance=none", "Odds ratios"):
+    for title in ("Generalised variance inflation factors", "Box–Tidwell", "lr_p_value", "by maximum likelihood", "Held-out evaluation (balance=none", "Odds ratios"):
         assert title in out
     assert out.rstrip().endswith(expected.describe())
 
@@ -90,6 +90,40 @@ def test_logit_prints_tables_and_json(data_file, tidy, capsys):
     pd.testing.assert_series_equal(got, expected.to_frame().set_index("term")["coef"], rtol=1e-9)
     assert [d["predictor"] for d in payload["dropped"]] == [name for name, _, _ in expected.dropped]
     assert payload["dropped"], "views and likes are collinear: one of them must go at VIF 1.5"
+    assert payload["method"] == "maximum likelihood" and payload["separation"] == {"kind": "none", "terms": []}
+    assert payload["n"] == len(tidy) == payload["n_train"] + payload["n_test"]
+    assert {"lr_p_value", "p_value"} <= set(payload["coefficients"][0])
+    assert {"predictor", "df", "gvif", "gvif_1_2df"} <= set(payload["vif"][0])
+
+
+def test_logit_reports_separation_and_firth_estimates(tmp_path, capsys):
+    import statsmodels.api as sm
+
+    path = tmp_path / "separated.csv"
+    frame = simulate(3000, seed=5)
+    frame.loc[frame["author_ban_status"] == "under review", "verified_status"] = "verified"
+    frame.to_csv(path, index=False)
+    code, out, _ = run(capsys, "logit", path, "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["method"] == "Firth's penalised likelihood"
+    assert payload["separation"] == {"kind": "quasi-complete", "terms": ["author_ban_status[under review]"]}
+    row = {r["term"]: r for r in payload["coefficients"]}["author_ban_status[under review]"]
+    tidy = clean(load(path).frame)[0]
+    # The likelihood-ratio test by hand (statsmodels, with and without the level's dummy) is overwhelming;
+    # the Wald test of the diverging maximum-likelihood fit is not.
+    X = sm.add_constant(pd.DataFrame({
+        "r": (tidy["author_ban_status"] == "under review").astype(float),
+        "b": (tidy["author_ban_status"] == "banned").astype(float),
+        "o": (tidy["claim_status"] == "opinion").astype(float)}))
+    y = (tidy["verified_status"] == "verified").astype(int)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full, reduced = sm.Logit(y, X).fit(disp=0, maxiter=300), sm.Logit(y, X.drop(columns="r")).fit(disp=0)
+    assert full.pvalues["r"] > 0.9 and stats.chi2.sf(2 * (full.llf - reduced.llf), 1) < 1e-20
+    assert row["p_value"] < 1e-20 and row["ci_low"] > 0
+    code, out, _ = run(capsys, "logit", path)
+    assert "by Firth's penalised likelihood" in out and "Quasi-complete separation: author_ban_status[under review]" in out
 
 
 @pytest.mark.parametrize(

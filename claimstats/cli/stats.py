@@ -89,8 +89,9 @@ def run_logit(args) -> int:
                        balance=None if args.balance == "none" else args.balance, test_size=args.test_size,
                        seed=args.seed)
     if args.json:
-        print_json({"outcome": result.outcome, "event": result.event, "n_train": result.n_train,
-                    "n_test": result.n_test, "pseudo_r2": result.pseudo_r2, "log_likelihood": result.log_likelihood,
+        print_json({"outcome": result.outcome, "event": result.event, "n": result.n, "n_train": result.n_train,
+                    "n_test": result.n_test, "method": result.method,
+                    "separation": {"kind": result.separation.kind, "terms": list(result.separation.terms)}, "pseudo_r2": result.pseudo_r2, "log_likelihood": result.log_likelihood,
                     "coefficients": _records(result.to_frame()), "vif": _records(result.vif_frame()),
                     "dropped": [{"predictor": n, "vif": v, "reason": why} for n, v, why in result.dropped],
                     "box_tidwell": _records(result.box_tidwell_frame()),
@@ -99,8 +100,8 @@ def run_logit(args) -> int:
                     "description": result.describe()})
         return 0
     table = result.to_frame()
-    print_table(table[["term", "coef", "std_err", "z", "p_value", "ci_low", "ci_high"]],
-                title=f"Logit of {result.outcome} = {result.event} (n = {result.n_train:,} training rows, "
+    print_table(table[["term", "coef", "std_err", "z", "p_value", "lr_p_value", "ci_low", "ci_high"]],
+                title=f"Logit of {result.outcome} = {result.event} by {result.method} (n = {result.n:,} rows, "
                 f"McFadden pseudo-R² = {result.pseudo_r2:.3f}, log-likelihood = {result.log_likelihood:,.1f})")
     print()
     odds = table.loc[table["term"] != "Intercept", ["term", "reference", "per", "odds_ratio_per", "or_per_ci_low",
@@ -110,7 +111,7 @@ def run_logit(args) -> int:
                                      "or_per_ci_high": "CI high"}),
                 title="Odds ratios per 'per' units of each predictor (95% CI)", floatfmt=",.4g")
     print()
-    print_table(result.vif_frame(), title="Variance inflation factors (training split)")
+    print_table(result.vif_frame(), title="Generalised variance inflation factors, one per predictor (all rows)")
     print()
     print_table(result.box_tidwell_frame(), title="Box–Tidwell linearity of the logit")
     print()
