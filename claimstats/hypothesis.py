@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from claimstats.assumptions import assumption_checks, assumption_notes
+from claimstats.design import observed_levels
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
 from claimstats.reporting import COUNT_NOUNS, format_number, format_p, magnitude_decimals
 from claimstats.schema import BAN, TARGET, VERIFIED
@@ -156,6 +157,38 @@ class GroupComparison:
     def assumptions_frame(self) -> pd.DataFrame:
         """One row per check: ``check``, ``group``, ``statistic``, ``p_value``, ``conclusion``, ``doubtful``."""
         return self.assumptions.copy()
+
+    def assumptions_table(self) -> pd.DataFrame:
+        """The checks as a report shows them: group sizes in full, statistics to three digits, APA p-values."""
+        checks = self.assumptions[["check", "group", "statistic", "p_value", "conclusion"]]
+        return checks.assign(
+            statistic=[f"n = {format_number(v, 0)}" if check == "group size" else f"{v:.3g}"
+                       for check, v in zip(checks["check"], checks["statistic"])],
+            p_value=[format_p(p) if pd.notna(p) else "" for p in checks["p_value"]],
+        ).rename(columns={"p_value": "p-value"})
+
+    def statistics_table(self) -> pd.DataFrame:
+        """:meth:`to_frame` as a report shows it: p-values the APA way, other statistics to two decimals."""
+        table = self.to_frame()
+        table["value"] = [format_p(v) if "p-value" in s else format_number(v, 2)
+                          for s, v in zip(table["statistic"], table["value"])]
+        return table
+
+    def in_plain_words(self) -> str:
+        """The conclusion for a reader without statistics: is the gap in means larger than chance?
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"x": [3, 5, 4, 6, 9, 11, 10, 12], "g": list("aaaabbbb")})
+        >>> compare_groups(frame, "x", "g").in_plain_words()
+        'rows with g = a and rows with g = b do not have the same mean x, and the gap is too large to be chance'
+        """
+        phrase_a, phrase_b = (_group_phrase(self.group, level) for level in self.levels)
+        topic = f"mean {COUNT_NOUNS[self.value]}" if self.value in COUNT_NOUNS else f"mean {self.value}"
+        if self.significant:
+            return f"{phrase_a} and {phrase_b} do not have the same {topic}, and the gap is too large to be chance"
+        return f"the data show no difference in {topic} between {phrase_a} and {phrase_b} beyond what chance would produce"
 
     def describe(self) -> str:
         """The result as APA-style sentences a report can quote.
@@ -288,6 +321,97 @@ def _permutation_p(a: np.ndarray, b: np.ndarray, *, permutations: int, alternati
     return float(result.pvalue)
 
 
+@dataclass(frozen=True, eq=False)
+class WithinComparison:
+    """:func:`compare_within`'s result: one :class:`GroupComparison` per level of the ``by`` column."""
+
+    value: str
+    group: str
+    by: str
+    results: tuple[tuple[Any, GroupComparison], ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per level of ``by``: rows, mean difference, its interval, Welch's p-value."""
+        return pd.DataFrame([
+            {self.by: str(level), "rows": sum(r.n), "mean difference": r.difference, "CI low": r.ci[0],
+             "CI high": r.ci[1], "p-value": r.p_value}
+            for level, r in self.results
+        ])
+
+    def table(self) -> pd.DataFrame:
+        """:meth:`to_frame` with APA p-values, for a report."""
+        return self.to_frame().assign(**{"p-value": lambda t: t["p-value"].map(format_p)})
+
+    @property
+    def n_significant(self) -> int:
+        return sum(r.significant for _, r in self.results)
+
+    def where_significant(self) -> str:
+        """In which levels the difference is significant: "in neither class", "in both classes", "in 1 of the 3 ..."."""
+        k, n = self.n_significant, len(self.results)
+        noun = "class" if self.by == TARGET else f"level of {self.by}"
+        plural = "classes" if self.by == TARGET else f"levels of {self.by}"
+        if k == 0:
+            return f"in neither {noun}" if n == 2 else f"in no {noun}"
+        if k == n:
+            return f"in both {plural}" if n == 2 else f"in all {n} {plural}"
+        return f"in {k} of the {n} {plural}"
+
+    def describe(self) -> str:
+        """Whether the overall gap survives within each level, or is the mix of levels showing through.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"x": [1, 2, 3, 2, 9, 8, 10, 9], "g": list("abab" * 2), "k": list("ccccdddd")})
+        >>> compare_within(frame, "x", "g", "k").describe()
+        'The difference is significant in neither level of k: the overall gap is the mix of k showing through, a textbook case of confounding.'
+        """
+        where = self.where_significant()
+        if self.n_significant == 0:
+            verdict = f"the overall gap is the mix of {self.by} showing through, a textbook case of confounding"
+        else:
+            verdict = f"part of the overall gap may be the mix of {self.by}, but not all of it"
+        return f"The difference is significant {where}: {verdict}."
+
+
+def compare_within(data: pd.DataFrame, value: str, group: str, by: str, **kwargs) -> WithinComparison:
+    """:func:`compare_groups` of ``value`` between the groups of ``group`` within each level of ``by``.
+
+    Comparing verified and unverified accounts within each claim status
+    separates two explanations of an overall gap: verification, or the mix of
+    claims and opinions each kind of account posts (confounding).
+
+    Parameters
+    ----------
+    data, value, group
+        As for :func:`compare_groups`.
+    by : str
+        The column whose levels are compared separately (the case: ``claim_status``).
+    **kwargs
+        Passed to :func:`compare_groups` (``method``, ``alpha``, ``seed``, ``groups``, ...).
+
+    Returns
+    -------
+    WithinComparison
+        ``to_frame()``, ``table()``, ``describe()``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"x": [1, 2, 3, 2, 9, 8, 10, 9], "g": list("abab" * 2), "k": list("ccccdddd")})
+    >>> compare_within(frame, "x", "g", "k").to_frame()["rows"].tolist()
+    [4, 4]
+    """
+    require_columns(data, [value, group, by])
+    column = data[by]
+    levels = observed_levels(column)
+    if not levels:
+        raise ClaimstatsError(f"column {by!r} has no values to compare within")
+    results = tuple((level, compare_groups(data[column == level], value, group, **kwargs)) for level in levels)
+    return WithinComparison(value=value, group=group, by=by, results=results)
+
+
 def _tie_factor(pooled: np.ndarray) -> float:
     """1 − Σ(t³ − t) / (n³ − n) over groups of t tied values: the share of the rank variance ties leave."""
     _, counts = np.unique(pooled, return_counts=True)
@@ -400,7 +524,7 @@ def compare_groups(
     pooled SD weights each group's variance by its size and assumes the two
     variances equal, as Student's t does; ``d_av`` divides by
     ``sqrt((s1² + s2²) / 2)`` instead, the standardiser that matches Welch's
-    test when the variances differ (Cumming 2012; Delacre et al. 2021).
+    test when the variances differ.
     The Mann–Whitney p-value is exact or by permutation for small or heavily
     tied samples (:func:`mann_whitney`). The
     rank-biserial r is ``2 U / (n1 n2) − 1`` = P(first > second) − P(first <

@@ -304,3 +304,35 @@ def test_bad_seed_and_permutations_are_clear_errors(kwargs, message):
     frame = pd.DataFrame({"x": [1.0, 2, 3, 5, 6], "g": list("aabbb")})
     with pytest.raises(ClaimstatsError, match=message):
         compare_groups(frame, "x", "g", **kwargs)
+
+
+def test_within_class_comparison_matches_welch_on_each_class(synthetic_clean):
+    from claimstats.hypothesis import compare_within
+
+    within = compare_within(synthetic_clean, "video_view_count", "verified_status", "claim_status", seed=1)
+    table = within.to_frame().set_index("claim_status")
+    for level in ("claim", "opinion"):
+        part = synthetic_clean[synthetic_clean["claim_status"] == level]
+        views = part.groupby("verified_status", observed=True)["video_view_count"]
+        a, b = views.get_group("not verified"), views.get_group("verified")
+        reference = stats.ttest_ind(a, b, equal_var=False)
+        interval = reference.confidence_interval()
+        assert table.loc[level, "rows"] == len(part)
+        assert table.loc[level, "mean difference"] == pytest.approx(a.mean() - b.mean())
+        assert table.loc[level, "p-value"] == pytest.approx(reference.pvalue, rel=1e-9)
+        assert (table.loc[level, "CI low"], table.loc[level, "CI high"]) == pytest.approx((interval.low, interval.high))
+    significant = int((table["p-value"] < 0.05).sum())
+    assert within.n_significant == significant
+    assert within.where_significant() == {0: "in neither class", 1: "in 1 of the 2 classes", 2: "in both classes"}[significant]
+    assert within.describe().startswith(f"The difference is significant {within.where_significant()}: ")
+
+
+def test_report_tables_format_p_values_the_apa_way():
+    frame, _, _ = two_groups()
+    result = compare_groups(frame, "x", "g")
+    table = result.statistics_table().set_index("statistic")["value"]
+    p = result.p_value
+    assert table["p-value (t-test)"] == ("p < .001" if p < 0.001 else "p = " + f"{p:.3f}"[1:])
+    assert table["t"] == f"{result.t:,.2f}"
+    checks = result.assumptions_table()
+    assert checks.loc[checks["check"] == "group size", "statistic"].tolist() == ["n = 25", "n = 40"]
