@@ -256,6 +256,44 @@ class LogitResult:
         """The coefficient table: one row per term, intercept first."""
         return self.coefficients.copy()
 
+    def odds_ratio_table(self) -> pd.DataFrame:
+        """The odds ratios as a report shows them: per a readable step, with intervals and both p-values.
+
+        One row per term except the intercept: ``term``, ``reference``, ``per``
+        (the step, written out: "100,000"), ``odds ratio``, ``CI low``,
+        ``CI high``, ``p-value`` (Wald's, or the penalised likelihood-ratio
+        test under Firth) and ``LR p-value``, both the APA way.
+        """
+        table = self.coefficients[self.coefficients["term"] != INTERCEPT]
+        return pd.DataFrame({
+            "term": table["term"], "reference": table["reference"],
+            "per": table["per"].map(lambda per: f"{per:,.0f}" if per >= 1 else f"{per:g}"),
+            "odds ratio": table["odds_ratio_per"], "CI low": table["or_per_ci_low"], "CI high": table["or_per_ci_high"],
+            "p-value": table["p_value"].map(format_p), "LR p-value": table["lr_p_value"].map(format_p),
+        }).reset_index(drop=True)
+
+    def significant_terms(self) -> list[str]:
+        """The terms (intercept aside) whose p-value is below ``alpha``."""
+        table = self.coefficients
+        return [t for t, p in zip(table["term"], table["p_value"]) if t != INTERCEPT and p < self.alpha]
+
+    def linearity_description(self) -> str:
+        """What the Box–Tidwell check found, as a sentence."""
+        if not len(self.box_tidwell):
+            return "There is no continuous predictor to check."
+        flagged = [note for note in self.notes if note.startswith("Box–Tidwell")]
+        return flagged[0] if flagged else "It finds no significant curvature for any predictor."
+
+    def vif_table(self) -> pd.DataFrame:
+        """:meth:`vif_frame` as a report shows it: two decimals, blanks for dropped predictors."""
+        vif = self.vif
+        return pd.DataFrame({
+            "predictor": vif["predictor"], "df": vif["df"], "GVIF": vif["gvif"].map("{:.2f}".format),
+            "GVIF^(1/(2 df))": vif["gvif_1_2df"].map("{:.2f}".format),
+            "GVIF after drops": [f"{v:.2f}" if pd.notna(v) else "" for v in vif["gvif_final"]],
+            "dropped": vif["dropped"].map({True: "yes", False: ""}),
+        })
+
     def vif_frame(self) -> pd.DataFrame:
         """Generalised VIF of every predictor (its dummies together) before any drop, after, and whether dropped."""
         return self.vif.copy()

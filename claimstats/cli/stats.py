@@ -104,12 +104,8 @@ def run_logit(args) -> int:
                 title=f"Logit of {result.outcome} = {result.event} by {result.method} (n = {result.n:,} rows, "
                 f"McFadden pseudo-R² = {result.pseudo_r2:.3f}, log-likelihood = {result.log_likelihood:,.1f})")
     print()
-    odds = table.loc[table["term"] != "Intercept", ["term", "reference", "per", "odds_ratio_per", "or_per_ci_low",
-                                                    "or_per_ci_high", "p_value"]]
-    odds["per"] = odds["per"].map(lambda per: f"{per:,.0f}" if per >= 1 else f"{per:g}")
-    print_table(odds.rename(columns={"odds_ratio_per": "odds ratio", "or_per_ci_low": "CI low",
-                                     "or_per_ci_high": "CI high"}),
-                title="Odds ratios per 'per' units of each predictor (95% CI)", floatfmt=",.4g")
+    print_table(result.odds_ratio_table(),
+                title=f"Odds ratios per 'per' units of each predictor ({1 - result.alpha:.0%} CI)", floatfmt=",.4g")
     print()
     print_table(result.vif_frame(), title="Generalised variance inflation factors, one per predictor (all rows)")
     print()
