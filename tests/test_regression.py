@@ -371,3 +371,20 @@ def test_intervals_follow_alpha_like_the_significance_in_describe(tidy):
     np.testing.assert_allclose(table["ci_low"], table["coef"] - half, rtol=1e-9)
     np.testing.assert_allclose(table["ci_high"], table["coef"] + half, rtol=1e-9)
     assert "90% CI [" in result.describe() and "95% CI" not in result.describe()
+
+
+def test_report_tables_and_sentences_follow_the_coefficient_table(tidy):
+    result = fit_logit(tidy, balance=None)
+    table = result.to_frame().set_index("term")
+    odds = result.odds_ratio_table().set_index("term")
+    assert INTERCEPT not in odds.index and list(odds.index) == list(table.index[1:])
+    for term in odds.index:
+        assert odds.loc[term, "odds ratio"] == pytest.approx(np.exp(table.loc[term, "coef"] * table.loc[term, "per"]))
+        p = table.loc[term, "lr_p_value"]
+        assert odds.loc[term, "LR p-value"] == ("p < .001" if p < 0.001 else "p > .999" if p > 0.999 else "p = " + f"{p:.3f}"[1:])
+    assert result.significant_terms() == [t for t in table.index[1:] if table.loc[t, "p_value"] < 0.05]
+    vif = result.vif_table()
+    assert list(vif["predictor"]) == list(result.vif_frame()["predictor"])
+    assert vif.loc[vif["predictor"] == "author_ban_status", "df"].item() == 2
+    flagged = result.box_tidwell_frame()["p_value"] < 0.05
+    assert result.linearity_description().startswith("Box–Tidwell flags" if flagged.any() else "It finds no")
