@@ -140,9 +140,6 @@ def _firth_newton(X, y, w, beta, free, *, maxiter=200, tol=1e-9):
                 break
             step /= 2
         beta, current, loglik, p, information = candidate, value, cand_loglik, cand_p, cand_info
-        if np.abs(step).max() < tol and np.abs(score[free]).max() < 1e-6 * max(1.0, np.abs(score).max()):
-            converged = True
-            break
         if np.abs(step).max() < tol:
             converged = True
             break
