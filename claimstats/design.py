@@ -4,8 +4,9 @@
 the class imbalance of the training split only (upsampling or class weights);
 :func:`plan_design` and :func:`design_matrix` turn predictors into model
 columns (numeric ones as they are, categorical ones as 0/1 dummies against a
-reference level); :func:`vif_table` and :func:`drop_by_vif` check those columns
-for multicollinearity. :func:`claimstats.regression.fit_logit` is built on them.
+reference level); :func:`vif_table` (one VIF per column), :func:`gvif_table`
+(one generalised VIF per predictor, its dummies together) and
+:func:`drop_by_vif` check those columns for multicollinearity. :func:`claimstats.regression.fit_logit` is built on them.
 
 Examples
 --------
@@ -34,6 +35,7 @@ __all__ = [
     "TrainTestSplit",
     "design_matrix",
     "drop_by_vif",
+    "gvif_table",
     "observed_levels",
     "plan_design",
     "predictor_of",
@@ -292,10 +294,70 @@ def predictor_of(term: str, plan: dict[str, list]) -> str:
     return term if term in plan else term.split("[", 1)[0]
 
 
-def drop_by_vif(design: pd.DataFrame, plan: dict, threshold: float | None):
-    """Drop the predictor with the largest VIF above ``threshold``, recompute, repeat.
+def gvif_table(design: pd.DataFrame, plan: dict[str, list]) -> pd.DataFrame:
+    """The generalised VIF (Fox & Monette 1992) of each predictor: its dummies taken together.
 
-    A categorical predictor goes as a whole, all its dummies at once.
+    One VIF per dummy depends on the reference level and understates a
+    categorical predictor's collinearity; the GVIF of a predictor with design
+    columns S is ``det(R_SS) det(R_OO) / det(R)``, with R the correlation
+    matrix of all design columns and O the columns of the other predictors.
+    It does not depend on the reference level, and equals the VIF for a
+    predictor with one column. ``gvif_1_2df`` = GVIF^(1 / (2 df)) puts
+    predictors with different df on one scale (that of the square root of a VIF).
+
+    Parameters
+    ----------
+    design : DataFrame
+        Numeric columns, e.g. from :func:`design_matrix`.
+    plan : dict
+        What :func:`plan_design` returned (which columns belong to which predictor).
+
+    Returns
+    -------
+    DataFrame
+        One row per predictor: ``predictor``, ``df`` (its number of columns),
+        ``gvif``, ``gvif_1_2df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"kind": list("xyzyxzyx"), "n": [1.0, 4, 2, 8, 1, 3, 5, 2]})
+    >>> plan = plan_design(frame, ["kind", "n"], {})
+    >>> gvif_table(design_matrix(frame, plan), plan).round(3).to_dict("list")
+    {'predictor': ['kind', 'n'], 'df': [2, 1], 'gvif': [4.017, 4.017], 'gvif_1_2df': [1.416, 2.004]}
+    """
+    columns = {name: [c for c in design.columns if predictor_of(c, plan) == name] for name in plan}
+    columns = {name: cols for name, cols in columns.items() if cols}
+    constant = [str(c) for c in design.columns if design[c].nunique() < 2]
+    if constant:
+        raise ClaimstatsError(f"design column {constant[0]!r} is constant; its VIF is undefined "
+                              "(it is collinear with the intercept)")
+    order = [c for cols in columns.values() for c in cols]
+    R = np.atleast_2d(np.corrcoef(design[order].to_numpy(dtype=float), rowvar=False))
+    position = {c: i for i, c in enumerate(order)}
+
+    def logdet(idx) -> float:
+        if not idx:
+            return 0.0
+        sign, value = np.linalg.slogdet(R[np.ix_(idx, idx)])
+        return value if sign > 0 else -np.inf
+
+    total = logdet(list(range(len(order))))
+    rows = []
+    for name, cols in columns.items():
+        own = [position[c] for c in cols]
+        rest = [i for i in range(len(order)) if i not in own]
+        gvif = np.inf if not np.isfinite(total) else float(np.exp(logdet(own) + logdet(rest) - total))
+        rows.append((name, len(cols), gvif, gvif ** (1 / (2 * len(cols)))))
+    return pd.DataFrame(rows, columns=["predictor", "df", "gvif", "gvif_1_2df"])
+
+
+def drop_by_vif(design: pd.DataFrame, plan: dict, threshold: float | None):
+    """Drop the predictor with the largest (generalised) VIF above ``threshold``, recompute, repeat.
+
+    A categorical predictor goes as a whole, all its dummies at once, and is
+    judged by its GVIF (:func:`gvif_table`) on the VIF scale, GVIF^(1/df): the
+    VIF itself for a numeric predictor.
 
     Parameters
     ----------
@@ -310,8 +372,8 @@ def drop_by_vif(design: pd.DataFrame, plan: dict, threshold: float | None):
     -------
     (plan, dropped, table)
         The plan without the dropped predictors; ``(predictor, VIF, reason)``
-        per drop, in order; and one row per design column: ``term``,
-        ``predictor``, ``vif`` (before any drop), ``vif_final`` (after the
+        per drop, in order; and one row per predictor: ``predictor``, ``df``,
+        ``gvif``, ``gvif_1_2df`` (before any drop), ``gvif_final`` (after the
         drops, missing if dropped), ``dropped``.
 
     Examples
@@ -319,21 +381,25 @@ def drop_by_vif(design: pd.DataFrame, plan: dict, threshold: float | None):
     >>> import pandas as pd
     >>> design = pd.DataFrame({"a": [2.0, 3, 5, 5, 8, 8], "b": [1.0, 2, 3, 4, 5, 7], "c": [1.0, 1, 2, 1, 3, 2]})
     >>> kept, dropped, table = drop_by_vif(design, {"a": [], "b": [], "c": []}, 10)
-    >>> list(kept), [reason for _, _, reason in dropped], table["vif_final"].round(2).tolist()
+    >>> list(kept), [reason for _, _, reason in dropped], table["gvif_final"].round(2).tolist()
     (['b', 'c'], ['VIF 114.08 > 10'], [nan, 1.58, 1.58])
     """
-    first = vif_table(design)
+    def on_vif_scale(table: pd.DataFrame) -> pd.Series:
+        return pd.Series((table["gvif"] ** (1 / table["df"])).to_numpy(), index=table["predictor"])
+
+    first = gvif_table(design, plan)
     dropped: list[tuple[str, float, str]] = []
     current = dict(plan)
-    vif = first
-    while threshold is not None and len(current) > 1 and vif.max() > threshold:
-        worst = vif.idxmax()
-        name = predictor_of(worst, current)
-        dropped.append((name, float(vif.max()), f"VIF {vif.max():.2f} > {threshold:g}"))
+    table = first
+    while threshold is not None and len(current) > 1 and on_vif_scale(table).max() > threshold:
+        scale = on_vif_scale(table)
+        name = scale.idxmax()
+        several = len(current[name]) > 2  # a categorical predictor with more than one dummy
+        label = "GVIF^(1/df)" if several else "VIF"
+        dropped.append((name, float(scale.max()), f"{label} {scale.max():.2f} > {threshold:g}"))
         del current[name]
-        vif = vif_table(design[[c for c in design.columns if predictor_of(c, current) in current]])
-    table = pd.DataFrame({"term": first.index, "predictor": [predictor_of(t, plan) for t in first.index],
-                          "vif": first.to_numpy()})
-    table["vif_final"] = table["term"].map(vif).astype("float64")
-    table["dropped"] = ~table["predictor"].isin(list(current))
-    return current, tuple(dropped), table
+        table = gvif_table(design[[c for c in design.columns if predictor_of(c, current) in current]], current)
+    out = first.copy()
+    out["gvif_final"] = out["predictor"].map(dict(zip(table["predictor"], table["gvif"]))).astype("float64")
+    out["dropped"] = ~out["predictor"].isin(list(current))
+    return current, tuple(dropped), out

@@ -4,8 +4,10 @@ The case asks whether videos from verified and unverified accounts get different
 numbers of views. :func:`compare_groups` answers with the t-test the course uses
 (Welch's by default, Student's on request) and everything a reader needs to
 trust or doubt it: the mean difference with its confidence interval, Cohen's d
-and Hedges' g, the Mann–Whitney U test as a check that does not assume
-normality, the assumption checks themselves, an optional permutation test, and
+Hedges' g and the average-variance standardised difference (the one that
+matches Welch's unequal variances), the Mann–Whitney U test as a check that
+does not assume normality (exact or by permutation for small or heavily tied
+samples), the assumption checks themselves, an optional permutation test, and
 plain-language notes on what the result means when the assumptions are shaky.
 This module holds the test and its result; the checks and their notes are in
 :mod:`claimstats.assumptions`, the APA number formatting in :mod:`claimstats.reporting`.
@@ -21,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from claimstats.assumptions import assumption_checks, assumption_notes
+from claimstats.design import observed_levels
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
 from claimstats.reporting import COUNT_NOUNS, format_number, format_p, magnitude_decimals
 from claimstats.schema import BAN, TARGET, VERIFIED
@@ -38,6 +42,16 @@ METHODS = ("welch", "student")
 ALTERNATIVES = ("two-sided", "less", "greater")
 #: Seed used when none is given, so that two runs of the same call agree.
 DEFAULT_SEED = 0
+#: Mann–Whitney p-values are exact (every split enumerated) up to this many distinct splits.
+EXACT_MAX_SPLITS = 20_000
+#: Below this many values in a group, or with ties this heavy, the normal approximation is not used...
+MANN_WHITNEY_MIN_N = 30
+#: ... where "heavy" is a tie correction factor 1 − Σ(t³ − t) / (n³ − n) below this (ties remove 10% of the rank variance).
+HEAVY_TIES = 0.9
+#: ... and the p-value comes from this many seeded random relabellings instead, when there are at most
+#: PERMUTATION_MAX_N values in all (above it the tie-corrected normal approximation is accurate and far cheaper).
+MANN_WHITNEY_RESAMPLES = 9_999
+PERMUTATION_MAX_N = 2_000
 
 _GROUP_PHRASES = {
     (VERIFIED, "verified"): "videos from verified accounts",
@@ -80,8 +94,10 @@ class GroupComparison:
     p_value: float
     cohens_d: float
     hedges_g: float
+    d_av: float
     mann_whitney_u: float
     mann_whitney_p: float
+    mann_whitney_method: str
     rank_biserial: float
     permutation_p: float | None
     permutations: int
@@ -121,8 +137,9 @@ class GroupComparison:
             ("p-value (t-test)", self.p_value),
             ("Cohen's d", self.cohens_d),
             ("Hedges' g", self.hedges_g),
+            ("d (average variance)", self.d_av),
             ("Mann–Whitney U", self.mann_whitney_u),
-            ("p-value (Mann–Whitney)", self.mann_whitney_p),
+            (f"p-value (Mann–Whitney, {self.mann_whitney_method})", self.mann_whitney_p),
             ("rank-biserial r", self.rank_biserial),
         ]
         if self.permutation_p is not None:
@@ -141,6 +158,38 @@ class GroupComparison:
         """One row per check: ``check``, ``group``, ``statistic``, ``p_value``, ``conclusion``, ``doubtful``."""
         return self.assumptions.copy()
 
+    def assumptions_table(self) -> pd.DataFrame:
+        """The checks as a report shows them: group sizes in full, statistics to three digits, APA p-values."""
+        checks = self.assumptions[["check", "group", "statistic", "p_value", "conclusion"]]
+        return checks.assign(
+            statistic=[f"n = {format_number(v, 0)}" if check == "group size" else f"{v:.3g}"
+                       for check, v in zip(checks["check"], checks["statistic"])],
+            p_value=[format_p(p) if pd.notna(p) else "" for p in checks["p_value"]],
+        ).rename(columns={"p_value": "p-value"})
+
+    def statistics_table(self) -> pd.DataFrame:
+        """:meth:`to_frame` as a report shows it: p-values the APA way, other statistics to two decimals."""
+        table = self.to_frame()
+        table["value"] = [format_p(v) if "p-value" in s else format_number(v, 2)
+                          for s, v in zip(table["statistic"], table["value"])]
+        return table
+
+    def in_plain_words(self) -> str:
+        """The conclusion for a reader without statistics: is the gap in means larger than chance?
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"x": [3, 5, 4, 6, 9, 11, 10, 12], "g": list("aaaabbbb")})
+        >>> compare_groups(frame, "x", "g").in_plain_words()
+        'rows with g = a and rows with g = b do not have the same mean x, and the gap is too large to be chance'
+        """
+        phrase_a, phrase_b = (_group_phrase(self.group, level) for level in self.levels)
+        topic = f"mean {COUNT_NOUNS[self.value]}" if self.value in COUNT_NOUNS else f"mean {self.value}"
+        if self.significant:
+            return f"{phrase_a} and {phrase_b} do not have the same {topic}, and the gap is too large to be chance"
+        return f"the data show no difference in {topic} between {phrase_a} and {phrase_b} beyond what chance would produce"
+
     def describe(self) -> str:
         """The result as APA-style sentences a report can quote.
 
@@ -150,8 +199,8 @@ class GroupComparison:
         >>> frame = pd.DataFrame({"x": [3, 5, 4, 6, 9, 11, 10, 12], "g": list("aaaabbbb")})
         >>> print(compare_groups(frame, "x", "g").describe())  # doctest: +NORMALIZE_WHITESPACE
         Rows with g = a had a lower mean x (M = 4.50, SD = 1.29) than rows with g = b (M = 10.50,
-        SD = 1.29), Welch's t(6.0) = -6.57, p < .001, d = -4.65, 95% CI of the difference [-8.23,
-        -3.77]. A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00).
+        SD = 1.29), Welch's t(6.0) = -6.57, p < .001, d_av = -4.65 (pooled d = -4.65), 95% CI of
+        the difference [-8.23, -3.77]. A Mann–Whitney U test agreed (U = 0.00, exact p = .029, r = -1.00).
         """
         phrase_a, phrase_b = (_group_phrase(self.group, level) for level in self.levels)
         noun = COUNT_NOUNS.get(self.value)
@@ -171,17 +220,33 @@ class GroupComparison:
         ci_decimals = magnitude_decimals(*self.ci)
         sentence = (
             f"{head[0].upper()}{head[1:]}, {self.test_name.split(' t-')[0]} t({df_text}) = {self.t:.2f}, "
-            f"{format_p(self.p_value)}{tail}, d = {self.cohens_d:.2f}, {self.confidence:.0%} CI of the difference "
+            f"{format_p(self.p_value)}{tail}, {self._effect_size()}, {self.confidence:.0%} CI of the difference "
             f"[{format_number(self.ci[0], ci_decimals)}, {format_number(self.ci[1], ci_decimals)}]."
         )
         mw_agrees = (self.mann_whitney_p < self.alpha) == self.significant
         sentence += (
             f" A Mann–Whitney U test {'agreed' if mw_agrees else 'did not agree'} "
-            f"(U = {format_number(self.mann_whitney_u)}, {format_p(self.mann_whitney_p)}, r = {self.rank_biserial:.2f})."
+            f"(U = {format_number(self.mann_whitney_u)}, {self._mann_whitney_words()}{format_p(self.mann_whitney_p)}, "
+            f"r = {self.rank_biserial:.2f})."
         )
         if self.permutation_p is not None:
             sentence += f" A permutation test of the mean difference ({self.permutations:,} resamples) gave {format_p(self.permutation_p)}."
         return sentence
+
+
+    def _effect_size(self) -> str:
+        # Welch's test does not pool the variances, so neither does its effect size: the
+        # average-variance d; Student's pools them, as Cohen's d does.
+        if self.method == "welch":
+            return f"d_av = {self.d_av:.2f} (pooled d = {self.cohens_d:.2f})"
+        return f"d = {self.cohens_d:.2f}"
+
+    def _mann_whitney_words(self) -> str:
+        if self.mann_whitney_method == "exact":
+            return "exact "
+        if self.mann_whitney_method == "permutation":
+            return f"permutation ({MANN_WHITNEY_RESAMPLES:,} resamples) "
+        return ""
 
 
 def _group_phrase(group: str, level: Any) -> str:
@@ -256,6 +321,154 @@ def _permutation_p(a: np.ndarray, b: np.ndarray, *, permutations: int, alternati
     return float(result.pvalue)
 
 
+@dataclass(frozen=True, eq=False)
+class WithinComparison:
+    """:func:`compare_within`'s result: one :class:`GroupComparison` per level of the ``by`` column."""
+
+    value: str
+    group: str
+    by: str
+    results: tuple[tuple[Any, GroupComparison], ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per level of ``by``: rows, mean difference, its interval, Welch's p-value."""
+        return pd.DataFrame([
+            {self.by: str(level), "rows": sum(r.n), "mean difference": r.difference, "CI low": r.ci[0],
+             "CI high": r.ci[1], "p-value": r.p_value}
+            for level, r in self.results
+        ])
+
+    def table(self) -> pd.DataFrame:
+        """:meth:`to_frame` with APA p-values, for a report."""
+        return self.to_frame().assign(**{"p-value": lambda t: t["p-value"].map(format_p)})
+
+    @property
+    def n_significant(self) -> int:
+        return sum(r.significant for _, r in self.results)
+
+    def where_significant(self) -> str:
+        """In which levels the difference is significant: "in neither class", "in both classes", "in 1 of the 3 ..."."""
+        k, n = self.n_significant, len(self.results)
+        noun = "class" if self.by == TARGET else f"level of {self.by}"
+        plural = "classes" if self.by == TARGET else f"levels of {self.by}"
+        if k == 0:
+            return f"in neither {noun}" if n == 2 else f"in no {noun}"
+        if k == n:
+            return f"in both {plural}" if n == 2 else f"in all {n} {plural}"
+        return f"in {k} of the {n} {plural}"
+
+    def describe(self) -> str:
+        """Whether the overall gap survives within each level, or is the mix of levels showing through.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"x": [1, 2, 3, 2, 9, 8, 10, 9], "g": list("abab" * 2), "k": list("ccccdddd")})
+        >>> compare_within(frame, "x", "g", "k").describe()
+        'The difference is significant in neither level of k: the overall gap is the mix of k showing through, a textbook case of confounding.'
+        """
+        where = self.where_significant()
+        if self.n_significant == 0:
+            verdict = f"the overall gap is the mix of {self.by} showing through, a textbook case of confounding"
+        else:
+            verdict = f"part of the overall gap may be the mix of {self.by}, but not all of it"
+        return f"The difference is significant {where}: {verdict}."
+
+
+def compare_within(data: pd.DataFrame, value: str, group: str, by: str, **kwargs) -> WithinComparison:
+    """:func:`compare_groups` of ``value`` between the groups of ``group`` within each level of ``by``.
+
+    Comparing verified and unverified accounts within each claim status
+    separates two explanations of an overall gap: verification, or the mix of
+    claims and opinions each kind of account posts (confounding).
+
+    Parameters
+    ----------
+    data, value, group
+        As for :func:`compare_groups`.
+    by : str
+        The column whose levels are compared separately (the case: ``claim_status``).
+    **kwargs
+        Passed to :func:`compare_groups` (``method``, ``alpha``, ``seed``, ``groups``, ...).
+
+    Returns
+    -------
+    WithinComparison
+        ``to_frame()``, ``table()``, ``describe()``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"x": [1, 2, 3, 2, 9, 8, 10, 9], "g": list("abab" * 2), "k": list("ccccdddd")})
+    >>> compare_within(frame, "x", "g", "k").to_frame()["rows"].tolist()
+    [4, 4]
+    """
+    require_columns(data, [value, group, by])
+    column = data[by]
+    levels = observed_levels(column)
+    if not levels:
+        raise ClaimstatsError(f"column {by!r} has no values to compare within")
+    results = tuple((level, compare_groups(data[column == level], value, group, **kwargs)) for level in levels)
+    return WithinComparison(value=value, group=group, by=by, results=results)
+
+
+def _tie_factor(pooled: np.ndarray) -> float:
+    """1 − Σ(t³ − t) / (n³ − n) over groups of t tied values: the share of the rank variance ties leave."""
+    _, counts = np.unique(pooled, return_counts=True)
+    n = len(pooled)
+    return float(1 - ((counts.astype(float) ** 3 - counts).sum()) / (float(n) ** 3 - n))
+
+
+def mann_whitney(a: np.ndarray, b: np.ndarray, *, alternative: str = "two-sided", seed: int = DEFAULT_SEED):
+    """The Mann–Whitney U test of ``a`` against ``b`` with a p-value fit for the sample.
+
+    The normal approximation (with its tie correction) is accurate for large
+    samples but not for small or heavily tied ones, where it can err on the
+    wrong side of alpha. So the p-value is
+
+    * ``"exact"``: every split of the pooled values into groups of these sizes
+      enumerated, when there are at most :data:`EXACT_MAX_SPLITS` of them
+      (ties included);
+    * ``"permutation"``: :data:`MANN_WHITNEY_RESAMPLES` seeded random
+      relabellings, when a group has fewer than :data:`MANN_WHITNEY_MIN_N`
+      values or the tie correction factor is below :data:`HEAVY_TIES`, and
+      there are at most :data:`PERMUTATION_MAX_N` values in all;
+    * ``"normal approximation"`` otherwise (scipy's asymptotic method).
+
+    Parameters
+    ----------
+    a, b : arrays
+        The two samples (no missing values).
+    alternative : {"two-sided", "less", "greater"}
+        H1 about the distribution of ``a`` against ``b``.
+    seed : int
+        Seeds the random relabellings.
+
+    Returns
+    -------
+    (U, p, method) : float, float, str
+        U of the first sample, the p-value and how it was computed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u, p, method = mann_whitney(np.array([5.0, 5, 5]), np.array([1.0, 2, 3, 4]))
+    >>> float(u), round(p, 4), method  # 2 of the 35 splits are as extreme: p = 2/35
+    (12.0, 0.0571, 'exact')
+    """
+    n_a, n_b = len(a), len(b)
+    splits = math.comb(n_a + n_b, n_a)
+    if splits <= EXACT_MAX_SPLITS:
+        method, how = "exact", stats.PermutationMethod(n_resamples=np.inf)
+    elif (n_a + n_b <= PERMUTATION_MAX_N
+          and (min(n_a, n_b) < MANN_WHITNEY_MIN_N or _tie_factor(np.r_[a, b]) < HEAVY_TIES)):
+        method, how = "permutation", stats.PermutationMethod(n_resamples=MANN_WHITNEY_RESAMPLES, rng=seed)
+    else:
+        method, how = "normal approximation", "asymptotic"
+    result = stats.mannwhitneyu(a, b, alternative=alternative, method=how)
+    return float(result.statistic), float(min(1.0, result.pvalue)), method
+
+
 def compare_groups(
     data: pd.DataFrame,
     value: str,
@@ -308,6 +521,12 @@ def compare_groups(
     -----
     Cohen's d divides the mean difference by the pooled SD; Hedges' g multiplies
     it by ``1 − 3 / (4 (n1 + n2) − 9)`` to remove its small-sample bias. The
+    pooled SD weights each group's variance by its size and assumes the two
+    variances equal, as Student's t does; ``d_av`` divides by
+    ``sqrt((s1² + s2²) / 2)`` instead, the standardiser that matches Welch's
+    test when the variances differ.
+    The Mann–Whitney p-value is exact or by permutation for small or heavily
+    tied samples (:func:`mann_whitney`). The
     rank-biserial r is ``2 U / (n1 n2) − 1`` = P(first > second) − P(first <
     second), with U the Mann–Whitney statistic of the first group.
 
@@ -350,14 +569,16 @@ def compare_groups(
     difference = float(a.mean() - b.mean())
     cohens_d = difference / pooled_sd if pooled_sd > 0 else np.nan
     hedges_g = cohens_d * (1 - 3 / (4 * (n_a + n_b) - 9))
-    mw = stats.mannwhitneyu(a, b, alternative=alternative)
-    rank_biserial = 2 * float(mw.statistic) / (n_a * n_b) - 1
+    average_sd = np.sqrt((sd_a**2 + sd_b**2) / 2)
+    d_av = difference / average_sd if average_sd > 0 else np.nan
+    mw_u, mw_p, mw_method = mann_whitney(a, b, alternative=alternative, seed=seed)
+    rank_biserial = 2 * mw_u / (n_a * n_b) - 1
 
     rng = np.random.default_rng(seed)
     checks = assumption_checks(levels, (a, b), method=method, alpha=alpha, rng=rng)
     significant = float(test.pvalue) < alpha
     notes = assumption_notes(value, levels, (a, b), checks, method=method, alpha=alpha,
-                             t_significant=significant, mw_p=float(mw.pvalue))
+                             t_significant=significant, mw_p=mw_p)
     permutation_p = (_permutation_p(a, b, permutations=permutations, alternative=alternative, seed=seed)
                      if permutations else None)
     h0, h1 = _hypotheses(value, group, levels, alternative)
@@ -367,7 +588,8 @@ def compare_groups(
         median=(float(np.median(a)), float(np.median(b))), difference=difference,
         ci=(float(interval.low), float(interval.high)), t=float(test.statistic), df=float(test.df),
         p_value=float(test.pvalue), cohens_d=float(cohens_d), hedges_g=float(hedges_g),
-        mann_whitney_u=float(mw.statistic), mann_whitney_p=float(mw.pvalue), rank_biserial=rank_biserial,
+        d_av=float(d_av), mann_whitney_u=mw_u, mann_whitney_p=mw_p, mann_whitney_method=mw_method,
+        rank_biserial=rank_biserial,
         permutation_p=permutation_p, permutations=int(permutations), seed=seed, h0=h0, h1=h1,
         notes=notes, assumptions=checks,
     )

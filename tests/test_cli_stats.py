@@ -50,13 +50,34 @@ def test_ttest_json_matches_scipy(data_file, tidy, capsys):
     # counts), and the two-sided p-value doubles the smaller tail.
     assert statistics["p-value (permutation, 200 resamples)"] == pytest.approx(2 / 201)
     assert "Student's t(" in payload["description"]
+    a, b = views.get_group("verified").to_numpy(float), views.get_group("not verified").to_numpy(float)
+    d_av = (a.mean() - b.mean()) / ((a.var(ddof=1) + b.var(ddof=1)) / 2) ** 0.5
+    assert payload["d_av"] == pytest.approx(d_av) and statistics["d (average variance)"] == pytest.approx(d_av)
+    assert payload["mann_whitney_method"] == "normal approximation"
+    assert payload["mann_whitney_p"] == pytest.approx(stats.mannwhitneyu(a, b).pvalue)
+
+
+def test_ttest_shows_the_exact_mann_whitney_p_of_a_small_tied_sample(tmp_path, capsys):
+    path = tmp_path / "small.csv"
+    frame = simulate(7, seed=1)
+    frame["video_view_count"] = [5, 5, 5, 1, 2, 3, 4]
+    frame["verified_status"] = ["verified"] * 3 + ["not verified"] * 4
+    frame.to_csv(path, index=False)
+    code, out, _ = run(capsys, "ttest", path, "--value", "video_view_count", "--group", "verified_status",
+                       "--groups", "verified", "not verified", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["mann_whitney_method"] == "exact"
+    assert payload["mann_whitney_p"] == pytest.approx(2 / 35)  # 2 of the 35 splits are as extreme
+    code, out, _ = run(capsys, "ttest", path, "--value", "video_view_count", "--group", "verified_status",
+                       "--groups", "verified", "not verified")
+    assert "p-value (Mann–Whitney, exact)" in out and "exact p = .057" in out
 
 
 def test_logit_prints_tables_and_json(data_file, tidy, capsys):
     code, out, _ = run(capsys, "logit", data_file, "--balance", "none", "--seed", "2")
     expected = fit_logit(tidy, balance=None, seed=2)
     assert code == 0
-    for title in ("Variance inflation factors", "Box–Tidwell", "Held-out evaluation (balance=none", "Odds ratios"):
+    for title in ("Generalised variance inflation factors", "Box–Tidwell", "lr_p_value", "by maximum likelihood", "Held-out evaluation (balance=none", "Odds ratios"):
         assert title in out
     assert out.rstrip().endswith(expected.describe())
 
@@ -69,6 +90,40 @@ def test_logit_prints_tables_and_json(data_file, tidy, capsys):
     pd.testing.assert_series_equal(got, expected.to_frame().set_index("term")["coef"], rtol=1e-9)
     assert [d["predictor"] for d in payload["dropped"]] == [name for name, _, _ in expected.dropped]
     assert payload["dropped"], "views and likes are collinear: one of them must go at VIF 1.5"
+    assert payload["method"] == "maximum likelihood" and payload["separation"] == {"kind": "none", "terms": []}
+    assert payload["n"] == len(tidy) == payload["n_train"] + payload["n_test"]
+    assert {"lr_p_value", "p_value"} <= set(payload["coefficients"][0])
+    assert {"predictor", "df", "gvif", "gvif_1_2df"} <= set(payload["vif"][0])
+
+
+def test_logit_reports_separation_and_firth_estimates(tmp_path, capsys):
+    import statsmodels.api as sm
+
+    path = tmp_path / "separated.csv"
+    frame = simulate(3000, seed=5)
+    frame.loc[frame["author_ban_status"] == "under review", "verified_status"] = "verified"
+    frame.to_csv(path, index=False)
+    code, out, _ = run(capsys, "logit", path, "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["method"] == "Firth's penalised likelihood"
+    assert payload["separation"] == {"kind": "quasi-complete", "terms": ["author_ban_status[under review]"]}
+    row = {r["term"]: r for r in payload["coefficients"]}["author_ban_status[under review]"]
+    tidy = clean(load(path).frame)[0]
+    # The likelihood-ratio test by hand (statsmodels, with and without the level's dummy) is overwhelming;
+    # the Wald test of the diverging maximum-likelihood fit is not.
+    X = sm.add_constant(pd.DataFrame({
+        "r": (tidy["author_ban_status"] == "under review").astype(float),
+        "b": (tidy["author_ban_status"] == "banned").astype(float),
+        "o": (tidy["claim_status"] == "opinion").astype(float)}))
+    y = (tidy["verified_status"] == "verified").astype(int)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full, reduced = sm.Logit(y, X).fit(disp=0, maxiter=300), sm.Logit(y, X.drop(columns="r")).fit(disp=0)
+    assert full.pvalues["r"] > 0.9 and stats.chi2.sf(2 * (full.llf - reduced.llf), 1) < 1e-20
+    assert row["p_value"] < 1e-20 and row["ci_low"] > 0
+    code, out, _ = run(capsys, "logit", path)
+    assert "by Firth's penalised likelihood" in out and "Quasi-complete separation: author_ban_status[under review]" in out
 
 
 @pytest.mark.parametrize(

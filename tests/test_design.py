@@ -11,6 +11,7 @@ from claimstats.column_checks import category_levels
 from claimstats.design import (
     design_matrix,
     drop_by_vif,
+    gvif_table,
     observed_levels,
     plan_design,
     predictor_of,
@@ -100,10 +101,47 @@ def test_vif_and_the_drops_match_least_squares():
     np.testing.assert_allclose(vif_table(design), expected, rtol=1e-8)
 
     kept, dropped, table = drop_by_vif(design, plan, 5)
-    worst = predictor_of(expected.idxmax(), plan)
-    assert dropped[0][:2] == (worst, pytest.approx(expected.max()))
+    gvif = gvif_table(design, plan).set_index("predictor")
+    worst = (gvif["gvif"] ** (1 / gvif["df"])).idxmax()
+    # x copies the kind == "b" dummy: kind and x share their collinearity, but kind spreads it over two
+    # columns (GVIF^(1/df) is its square root), so x goes. One VIF per dummy would have dropped kind.
+    assert worst == "x" and dropped[0][0] == "x" and vif_table(design).idxmax() == "kind[b]"
+    assert dropped[0][1] == pytest.approx(gvif.loc["x", "gvif"]) and dropped[0][2].startswith("VIF ")
+    assert gvif.loc["kind", "gvif"] ** 0.5 < gvif.loc["x", "gvif"]
     remaining = design[[c for c in design.columns if predictor_of(c, kept) in kept]]
     assert (hand_vif(remaining) <= 5).all() and list(kept) == [p for p in plan if p not in {d[0] for d in dropped}]
-    # x copies the kind == "b" dummy: kind goes first, with its low-VIF dummy kind[c] (a predictor goes as a whole).
-    assert worst == "kind" and table.loc[table["dropped"], "term"].tolist() == ["kind[b]", "kind[c]"]
-    np.testing.assert_allclose(table.set_index("term").loc[remaining.columns, "vif_final"], hand_vif(remaining))
+    assert table.loc[table["dropped"], "predictor"].tolist() == ["x"]
+    final = table.set_index("predictor")["gvif_final"]
+    assert final["z"] == pytest.approx(hand_vif(remaining)["z"])
+    assert final["kind"] == pytest.approx(hand_gvif(remaining, ["kind[b]", "kind[c]"]))
+
+
+def hand_gvif(design, columns):
+    """Fox & Monette (1992): det(R_11) det(R_22) / det(R) from the correlation matrix."""
+    R = np.corrcoef(design.to_numpy(float), rowvar=False)
+    own = [design.columns.get_loc(c) for c in columns]
+    rest = [i for i in range(design.shape[1]) if i not in own]
+    return np.linalg.det(R[np.ix_(own, own)]) * np.linalg.det(R[np.ix_(rest, rest)]) / np.linalg.det(R)
+
+
+def test_gvif_matches_its_definition_and_ignores_the_reference_level():
+    rng = np.random.default_rng(5)
+    n = 400
+    ban = rng.choice(["active", "under review", "banned"], size=n, p=[0.6, 0.25, 0.15])
+    frame = pd.DataFrame({"ban": ban, "x": (ban == "banned") * 1.5 + rng.normal(size=n), "z": rng.normal(size=n)})
+    tables = []
+    for reference in ("active", "banned", "under review"):
+        plan = plan_design(frame, ["ban", "x", "z"], {"ban": reference})
+        design = design_matrix(frame, plan)
+        table = gvif_table(design, plan).set_index("predictor")
+        dummies = [c for c in design.columns if c.startswith("ban[")]
+        assert table.loc["ban", "gvif"] == pytest.approx(hand_gvif(design, dummies), rel=1e-9)
+        assert table.loc["ban", "df"] == 2
+        assert table.loc["ban", "gvif_1_2df"] == pytest.approx(table.loc["ban", "gvif"] ** 0.25)
+        # One column: the GVIF is the ordinary VIF (statsmodels through vif_table).
+        assert table.loc["x", "gvif"] == pytest.approx(vif_table(design)["x"], rel=1e-9)
+        tables.append(table["gvif"])
+        per_dummy = vif_table(design)[dummies]
+    pd.testing.assert_series_equal(tables[0], tables[1], rtol=1e-9)
+    pd.testing.assert_series_equal(tables[0], tables[2], rtol=1e-9)
+    assert per_dummy.nunique() == 2  # one VIF per dummy differs between dummies (and between references)

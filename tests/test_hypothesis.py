@@ -69,6 +69,65 @@ def test_t_test_matches_hand_formula_scipy_and_pingouin(method, alternative):
     assert abs(result.cohens_d) == pytest.approx(row["cohen_d"], rel=1e-6)  # pingouin reports |d|
 
 
+def exhaustive_u_p(a, b, alternative):
+    """Exact Mann–Whitney p-value by enumerating every split of the pooled values (ties as midranks)."""
+    pooled = np.r_[a, b]
+    ranks = stats.rankdata(pooled)
+    n_a = len(a)
+    offset = n_a * (n_a + 1) / 2
+    observed = ranks[:n_a].sum() - offset
+    us = np.array([ranks[list(chosen)].sum() - offset for chosen in combinations(range(len(pooled)), n_a)])
+    tol = 1e-9
+    greater, less = np.mean(us >= observed - tol), np.mean(us <= observed + tol)
+    return observed, {"greater": greater, "less": less, "two-sided": min(1.0, 2 * min(greater, less))}[alternative]
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_mann_whitney_p_is_exact_for_small_tied_samples(alternative):
+    a, b = np.array([5.0, 5, 5]), np.array([1.0, 2, 3, 4])
+    frame = pd.DataFrame({"x": np.r_[a, b], "g": ["a"] * 3 + ["b"] * 4})
+    result = compare_groups(frame, "x", "g", alternative=alternative)
+    u, p = exhaustive_u_p(a, b, alternative)
+    assert result.mann_whitney_method == "exact"
+    assert result.mann_whitney_u == u == 12
+    assert result.mann_whitney_p == pytest.approx(p, rel=1e-12)
+    if alternative == "two-sided":
+        assert p == pytest.approx(2 / 35)
+        # The normal approximation this replaces is below .05 here: the exact p is not.
+        assert stats.mannwhitneyu(a, b, method="asymptotic").pvalue == pytest.approx(0.0436, abs=1e-4)
+        assert "exact p = .057" in result.describe()
+
+
+def test_mann_whitney_uses_permutation_for_heavy_ties_and_the_normal_approximation_otherwise():
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, 3, 150).astype(float), rng.integers(0, 3, 170).astype(float) + (rng.random(170) < 0.2)
+    tied = pd.DataFrame({"x": np.r_[a, b], "g": ["a"] * len(a) + ["b"] * len(b)})
+    result = compare_groups(tied, "x", "g")
+    assert result.mann_whitney_method == "permutation"
+    # An independent Monte-Carlo estimate (scipy's permutation test of the rank sum, another seed) agrees
+    # within the sampling error of two estimates from 9,999 relabellings each.
+    ranks = stats.rankdata(np.r_[a, b])
+    other = stats.permutation_test((ranks[:150], ranks[150:]), lambda x, y, axis: x.sum(axis=axis),
+                                   permutation_type="independent", vectorized=True, n_resamples=9_999, rng=99).pvalue
+    assert abs(result.mann_whitney_p - other) < 4 * np.sqrt(2 * other * (1 - other) / 9_999) + 1e-3
+    assert "permutation (9,999 resamples) p" in result.describe()
+
+    frame, a, b = two_groups(300, 400, seed=4)
+    large = compare_groups(frame, "x", "g")
+    assert large.mann_whitney_method == "normal approximation"
+    assert large.mann_whitney_p == pytest.approx(stats.mannwhitneyu(a, b, method="asymptotic").pvalue, rel=1e-12)
+
+
+def test_average_variance_d_matches_welchs_standardiser_on_the_course_file(course_frame):
+    tidy = clean(course_frame)[0]
+    result = compare_groups(tidy, "video_view_count", "verified_status")
+    a, b = (tidy.loc[tidy["verified_status"] == level, "video_view_count"].to_numpy(float)
+            for level in ("not verified", "verified"))
+    d_av = (a.mean() - b.mean()) / np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    assert result.d_av == pytest.approx(d_av, rel=1e-12)
+    assert (round(result.d_av, 3), round(result.cohens_d, 3)) == (0.626, 0.544)
+
+
 def test_effect_sizes_by_formula():
     frame, a, b = two_groups()
     result = compare_groups(frame, "x", "g")
@@ -78,6 +137,8 @@ def test_effect_sizes_by_formula():
     assert result.cohens_d == pytest.approx(d, rel=1e-12)
     assert result.hedges_g == pytest.approx(d * (1 - 3 / (4 * (n1 + n2) - 9)), rel=1e-12)
     assert result.hedges_g == pytest.approx(pg.compute_effsize(a, b, eftype="hedges"), rel=1e-8)
+    assert result.d_av == pytest.approx((a.mean() - b.mean()) / np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2), rel=1e-12)
+    assert abs(result.d_av) > abs(result.cohens_d)  # the larger group has the larger SD: pooling weights it up
     assert result.sd == pytest.approx((a.std(ddof=1), b.std(ddof=1)))
     assert result.median == pytest.approx((np.median(a), np.median(b)))
 
@@ -85,8 +146,13 @@ def test_effect_sizes_by_formula():
 def test_mann_whitney_matches_scipy_pingouin_and_pair_counting():
     frame, a, b = two_groups()
     result = compare_groups(frame, "x", "g", alternative="less")
+    # 25 values in a group: the p-value is by 9,999 seeded relabellings, not the normal approximation.
+    assert result.mann_whitney_method == "permutation"
     reference = stats.mannwhitneyu(a, b, alternative="less")
-    assert (result.mann_whitney_u, result.mann_whitney_p) == pytest.approx((reference.statistic, reference.pvalue))
+    assert result.mann_whitney_u == reference.statistic
+    # A Monte-Carlo p-value lies within 4 standard errors of the exact one; the normal approximation
+    # (scipy's default for these sizes) is itself close to the exact p here, as there are no ties.
+    assert abs(result.mann_whitney_p - reference.pvalue) < 4 * np.sqrt(reference.pvalue * (1 - reference.pvalue) / 9_999)
     # r = P(a > b) - P(a < b), counted over every pair.
     signs = np.sign(a[:, None] - b[None, :])
     assert result.rank_biserial == pytest.approx(signs.mean(), rel=1e-12)
@@ -135,8 +201,8 @@ def test_apa_sentence_on_a_fixed_example():
     frame = pd.DataFrame({"x": [3, 5, 4, 6, 9, 11, 10, 12], "g": list("aaaabbbb")})
     assert compare_groups(frame, "x", "g").describe() == (
         "Rows with g = a had a lower mean x (M = 4.50, SD = 1.29) than rows with g = b (M = 10.50, SD = 1.29), "
-        "Welch's t(6.0) = -6.57, p < .001, d = -4.65, 95% CI of the difference [-8.23, -3.77]. "
-        "A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00)."
+        "Welch's t(6.0) = -6.57, p < .001, d_av = -4.65 (pooled d = -4.65), 95% CI of the difference [-8.23, -3.77]. "
+        "A Mann–Whitney U test agreed (U = 0.00, exact p = .029, r = -1.00)."
     )
     case = pd.DataFrame({
         "video_view_count": [1000, 2000, 1500, 900, 5000, 7000, 6500, 8000],
@@ -149,7 +215,7 @@ def test_apa_sentence_on_a_fixed_example():
     assert sentence == (
         "Videos from verified accounts had fewer views (M = 1,350, SD = 507) than videos from unverified accounts "
         "(M = 6,625, SD = 1,250), Student's t(6) = -7.82, p < .001, d = -5.53, 95% CI of the difference "
-        "[-6,925, -3,625]. A Mann–Whitney U test agreed (U = 0.00, p = .029, r = -1.00)."
+        "[-6,925, -3,625]. A Mann–Whitney U test agreed (U = 0.00, exact p = .029, r = -1.00)."
     )
     same = pd.DataFrame({"x": [1.0, 2, 3, 4, 2, 3, 4, 1.5], "g": list("aaaabbbb")})
     assert "did not differ significantly in mean x" in compare_groups(same, "x", "g").describe()
@@ -238,3 +304,35 @@ def test_bad_seed_and_permutations_are_clear_errors(kwargs, message):
     frame = pd.DataFrame({"x": [1.0, 2, 3, 5, 6], "g": list("aabbb")})
     with pytest.raises(ClaimstatsError, match=message):
         compare_groups(frame, "x", "g", **kwargs)
+
+
+def test_within_class_comparison_matches_welch_on_each_class(synthetic_clean):
+    from claimstats.hypothesis import compare_within
+
+    within = compare_within(synthetic_clean, "video_view_count", "verified_status", "claim_status", seed=1)
+    table = within.to_frame().set_index("claim_status")
+    for level in ("claim", "opinion"):
+        part = synthetic_clean[synthetic_clean["claim_status"] == level]
+        views = part.groupby("verified_status", observed=True)["video_view_count"]
+        a, b = views.get_group("not verified"), views.get_group("verified")
+        reference = stats.ttest_ind(a, b, equal_var=False)
+        interval = reference.confidence_interval()
+        assert table.loc[level, "rows"] == len(part)
+        assert table.loc[level, "mean difference"] == pytest.approx(a.mean() - b.mean())
+        assert table.loc[level, "p-value"] == pytest.approx(reference.pvalue, rel=1e-9)
+        assert (table.loc[level, "CI low"], table.loc[level, "CI high"]) == pytest.approx((interval.low, interval.high))
+    significant = int((table["p-value"] < 0.05).sum())
+    assert within.n_significant == significant
+    assert within.where_significant() == {0: "in neither class", 1: "in 1 of the 2 classes", 2: "in both classes"}[significant]
+    assert within.describe().startswith(f"The difference is significant {within.where_significant()}: ")
+
+
+def test_report_tables_format_p_values_the_apa_way():
+    frame, _, _ = two_groups()
+    result = compare_groups(frame, "x", "g")
+    table = result.statistics_table().set_index("statistic")["value"]
+    p = result.p_value
+    assert table["p-value (t-test)"] == ("p < .001" if p < 0.001 else "p = " + f"{p:.3f}"[1:])
+    assert table["t"] == f"{result.t:,.2f}"
+    checks = result.assumptions_table()
+    assert checks.loc[checks["check"] == "group size", "statistic"].tolist() == ["n = 25", "n = 40"]

@@ -102,6 +102,7 @@ def run_evaluate(args) -> int:
     tidy, _, source = load_clean(args.file)
     evaluation = evaluate_model(model, tidy, threshold=args.threshold)
     curve = workload_curve(evaluation.y_true, evaluation.scores)
+    by_group = _error_rates_by_group(model, tidy, evaluation)
     same_file = source.sha256 is not None and source.sha256 == model.source_sha256
     note = ("this is the file the model was trained on: only its test split was held out, so these scores "
             "are optimistic" if same_file else "")
@@ -110,6 +111,7 @@ def run_evaluate(args) -> int:
                     "confusion": _records(evaluation.confusion_frame()),
                     "calibration": _records(evaluation.calibration_frame()),
                     "workload": _records(curve.summary(evaluation.threshold)), "note": note,
+                    "by_group": _records(by_group.to_frame()), "by_group_description": by_group.describe(),
                     "description": evaluation.describe()})
         return 0
     print(model.describe())
@@ -124,9 +126,20 @@ def run_evaluate(args) -> int:
     print()
     print(evaluation.describe())
     print(curve.describe(evaluation.threshold))
+    print()
+    print_table(by_group.table(), title=f"Errors by account group ({1 - by_group.alpha:.0%} exact intervals)")
+    print(by_group.describe())
     if note:
         print(f"note: {note}")
     return 0
+
+
+def _error_rates_by_group(model, tidy, evaluation):
+    from claimstats.group_errors import error_rates_by_group
+    from claimstats.schema import TARGET
+
+    scored = tidy.dropna(subset=[TARGET, *model.columns])  # the rows evaluate_model scored, in its order
+    return error_rates_by_group(scored, evaluation.scores, threshold=evaluation.threshold)
 
 
 def run_triage(args) -> int:

@@ -64,7 +64,9 @@ def run_ttest(args) -> int:
                             seed=args.seed, groups=tuple(args.groups) if args.groups else None)
     if args.json:
         print_json({"h0": result.h0, "h1": result.h1, "test": result.test_name, "groups": _records(result.groups_frame()),
-                    "statistics": _records(result.to_frame()), "assumptions": _records(result.assumptions_frame()),
+                    "statistics": _records(result.to_frame()), "cohens_d": result.cohens_d, "d_av": result.d_av,
+                    "mann_whitney_p": result.mann_whitney_p, "mann_whitney_method": result.mann_whitney_method,
+                    "assumptions": _records(result.assumptions_frame()),
                     "notes": list(result.notes), "description": result.describe()})
         return 0
     print(result.h0)
@@ -87,8 +89,9 @@ def run_logit(args) -> int:
                        balance=None if args.balance == "none" else args.balance, test_size=args.test_size,
                        seed=args.seed)
     if args.json:
-        print_json({"outcome": result.outcome, "event": result.event, "n_train": result.n_train,
-                    "n_test": result.n_test, "pseudo_r2": result.pseudo_r2, "log_likelihood": result.log_likelihood,
+        print_json({"outcome": result.outcome, "event": result.event, "n": result.n, "n_train": result.n_train,
+                    "n_test": result.n_test, "method": result.method,
+                    "separation": {"kind": result.separation.kind, "terms": list(result.separation.terms)}, "pseudo_r2": result.pseudo_r2, "log_likelihood": result.log_likelihood,
                     "coefficients": _records(result.to_frame()), "vif": _records(result.vif_frame()),
                     "dropped": [{"predictor": n, "vif": v, "reason": why} for n, v, why in result.dropped],
                     "box_tidwell": _records(result.box_tidwell_frame()),
@@ -97,18 +100,14 @@ def run_logit(args) -> int:
                     "description": result.describe()})
         return 0
     table = result.to_frame()
-    print_table(table[["term", "coef", "std_err", "z", "p_value", "ci_low", "ci_high"]],
-                title=f"Logit of {result.outcome} = {result.event} (n = {result.n_train:,} training rows, "
+    print_table(table[["term", "coef", "std_err", "z", "p_value", "lr_p_value", "ci_low", "ci_high"]],
+                title=f"Logit of {result.outcome} = {result.event} by {result.method} (n = {result.n:,} rows, "
                 f"McFadden pseudo-R² = {result.pseudo_r2:.3f}, log-likelihood = {result.log_likelihood:,.1f})")
     print()
-    odds = table.loc[table["term"] != "Intercept", ["term", "reference", "per", "odds_ratio_per", "or_per_ci_low",
-                                                    "or_per_ci_high", "p_value"]]
-    odds["per"] = odds["per"].map(lambda per: f"{per:,.0f}" if per >= 1 else f"{per:g}")
-    print_table(odds.rename(columns={"odds_ratio_per": "odds ratio", "or_per_ci_low": "CI low",
-                                     "or_per_ci_high": "CI high"}),
-                title="Odds ratios per 'per' units of each predictor (95% CI)", floatfmt=",.4g")
+    print_table(result.odds_ratio_table(),
+                title=f"Odds ratios per 'per' units of each predictor ({1 - result.alpha:.0%} CI)", floatfmt=",.4g")
     print()
-    print_table(result.vif_frame(), title="Variance inflation factors (training split)")
+    print_table(result.vif_frame(), title="Generalised variance inflation factors, one per predictor (all rows)")
     print()
     print_table(result.box_tidwell_frame(), title="Box–Tidwell linearity of the logit")
     print()

@@ -66,6 +66,10 @@ def _cohens_d(d):
     return d.welch.cohens_d
 
 
+def _d_av(d, key):
+    return d.welch.d_av
+
+
 register(
     Question(
         id="hyp-which-test", set=SET, kind=CHOICE, title="Choosing the test",
@@ -167,9 +171,13 @@ register(
         tolerance=Tolerance(decimals=3, absolute=0.002),
         key=_cohens_d,
         hint="Divide the mean difference by the pooled standard deviation of the two groups.",
-        mistakes=(Mistake(_flipped, f"Check the order of the groups: {_ORDER}."),),
+        mistakes=(Mistake(_flipped, f"Check the order of the groups: {_ORDER}."),
+                  Mistake(_d_av, "That divides by the root of the average of the two variances (d_av, the "
+                          "standardiser that matches Welch's test); this question asks for the pooled SD.")),
         explanation="`compare_groups(...).cohens_d`. A p-value says the difference is not chance; d says "
-        "how large it is, in standard deviations (about half to two-thirds of one here: a medium effect).",
+        "how large it is, in standard deviations (about half to two-thirds of one here: a medium effect). "
+        "The pooled SD assumes equal variances, as Student's t does; beside Welch's test report also "
+        "`d_av`, which divides by the root of the average of the two variances.",
     ),
     Question(
         id="hyp-stakeholder", set=SET, kind=TEXT, title="The result, for a stakeholder",

@@ -36,7 +36,7 @@ def _model(d):
 
 def _largest_vif(d):
     vif = d.logit_with_likes.vif_frame()
-    return vif.loc[vif["vif"].idxmax(), "predictor"]
+    return vif.loc[vif["gvif"].idxmax(), "predictor"]
 
 
 def _odds_ratio(d):
@@ -109,7 +109,8 @@ register(
         options=tuple((c, c) for c in ("video_duration_sec", "video_view_count", "video_like_count",
                                        "video_share_count", "video_download_count", "video_comment_count")),
         key=_largest_vif,
-        hint="VIF = 1 / (1 − R²) of the regression of a predictor on all the others; look at `vif_frame()`.",
+        hint="VIF = 1 / (1 − R²) of the regression of a predictor on all the others (for a categorical "
+        "predictor, its dummies together: the generalised VIF); look at `vif_frame()`.",
         explanation="Likes are almost a fixed fraction of views, and shares and downloads follow likes, "
         "so likes are the best explained by the others: the case leaves them out of the model.",
     ),
