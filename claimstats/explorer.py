@@ -83,28 +83,36 @@ def recall_interval(caught: int, claims: int, confidence: float = 0.95) -> tuple
 
 @dataclass(frozen=True)
 class OjsDefine:
-    """Data for the Observable JS cells of a Quarto HTML page, as Quarto's ``ojs_define`` writes them.
+    """Data for the Observable JS cells of a Quarto HTML page, in the element Quarto's ``ojs_define`` writes.
 
     Displayed in a notebook cell (or returned as the cell's value) it becomes a
     ``<script type="ojs-define">`` element, which Quarto's OJS runtime reads into
-    the variable ``name``. It works in any Jupyter kernel, and the page shows
-    nothing of it; other formats (Typst, PDF) drop it.
+    the variable ``name``; the page shows nothing of it. Unlike ``ojs_define``
+    it works in any Jupyter kernel, and it reaches the page as Markdown (a raw
+    HTML block), not as HTML output: any HTML output makes Quarto load
+    require.js and jQuery from a public CDN, which a reader offline cannot
+    reach. Formats other than HTML (Typst, PDF) drop the block.
 
     Examples
     --------
-    >>> data, meta = OjsDefine("numbers", {"x": [1, 2]})._repr_mimebundle_()
-    >>> data["text/html"], meta
-    ('<script type="ojs-define">{"contents": [{"name": "numbers", "value": {"x": [1, 2]}}]}</script>', {'ojs_define': True})
+    >>> print(OjsDefine("numbers", {"x": [1, 2]})._repr_markdown_())
+    ```{=html}
+    <script type="ojs-define">{"contents": [{"name": "numbers", "value": {"x": [1, 2]}}]}</script>
+    ```
     """
 
     name: str
     value: dict
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def script(self) -> str:
+        """The ``<script type="ojs-define">`` element."""
         payload = json.dumps({"contents": [{"name": self.name, "value": self.value}]}, allow_nan=False)
         # "</" inside the JSON would end the script element early; "<\/" is the same JSON string.
         payload = payload.replace("</", "<\\/")
-        return {"text/html": f'<script type="ojs-define">{payload}</script>'}, {"ojs_define": True}
+        return f'<script type="ojs-define">{payload}</script>'
+
+    def _repr_markdown_(self) -> str:
+        return f"```{{=html}}\n{self.script()}\n```"
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,7 +183,7 @@ class ThresholdExplorer:
                 "default_target": self.default_target, "confidence": self.confidence,
                 "reports": {s: int(counts.loc[s, "reports"]) for s in self.splits},
                 "claims": {s: int(counts.loc[s, "claims"]) for s in self.splits},
-                "rows": rows, "curves": curves}
+                "rows": rows, "curves": curves, "color": _hex(CLASS_COLORS["claim"])}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), allow_nan=False)
@@ -194,6 +202,11 @@ class ThresholdExplorer:
                 f"{r['claims']:,} claims (recall {r['recall']:.1%}, {self.confidence:.0%} interval "
                 f"{r['recall_low']:.1%} to {r['recall_high']:.1%}), miss {r['claims_missed']:,}, and "
                 f"{r['opinions_reviewed']:,} of the reviews ({r['opinion_share_of_reviews']:.1%}) are spent on opinions.")
+
+
+def _hex(rgb) -> str:
+    """A Matplotlib RGB triple as a CSS colour: (1, 0.5, 0) → '#ff8000'."""
+    return "#" + "".join(f"{round(255 * c):02x}" for c in rgb[:3])
 
 
 def _split_rows(split: str, y: np.ndarray, p: np.ndarray, thresholds: dict[float, float], confidence: float,
@@ -243,7 +256,8 @@ def threshold_explorer(model: ClaimModel, data: pd.DataFrame | None = None, *, s
         computed (default: ``model.predict_proba(data)``).
     targets : sequence of float
         Target recalls on validation, each above 0 and at most 1
-        (default :data:`DEFAULT_TARGETS`: 50% to 100%, one point apart).
+        (default :data:`DEFAULT_TARGETS`: 50% to 100%, one point apart); the
+        model's own target and first-tier recalls are always added.
     confidence : float
         Level of the Clopper–Pearson interval on each recall.
     curve_points : int
@@ -267,10 +281,12 @@ def threshold_explorer(model: ClaimModel, data: pd.DataFrame | None = None, *, s
     >>> explorer.to_frame()[["threshold", "reviewed", "claims_caught", "opinions_reviewed"]].values.tolist()
     [[0.9, 1.0, 1.0, 0.0], [0.4, 3.0, 2.0, 1.0]]
     """
-    check_recall(getattr(model, "target_recall", 1.0), "the model's target recall")
-    grid = sorted({round(check_recall(float(t), "each target recall"), 6) for t in targets})
+    grid = {round(check_recall(float(t), "each target recall"), 6) for t in targets}
     if not grid:
         raise ClaimstatsError("targets is empty: give at least one target recall")
+    # The model's own recalls are always on the grid, so that its tiers can be looked up.
+    own = [getattr(model, name, None) for name in ("target_recall", "first_recall")]
+    grid = sorted(grid | {round(check_recall(float(t), "the model's recall"), 6) for t in own if t is not None})
     if not 0 < confidence < 1:
         raise ClaimstatsError(f"confidence must be between 0 and 1; got {confidence}")
     if int(curve_points) < 2:

@@ -15,7 +15,7 @@ from claimstats.errors import ClaimstatsError
 from claimstats.explorer import COLUMNS, OjsDefine, plot_explorer, recall_interval, threshold_explorer
 
 
-def _toy(labels, scores, target_recall=0.95):
+def _toy(labels, scores, target_recall=1.0):
     """A stand-in for a ClaimModel: the explorer only reads the validation labels and scores."""
     return SimpleNamespace(validation_labels=np.asarray(labels), validation_scores=np.asarray(scores, float),
                            target_recall=target_recall)
@@ -112,18 +112,30 @@ def test_to_dict_is_json_and_carries_the_rows(model, held_out):
     assert data["chosen_on"] == "validation" and data["readout_split"] == "test"
     assert data["splits"] == ["validation", "test"]
     assert data["reports"]["test"] == len(held_out)
-    assert len(data["rows"]) == 4 and data["rows"][3]["split"] == "test"
-    assert data["rows"][3]["claims_caught"] == explorer.at(0.9)["claims_caught"]
+    # 0.8 and 0.9 asked for, the model's 0.95 added; validation rows first.
+    assert [(r["split"], r["target_recall"]) for r in data["rows"]] == [
+        (s, t) for s in ("validation", "test") for t in (0.8, 0.9, 0.95)]
+    assert data["rows"][4]["claims_caught"] == explorer.at(0.9)["claims_caught"]
     assert set(data["curves"]) == {"validation", "test"}
 
 
-def test_ojs_define_writes_the_script_quarto_reads():
-    html, meta = OjsDefine("x", {"text": "a </script> b"})._repr_mimebundle_()
-    body = html["text/html"]
+def test_ojs_define_writes_the_script_quarto_reads_as_a_raw_html_block():
+    markdown = OjsDefine("x", {"text": "a </script> b"})._repr_markdown_()
+    first, body, last = markdown.split("\n")
+    assert (first, last) == ("```{=html}", "```")
     assert body.startswith('<script type="ojs-define">') and body.count("</script>") == 1
-    assert meta == {"ojs_define": True}
     payload = json.loads(body[len('<script type="ojs-define">'):-len("</script>")])
     assert payload == {"contents": [{"name": "x", "value": {"text": "a </script> b"}}]}
+    # Never HTML output: Quarto adds require.js and jQuery from a CDN to any page with HTML output.
+    assert not hasattr(OjsDefine, "_repr_html_") and not hasattr(OjsDefine, "_repr_mimebundle_")
+
+
+def test_the_model_recalls_are_always_on_the_grid():
+    model = _toy(VAL_Y, VAL_P, target_recall=0.975)
+    model.first_recall = 0.8
+    explorer = threshold_explorer(model, targets=[0.5, 0.9])
+    assert explorer.to_frame()["target_recall"].tolist() == [0.5, 0.8, 0.9, 0.975]
+    assert explorer.default_target == 0.975
 
 
 def test_table_and_sentence_quote_the_rows():
