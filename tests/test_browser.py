@@ -311,6 +311,9 @@ def test_the_deck_numbers_are_the_package_numbers(deck_page, expected):
     assert f"against {opinion[~verified].mean():.0%} from unverified accounts" in text
     medians = tidy.groupby("claim_status", observed=True)["video_view_count"].median()
     assert f"{medians['claim'] / medians['opinion']:,.0f} times the views" in text
+    text = " ".join(_slide_text(page, "sec-deck-leakage").split())
+    assert f"caught {model.metrics['recall']:.1%} of the test claims" in text
+    assert f"{model.metrics['precision']:.1%} of what it flagged were claims" in text
     # What the queue buys: the workload curve at the review threshold.
     point = expected["curve"].at_threshold(model.threshold)
     low, high = proportion_confint(point["claims_caught"], expected["curve"].n_claims, alpha=0.05, method="beta")
