@@ -166,7 +166,15 @@ def _screenshot(page, name: str):
 # ------------------------------------------------------------------ the explorer
 
 
+def _settle(page):
+    """Wait until the OJS cells have caught up with the slider (the label beside it updates at once)."""
+    page.wait_for_function(
+        "() => document.querySelector('#explorer-readout [data-field=target]')?.textContent"
+        " === document.getElementById('explorer-target-value').value", timeout=10_000)
+
+
 def _readout(page) -> dict[str, str]:
+    _settle(page)
     fields = page.eval_on_selector_all(
         "#explorer-readout [data-field]", "els => els.map(e => [e.dataset.field, e.textContent.trim()])")
     return dict(fields)
@@ -254,9 +262,11 @@ def test_the_explorer_is_keyboard_operable_and_speaks_its_readout(explorer_page)
     assert readout.get_attribute("role") == "status" and readout.get_attribute("aria-live") == "polite"
     slider.focus()
     page.keyboard.press("Home")
+    _settle(page)
     before = (slider.get_attribute("aria-valuetext"), page.locator("#explorer-marker").get_attribute("cx"),
               readout.inner_text())
     page.keyboard.press("ArrowRight")
+    _settle(page)
     after = (slider.get_attribute("aria-valuetext"), page.locator("#explorer-marker").get_attribute("cx"),
              readout.inner_text())
     assert all(b != a for b, a in zip(before, after)), (before, after)
