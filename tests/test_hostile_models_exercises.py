@@ -160,3 +160,94 @@ def test_a_schema_that_reads_one_member_again_and_again_is_refused(model, tmp_pa
     with pytest.raises(ModelFileError, match="reread.skops: not loaded: reading its members as its schema asks "
                        "would unpack"):
         load_model(path)
+
+
+# ------------------------------------------------------------ exercise files
+
+SECRET = "test-course-secret-0123456789"
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["template", "--set", "plan"], "the answer template"),
+    (["key", "--student", "s1", "--set", "plan"], "the reference answers"),
+])
+def test_an_answer_file_is_never_replaced_without_force(tmp_path, capsys, monkeypatch, argv, what):
+    monkeypatch.setenv("CLAIMSTATS_COURSE_SECRET", SECRET)
+    answers = tmp_path / "answers.yaml"
+    filled = "plan-rows: 2913\nplan-target: claim_status\n"
+    answers.write_text(filled, encoding="utf-8")
+    code, out, err = run(capsys, "exercises", *argv, "--out", answers)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{answers}: already exists and may hold answers; give --force to replace it" in err
+    assert answers.read_text(encoding="utf-8") == filled
+    code, _, err = run(capsys, "exercises", *argv, "--out", answers, "--force")
+    assert code == 0 and f"wrote {what} to {answers}" in err and answers.read_text(encoding="utf-8") != filled
+    fresh = tmp_path / "new.yaml"  # a new file needs no --force
+    assert run(capsys, "exercises", *argv, "--out", fresh)[0] == 0 and fresh.read_text(encoding="utf-8").strip()
+
+
+def test_grade_keeps_a_sheet_that_holds_marks_filled_in_by_hand(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CLAIMSTATS_COURSE_SECRET", SECRET)
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    (submissions / "s1.yaml").write_text("plan-rows: 3\n", encoding="utf-8")
+    out = tmp_path / "grades.csv"
+    assert run(capsys, "exercises", "grade", submissions, "--out", out, "--set", "plan")[0] == 0
+    marked = out.read_text(encoding="utf-8") + "# points filled in by the instructor\n"
+    out.write_text(marked, encoding="utf-8")
+    code, _, err = run(capsys, "exercises", "grade", submissions, "--out", out, "--set", "plan")
+    assert code == 2 and f"{out}: already exists and may hold marks you filled in; give --force" in err
+    assert out.read_text(encoding="utf-8") == marked
+    assert run(capsys, "exercises", "grade", submissions, "--out", out, "--set", "plan", "--force")[0] == 0
+    assert out.read_text(encoding="utf-8") != marked
+
+
+def test_dataset_for_a_roster_makes_its_out_dir(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CLAIMSTATS_COURSE_SECRET", SECRET)
+    roster = tmp_path / "roster.txt"
+    roster.write_text("s1\ns2\n", encoding="utf-8")
+    folder = tmp_path / "term" / "datasets"  # as the guide says: --out-dir datasets/, not made beforehand
+    code, _, err = run(capsys, "exercises", "dataset", "--roster", roster, "--out-dir", folder)
+    assert code == 0 and sorted(p.name for p in folder.iterdir()) == ["s1.csv", "s2.csv"], err
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "exercises", "dataset", "--roster", roster, "--out-dir", a_file)
+    assert code == 2 and f"{a_file}: is a file; --out-dir names a folder" in err
+    monkeypatch.delenv("CLAIMSTATS_COURSE_SECRET")
+    absent = tmp_path / "never"
+    code, _, err = run(capsys, "exercises", "dataset", "--roster", roster, "--out-dir", absent)
+    assert code == 2 and "no course secret" in err and not absent.exists()  # nothing made when it cannot run
+
+
+@pytest.mark.parametrize("text, qid, answer, invalid", [
+    ("plan-rows: yes\n", "plan-rows", None, "expected a number, got 'yes'"),
+    ("plan-rows: Off\n", "plan-rows", None, "expected a number, got 'Off'"),
+    ("plan-stakeholder: yes\n", "plan-stakeholder", "yes", None),       # text, as written
+    ("plan-metric: [on]\n", "plan-metric", None, "'on' is not an option"),
+    ("insp-missing-columns: [no, claim_status]\n", "insp-missing-columns", None, "'no' is not an option"),
+])
+def test_yaml_yes_and_no_are_read_as_the_student_wrote_them(text, qid, answer, invalid):
+    from claimstats.exercises.answers import parse_submission
+
+    sub = parse_submission(text)
+    if invalid is None:
+        assert sub.answers[qid] == answer and qid not in sub.invalid
+    else:
+        assert qid not in sub.answers and invalid in sub.invalid[qid]
+        assert "True" not in sub.invalid[qid] and "False" not in sub.invalid[qid]
+
+
+def test_yaml_booleans_elsewhere_in_the_file_stay_as_written():
+    from claimstats.exercises.answers import parse_submission
+
+    sub = parse_submission("student: no\nyes: 3\n")
+    assert sub.meta == {"student": "no"}
+    assert sub.problems == ["unknown question id 'yes'; ignored"]
+
+
+def test_json_booleans_are_quoted_in_json_and_explained():
+    from claimstats.exercises.answers import parse_submission
+
+    sub = parse_submission(json.dumps({"plan-rows": True, "plan-metric": False}), as_json=True)
+    assert sub.invalid["plan-rows"] == "expected a number, got true (true/false are not numbers)"
+    assert sub.invalid["plan-metric"] == "expected one of the options, got false"
