@@ -8,6 +8,7 @@ Hostile model files are made the way an attacker would: a real model written by
 from __future__ import annotations
 
 import io
+import re
 import json
 import tracemalloc
 import zipfile
@@ -251,3 +252,134 @@ def test_json_booleans_are_quoted_in_json_and_explained():
     sub = parse_submission(json.dumps({"plan-rows": True, "plan-metric": False}), as_json=True)
     assert sub.invalid["plan-rows"] == "expected a number, got true (true/false are not numbers)"
     assert sub.invalid["plan-metric"] == "expected one of the options, got false"
+
+
+# ------------------------------------------------- numbers rounded onto a bound
+
+
+def _reads_as(text: str) -> float:
+    return float(text.rstrip("%").replace(",", "")) / (100 if text.endswith("%") else 1)
+
+
+@pytest.mark.parametrize("spec", [".4g", ".3f", ".1%", ".0%", ",.2f"])
+def test_format_bounded_never_writes_a_value_as_a_bound_it_is_not(spec):
+    from claimstats.reporting import format_bounded
+
+    near = [1 - 10.0 ** -k for k in range(2, 16)] + [10.0 ** -k for k in range(2, 16)] + [-(10.0 ** -k) for k in (3, 6)]
+    for x in near:
+        text = format_bounded(x, spec)
+        assert _reads_as(text) not in (0.0, 1.0), (x, spec, text)
+        assert abs(_reads_as(text) - x) <= abs(x - round(x)), (x, spec, text)  # closer to x than to the bound
+    rng = np.random.default_rng(3)
+    for x in [*rng.uniform(0.05, 0.95, 200), 0.0, 1.0, 0.5, 12.5, 1234.5678]:  # away from the bounds: as spec writes
+        assert format_bounded(x, spec) == format(x, spec), (x, spec)
+
+
+def test_model_summaries_never_print_a_threshold_near_1_as_1(model):
+    from dataclasses import replace
+
+    n = 4000
+    scores = np.full(n, 0.9)
+    scores[0] = 0.1  # one claim of 4,000 below the threshold: 99.975% caught, which "{:.1%}" wrote as 100.0%
+    near = replace(model, threshold=0.5, first_threshold=0.99996, target_recall=0.9999999,
+                   validation_labels=np.ones(n, np.int64), validation_scores=scores,
+                   metrics={**model.metrics, "recall": 0.99996, "precision": 0.9996})
+    text = near.describe()
+    assert re.search(r"at or above 0\.5 are reviewed, which caught 99\.9[78]% of the validation claims "
+                     r"\(target 99\.99999%\)", text), text
+    assert "recall 0.99996 and precision 0.9996 at 0.5" in text
+    facts = dict(replace(near, threshold=0.99996, first_threshold=0.999999).to_frame().values)
+    assert facts["review threshold"].startswith("0.99996 (") and facts["review-first threshold"].startswith("0.999999 (")
+    assert facts["test recall"] == "0.99996" and "100" not in " ".join(facts.values())
+
+
+def test_evaluation_and_workload_sentences_keep_a_threshold_near_1(model, tidy):
+    from claimstats.triage import evaluate_model, workload_curve
+
+    evaluation = evaluate_model(model, tidy.sample(400, random_state=1), threshold=0.99996)
+    assert evaluation.describe().endswith("at threshold 0.99996.")
+    curve = workload_curve(evaluation.y_true, evaluation.scores)
+    assert "scored at or above 0.99996 catches" in curve.describe(0.99996)
+
+
+def test_the_triage_report_keeps_a_threshold_near_1():
+    from claimstats.backlog import TriageReport
+
+    report = TriageReport(10, 10, 0, (), (("review first", 1), ("review", 0), ("low priority", 9)), 0.9999999,
+                          0.99996, 0.8, 0.999999, "q.csv", None, 0.1)
+    text = report.describe()
+    assert "review threshold 0.99996 (chosen to catch at least 99.99999% of" in text
+    assert "review-first threshold 0.999999;" in text
+
+
+def _near_one_model(model, folder):
+    """A valid model file whose validation claims all score 0.99996: both thresholds are 0.99996."""
+    from dataclasses import replace
+
+    scores = np.where(model.validation_labels == 1, 0.99996, 0.25)
+    near = replace(model, validation_scores=scores, threshold=0.99996, first_threshold=0.99996)
+    return save_model(near, folder / "near.skops")
+
+
+def test_cli_evaluate_and_triage_print_a_threshold_near_1_as_it_is(model, tidy, reports, tmp_path, capsys):
+    path = _near_one_model(model, tmp_path)
+    labelled = tmp_path / "labelled.csv"
+    tidy.sample(300, random_state=1).to_csv(labelled, index=False)
+    code, out, err = run(capsys, "evaluate", path, labelled)
+    assert code == 0, err
+    assert "labelled rows, threshold 0.99996" in out and "reports scored at or above 0.99996 are reviewed" in out
+    assert "threshold 1\n" not in out and "threshold 1." not in out and "above 1 " not in out
+    code, out, err = run(capsys, "triage", path, reports, "--out", tmp_path / "queue.csv")
+    assert code == 0, err
+    assert "review threshold 0.99996 (chosen" in out and "review-first threshold 0.99996;" in out
+
+
+# ------------------------------------------------------------- the CLI's tables
+
+
+@pytest.fixture(scope="module")
+def one_banned(tmp_path_factory):
+    """300 videos, exactly one of them by a banned author: that group's SD and quartiles are missing."""
+    from claimstats import simulate
+
+    frame = simulate(300, seed=4).dropna()
+    frame["author_ban_status"] = "active"
+    frame.iloc[0, frame.columns.get_loc("author_ban_status")] = "banned"
+    path = tmp_path_factory.mktemp("tables") / "one_banned.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_describe_tables_show_counts_as_integers_and_no_nan(one_banned, capsys, wide):
+    path, frame = one_banned
+    code, out, err = run(capsys, "describe", path, "--by", "author_ban_status", *(["--wide"] if wide else []))
+    assert code == 0, err
+    assert "nan" not in out.lower() and "—" in out  # the banned group's SD
+    active = int((frame["author_ban_status"] == "active").sum())
+    assert re.search(rf"\|\s+{active:,}\s+\|", out) and f"{active:,}.0" not in out, out
+
+
+def test_ttest_assumption_table_has_no_nan_cells(capsys, tmp_path):
+    from claimstats import simulate
+
+    path = tmp_path / "v.csv"
+    simulate(500, seed=6).to_csv(path, index=False)
+    code, out, err = run(capsys, "ttest", path, "--value", "video_view_count", "--group", "verified_status")
+    assert code == 0, err
+    table = out[out.index("Assumption checks"):]
+    assert "nan" not in table and re.search(r"\| skewness .*\|\s+—\s+\|", table)
+
+
+def test_table_cells_are_written_for_a_reader():
+    import pandas as pd
+
+    from claimstats.cli._tables import table_markdown
+
+    frame = pd.DataFrame({"statistic": ["count", "mean", "p"], "claim": [14305.0, 33.25, 0.99996],
+                          "opinion": [np.nan, 2.5e-9, 1.0]})
+    lines = table_markdown(frame).splitlines()
+    assert lines[0].split("|")[1:-1] == [" statistic   ", "   claim ", "   opinion "]
+    cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[2:]]
+    assert cells == [["count", "14,305", "—"], ["mean", "33.25", "2.5e-09"], ["p", "0.99996", "1"]]
+    assert lines[1] == "|:------------|--------:|----------:|"  # numbers right, text left

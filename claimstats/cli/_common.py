@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from claimstats.cli._tables import table_markdown
 from claimstats.errors import ClaimstatsError
 
 EXIT_INPUT = 2
@@ -59,7 +60,7 @@ def print_table(table: pd.DataFrame, *, as_json: bool = False, title: str | None
         return
     if title:
         print(title)
-    print(table.to_markdown(index=False, floatfmt=floatfmt))
+    print(table_markdown(table, floatfmt))  # cells as a reader sees them: no nan, counts as integers
 
 
 def print_json(payload) -> None:

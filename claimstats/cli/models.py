@@ -96,6 +96,7 @@ def run_train(args) -> int:
 
 def run_evaluate(args) -> int:
     from claimstats.modelfile import load_model
+    from claimstats.reporting import format_bounded
     from claimstats.triage import evaluate_model, workload_curve
 
     model = load_model(args.model)
@@ -114,7 +115,8 @@ def run_evaluate(args) -> int:
         return 0
     print(model.describe())
     print()
-    print_table(evaluation.to_frame(), title=f"{evaluation.n:,} labelled rows, threshold {evaluation.threshold:.4g}")
+    print_table(evaluation.to_frame(), title=f"{evaluation.n:,} labelled rows, threshold "
+                f"{format_bounded(evaluation.threshold)}")
     print()
     print_table(evaluation.confusion_frame())
     print()
