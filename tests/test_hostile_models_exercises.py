@@ -383,3 +383,48 @@ def test_table_cells_are_written_for_a_reader():
     cells = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[2:]]
     assert cells == [["count", "14,305", "—"], ["mean", "33.25", "2.5e-09"], ["p", "0.99996", "1"]]
     assert lines[1] == "|:------------|--------:|----------:|"  # numbers right, text left
+
+
+# ------------------------------------------------------------ newcomer friction
+
+
+def _verbs_reading_a_data_file():
+    import argparse
+
+    from claimstats.cli import build_parser
+
+    parser = build_parser()
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    for name, sub in verbs.choices.items():
+        for action in sub._actions:  # noqa: SLF001
+            if action.dest == "file" and not action.option_strings:
+                yield name, action.help
+
+
+def test_every_verb_that_reads_a_data_file_says_it_takes_synthetic():
+    found = dict(_verbs_reading_a_data_file())
+    assert set(found) == {"validate", "clean", "ttest", "logit", "describe", "plot", "train", "evaluate"}
+    for verb, text in found.items():
+        assert "'synthetic'" in text and "'synthetic:SEED'" in text, (verb, text)
+    assert len({text.split(", never modified;")[1] for text in found.values()}) == 1  # one shared wording
+
+
+def test_what_the_help_says_holds(capsys):
+    code, out, _ = run(capsys, "validate", "synthetic:3")
+    assert code == 0 and out.startswith("synthetic:3: valid (")
+
+
+def test_validate_says_on_stderr_how_many_problems_and_where(tmp_path, capsys):
+    from claimstats import simulate
+
+    frame = simulate(60, seed=8)
+    frame.loc[3, "video_duration_sec"] = 99
+    frame.loc[6, "video_duration_sec"] = 0
+    frame.loc[5, "verified_status"] = "maybe"
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run(capsys, "validate", path)
+    assert code == 2 and err.count("\n") == 1
+    assert err == (f"claimstats: error: {path}: 2 problems in columns video_duration_sec, verified_status (listed "
+                   "on stdout, with the rows concerned); the file does not satisfy the data contract\n")
+    assert "rows: 4, 7" in out and "row: 6" in out

@@ -14,6 +14,11 @@ from claimstats.errors import ClaimstatsError
 EXIT_INPUT = 2
 
 
+def data_file_help(what: str = "CSV file") -> str:
+    """The help of a verb's data FILE argument: every such verb also takes the synthetic dataset."""
+    return f"{what}, never modified; or 'synthetic' (or 'synthetic:SEED') for the built-in synthetic dataset"
+
+
 def fail(message: str) -> int:
     """Print one line on stderr and return the input-error exit status."""
     first = " ".join(str(message).split())
