@@ -428,3 +428,18 @@ def test_validate_says_on_stderr_how_many_problems_and_where(tmp_path, capsys):
     assert err == (f"claimstats: error: {path}: 2 problems in columns video_duration_sec, verified_status (listed "
                    "on stdout, with the rows concerned); the file does not satisfy the data contract\n")
     assert "rows: 4, 7" in out and "row: 6" in out
+
+
+def test_the_comparison_train_prints_keeps_metrics_near_1_off_1(tidy):
+    from dataclasses import replace
+
+    from claimstats.comparison import compare_models
+
+    result = compare_models(tidy.sample(900, random_state=5), feature_sets=("all",), grid="fast",
+                            importance_repeats=0)
+    ev = result.evaluations["all"]
+    near = replace(result, evaluations={"all": replace(ev, metrics={**ev.metrics, "recall": 0.9996,
+                                                                   "precision": 0.99996, "f1": 0.99978})})
+    text = near.describe()
+    assert "test recall 0.9996, precision 0.99996 and F1 0.9998." in text  # as few digits as keep them off 1
+    assert "(against 99.96% with their real counts)" in text
