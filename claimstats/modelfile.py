@@ -104,14 +104,13 @@ def load_model(path) -> ClaimModel:
     FileNotFoundError
         When there is no such file.
     """
-    import skops.io as sio
-
     where = Path(path)
     if not where.exists():
         raise FileNotFoundError(f"{where}: no such file")
     if where.is_dir():
         raise ModelFileError(f"{where}: is a folder, not a model file")
     _check_sizes(where)
+    import skops.io as sio  # after the cheap checks: a refused file costs no import
     try:
         found = sio.get_untrusted_types(file=where)
     except Exception as err:  # anything unreadable: a zip error, a missing or bad schema.json
