@@ -199,7 +199,8 @@ def _files_named(schema) -> list[str]:
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            ident = node.get("__id__") if isinstance(node.get("__id__"), (int, str)) else None
+            ident = node.get("__id__")  # skops memoizes a node only under a true id
+            ident = ident if ident and isinstance(ident, (int, str)) else None
             if isinstance(node.get("file"), str) and (ident is None or ident not in seen):
                 names.append(node["file"])
                 seen.add(ident)
@@ -249,13 +250,31 @@ def _model_from(payload: dict, meta: dict, pipeline: Pipeline) -> ClaimModel:
     model = str(meta["model"])
     if model not in classify.MODELS:
         raise ValueError(f"model name {model!r} (one of {', '.join(classify.MODELS)})")
-    return ClaimModel(
+    loaded = ClaimModel(
         pipeline=pipeline, feature_set=meta["feature_set"], model=model, params=str(meta["params"]),
         target_recall=values["target_recall"], threshold=values["threshold"],
         first_recall=values["first_recall"], first_threshold=values["first_threshold"],
         validation_labels=labels, validation_scores=scores, metrics=metrics, source=str(meta["source"]),
         source_sha256=sha, rows=rows, claimstats_version=str(meta["claimstats_version"]),
         schema_version=meta["schema_version"], sklearn_version=str(meta["sklearn_version"]))
+    _check_pipeline_scores(loaded)
+    return loaded
+
+
+def _check_pipeline_scores(model: ClaimModel) -> None:
+    """``ValueError`` unless the pipeline scores a few synthetic reports with probabilities.
+
+    The pipeline's own arrays (coefficients, vocabularies, trees) are members of
+    the file too: a NaN among them would score every report NaN, which no tier holds.
+    """
+    from claimstats.simulate import simulate
+
+    try:
+        scores = np.asarray(model.predict_proba(simulate(40, seed=0).dropna()), dtype=float)
+    except Exception as err:  # noqa: BLE001 - any failure to score means the pipeline is damaged
+        raise ValueError(f"pipeline (it cannot score reports: {type(err).__name__})") from None
+    if not (np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()):
+        raise ValueError("pipeline (its scores for sample reports are not probabilities from 0 to 1)")
 
 
 def _share(meta: dict, name: str, low_open: bool) -> float:

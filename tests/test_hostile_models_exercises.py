@@ -146,15 +146,18 @@ def test_a_zip_bomb_is_refused_from_its_directory_before_anything_is_unpacked(mo
     assert peak < 20 * 2**20  # only the directory and the schema were read, never the 257 MB member
 
 
-def test_a_schema_that_reads_one_member_again_and_again_is_refused(model, tmp_path):
-    # 1 MiB stored once, read 300 times: skops would hold 300 MiB for a 1 MiB file
+@pytest.mark.parametrize("same_id", [False, True])
+def test_a_schema_that_reads_one_member_again_and_again_is_refused(model, tmp_path, same_id):
+    # 1 MiB stored once, read 300 times: skops would hold 300 MiB for a 1 MiB file. It builds a
+    # node once per true __id__, so 300 nodes with id 0 are 300 reads too.
     member = _npy(np.zeros(2**17))
 
     def repeat(tree):
         node = {"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy",
                 "file": "extra.npy"}
+        ids = [0] * 300 if same_id else [7 + i for i in range(300)]
         tree["content"]["extra"] = {"__class__": "list", "__module__": "builtins", "__loader__": "ListNode",
-                                    "content": [{**node, "__id__": 7 + i} for i in range(300)], "__id__": 5}
+                                    "content": [{**node, "__id__": i} for i in ids], "__id__": 5}
 
     path = tampered(model, tmp_path, "reread.skops", schema=repeat, members={"extra.npy": member})
     assert path.stat().st_size < 5 * 2**20
@@ -443,3 +446,29 @@ def test_the_comparison_train_prints_keeps_metrics_near_1_off_1(tidy):
     text = near.describe()
     assert "test recall 0.9996, precision 0.99996 and F1 0.9998." in text  # as few digits as keep them off 1
     assert "(against 99.96% with their real counts)" in text
+
+
+def _find_file(tree, key: str) -> str:
+    """The member holding the array ``key`` (e.g. a model's ``coef_``) somewhere in a skops schema."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get(key), dict) and "file" in node[key]:
+                return node[key]["file"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError(f"no {key} in the schema")
+
+
+def test_a_pipeline_whose_own_arrays_hold_nan_is_refused(model, tmp_path):
+    assert model.model == "logistic"
+    path = save_model(model, tmp_path / "good.skops")
+    files = _members(path)
+    member = _find_file(json.loads(files["schema.json"]), "coef_")
+    coef = np.load(io.BytesIO(files[member]))
+    path = tampered(model, tmp_path, "nan_coef.skops", members={member: _npy(np.full_like(coef, np.nan))})
+    with pytest.raises(ModelFileError, match="nan_coef.skops: corrupt model file \\(malformed pipeline \\(its "
+                       "scores for sample reports are not probabilities"):
+        load_model(path)
