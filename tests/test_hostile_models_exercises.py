@@ -292,7 +292,8 @@ def test_model_summaries_never_print_a_threshold_near_1_as_1(model):
                      r"\(target 99\.99999%\)", text), text
     assert "recall 0.99996 and precision 0.9996 at 0.5" in text
     facts = dict(replace(near, threshold=0.99996, first_threshold=0.999999).to_frame().values)
-    assert facts["review threshold"].startswith("0.99996 (") and facts["review-first threshold"].startswith("0.999999 (")
+    assert facts["review threshold"].startswith("0.99996 (")
+    assert facts["review-first threshold"].startswith("0.999999 (")
     assert facts["test recall"] == "0.99996" and "100" not in " ".join(facts.values())
 
 
