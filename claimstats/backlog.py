@@ -35,6 +35,7 @@ import pandas as pd
 
 from claimstats.errors import ClaimstatsError
 from claimstats.intake import check_reports, normalise_reports
+from claimstats.reporting import format_bounded
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
@@ -126,9 +127,10 @@ class TriageReport:
         first = dict(self.tiers).get(TIERS[0], 0)
         rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
         return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are at or above the "
-                f"review threshold {self.threshold:.4g} (chosen to catch at least {100 * self.target_recall:g}% of "
-                f"the validation claims), {first:,} of them at or above the review-first threshold "
-                f"{self.first_threshold:.4g}; queue written to {self.out}.")
+                f"review threshold {format_bounded(self.threshold)} (chosen to catch at least "
+                f"{format_bounded(100 * self.target_recall, '.6g', (0.0, 100.0))}% of the validation claims), "
+                f"{first:,} of them at or above the review-first threshold {format_bounded(self.first_threshold)}; "
+                f"queue written to {self.out}.")
 
 
 class _Progress:

@@ -66,6 +66,7 @@ from claimstats.classify import (
 )
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.evaluation import DataSplit, claim_labels, count_separation, evaluate, metrics_at, split_data
+from claimstats.reporting import format_bounded
 from claimstats.schema import COUNT_COLUMNS, TARGET
 
 __all__ = [
@@ -193,24 +194,25 @@ class ModelComparison:
                  f"{how} {self.n_train:,} training reports and compared on {self.n_validation:,} validation "
                  f"reports; each feature set's champion was then scored once on {self.n_test:,} test reports."]
         for feature_set, ev in self.evaluations.items():
-            m = ev.metrics
+            m = {k: format_bounded(v, ".3f") for k, v in ev.metrics.items()}  # 0.9996 is not "1.000"
             parts.append(f"{FEATURE_SETS[feature_set].capitalize()}: the {MODELS[ev.model]} reaches test recall "
-                         f"{m['recall']:.3f}, precision {m['precision']:.3f} and F1 {m['f1']:.3f}.")
+                         f"{m['recall']}, precision {m['precision']} and F1 {m['f1']}.")
         if len(self.separation):
             best = self.separation.sort_values("accuracy", ascending=False).iloc[0]
             lead = "Engagement counts nearly separate the classes: " if best["accuracy"] >= 0.95 else ""
-            parts.append(f"{lead}{best['column']} alone, cut at {best['cut']:,.0f}, labels {best['accuracy']:.1%} "
-                         "of the training reports correctly.")
+            parts.append(f"{lead}{best['column']} alone, cut at {best['cut']:,.0f}, labels "
+                         f"{format_bounded(best['accuracy'], '.1%')} of the training reports correctly.")
         if "all" in self.evaluations:
             fresh = self.candidates.set_index(["feature_set", "model"])["fresh_recall"]
             all_model = self.champion_model("all")
             sentence = (f"A model that leans on counts cannot help on a fresh video, which has no views yet: with the "
                         f"test videos' counts set to zero, the all-features champion's recall is "
-                        f"{fresh[('all', all_model)]:.1%} (against {self.evaluations['all'].metrics['recall']:.1%} "
+                        f"{format_bounded(fresh[('all', all_model)], '.1%')} (against "
+                        f"{format_bounded(self.evaluations['all'].metrics['recall'], '.1%')} "
                         "with their real counts)")
             if "upload" in self.evaluations:
                 sentence += (f", while the at-upload champion, which never reads counts, keeps "
-                             f"{fresh[('upload', self.champion_model('upload'))]:.1%}")
+                             f"{format_bounded(fresh[('upload', self.champion_model('upload'))], '.1%')}")
             parts.append(sentence + ".")
         return " ".join(parts)
 

@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 
 from claimstats.classify import FEATURE_PHRASES, MODELS, NEGATIVE, POSITIVE, predict_claim_probability
 from claimstats.errors import ClaimstatsError, require_columns
+from claimstats.reporting import format_bounded
 from claimstats.schema import COUNT_COLUMNS, TARGET
 
 __all__ = [
@@ -276,9 +277,10 @@ class Evaluation:
         m = self.metrics
         who = f"The {MODELS.get(self.model, self.model)} on {FEATURE_PHRASES.get(self.feature_set, self.feature_set)}"
         rows = "held-out reports" if self.held_out else "labelled reports"
-        text = (f"{who} catches {m['recall']:.1%} of the {self.n_claims:,} claims among {self.n:,} {rows} "
-                f"(recall {m['recall']:.3f}) with precision {m['precision']:.3f} (F1 {m['f1']:.3f}, accuracy "
-                f"{m['accuracy']:.3f}, ROC AUC {m['roc_auc']:.3f}) at threshold {self.threshold:.4g}.")
+        f3 = {k: format_bounded(v, ".3f") for k, v in m.items()}  # 0.9996 is not "1.000"
+        text = (f"{who} catches {format_bounded(m['recall'], '.1%')} of the {self.n_claims:,} claims among {self.n:,} "
+                f"{rows} (recall {f3['recall']}) with precision {f3['precision']} (F1 {f3['f1']}, accuracy "
+                f"{f3['accuracy']}, ROC AUC {f3['roc_auc']}) at threshold {format_bounded(self.threshold)}.")
         if len(self.importances):
             top = self.importances.iloc[0]
             text += (f" Its most important input is {top['column']}: shuffling it lowers the "

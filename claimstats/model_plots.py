@@ -29,6 +29,7 @@ from claimstats.classify import FEATURE_PHRASES, MODELS
 from claimstats.evaluation import Evaluation
 from claimstats.errors import ClaimstatsError
 from claimstats.figure_style import CLASS_COLORS, PALETTE, FigureResult, join_phrases, new_figure
+from claimstats.reporting import format_bounded
 from claimstats.triage import WorkloadCurve
 
 __all__ = ["plot_confusion_matrix", "plot_importances", "plot_precision_recall", "plot_workload"]
@@ -70,13 +71,14 @@ def plot_confusion_matrix(evaluation: Evaluation) -> FigureResult:
                     color="white" if shares[i, j] > 0.6 else "black")
     ax.set_xticks([0, 1], [c.replace("predicted ", "") for c in table.columns])
     ax.set_yticks([0, 1], list(table.index))
-    ax.set_xlabel(f"Predicted (threshold {evaluation.threshold:.4g})")
+    ax.set_xlabel(f"Predicted (threshold {format_bounded(evaluation.threshold)})")
     ax.set_ylabel("Actual")
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     claims, opinions = counts[0].sum(), counts[1].sum()
-    alt = (f"Confusion matrix of the {_name(evaluation)} at threshold {evaluation.threshold:.4g}: of {claims:,.0f} "
+    alt = (f"Confusion matrix of the {_name(evaluation)} at threshold {format_bounded(evaluation.threshold)}: "
+           f"of {claims:,.0f} "
            f"claims, {counts[0, 0]:,.0f} ({shares[0, 0]:.1%}) are flagged and {counts[0, 1]:,.0f} missed; of "
            f"{opinions:,.0f} opinions, {counts[1, 0]:,.0f} ({shares[1, 0]:.1%}) are flagged as claims.")
     return FigureResult(figure, alt)
@@ -210,8 +212,10 @@ def plot_workload(curve: WorkloadCurve, *, threshold: float | None = None) -> Fi
         ax.plot([x, y], [y, y], color="0.3", linewidth=1)
         ax.annotate(f"saves {y - x:.0%} of the reports", xy=((x + y) / 2, y), xytext=(0, -14),
                     textcoords="offset points", ha="center", fontsize="small")
-        alt = (f"Workload curve: reviewing reports in the order of the model catches {y:.0%} of the "
-               f"{curve.n_claims:,} claims after {x:.0%} of the {curve.n_reports:,} reports (threshold "
-               f"{threshold:.4g}); in arrival order the same share of claims takes {y:.0%} of the reports on average.")
+        caught, reviewed = format_bounded(y, ".0%"), format_bounded(x, ".0%")  # 99.6% is not "100%"
+        alt = (f"Workload curve: reviewing reports in the order of the model catches {caught} of the "
+               f"{curve.n_claims:,} claims after {reviewed} of the {curve.n_reports:,} reports (threshold "
+               f"{format_bounded(threshold)}); in arrival order the same share of claims takes {caught} of the "
+               "reports on average.")
     ax.legend(loc="lower right")
     return FigureResult(figure, alt)

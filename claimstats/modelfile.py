@@ -3,9 +3,13 @@
 :func:`save_model` writes a :class:`~claimstats.triage.ClaimModel` (its
 pipeline, validation scores and metadata) to one file; :func:`load_model`
 reads it back only when every type in it is one a claimstats model holds
-(:data:`TRUSTED_TYPES`), the file says it was made by claimstats, and its data
-schema version is this one's. Anything else raises :class:`ModelFileError`
-and no code from the file runs.
+(:data:`TRUSTED_TYPES`), the file says it was made by claimstats, its data
+schema version is this one's, and every member holds what :func:`save_model`
+writes (validation scores that are probabilities, thresholds in [0, 1] that
+those scores give for the stated recalls, matching shapes). Before anything is
+read, the sizes the archive declares for its members are checked against
+:data:`MAX_MODEL_BYTES`, so that a small file cannot inflate into gigabytes.
+Anything else raises :class:`ModelFileError` and no code from the file runs.
 
 Examples
 --------
@@ -24,6 +28,9 @@ True
 from __future__ import annotations
 
 import json
+import math
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +39,9 @@ from sklearn.pipeline import Pipeline
 from claimstats import classify
 from claimstats.errors import ClaimstatsError
 from claimstats.schema import SCHEMA_VERSION
-from claimstats.triage import MODEL_FORMAT_VERSION, ClaimModel
+from claimstats.triage import MODEL_FORMAT_VERSION, ClaimModel, threshold_for_recall
 
-__all__ = ["TRUSTED_TYPES", "ModelFileError", "load_model", "save_model"]
+__all__ = ["MAX_MODEL_BYTES", "TRUSTED_TYPES", "ModelFileError", "load_model", "save_model"]
 
 MODEL_FORMAT = "claimstats-model"
 #: Types a claimstats model file may hold beyond those skops trusts by default: our two
@@ -46,6 +53,15 @@ TRUSTED_TYPES = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
 )
+
+#: Most bytes a model file may unpack to: the uncompressed sizes its members declare, plus
+#: every extra read of a member the file's schema asks for. The largest model
+#: ``claimstats train`` makes on the course file (a random forest on the text) unpacks to
+#: under 3 MB, so 256 MiB leaves room for models trained on far larger files while a
+#: "zip bomb" (a few MB that inflate to gigabytes) is refused before anything is unpacked.
+MAX_MODEL_BYTES = 256 * 2**20
+_SCHEMA_MEMBER = "schema.json"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class ModelFileError(ClaimstatsError):
@@ -88,13 +104,13 @@ def load_model(path) -> ClaimModel:
     FileNotFoundError
         When there is no such file.
     """
-    import skops.io as sio
-
     where = Path(path)
     if not where.exists():
         raise FileNotFoundError(f"{where}: no such file")
     if where.is_dir():
         raise ModelFileError(f"{where}: is a folder, not a model file")
+    _check_sizes(where)
+    import skops.io as sio  # after the cheap checks: a refused file costs no import
     try:
         found = sio.get_untrusted_types(file=where)
     except Exception as err:  # anything unreadable: a zip error, a missing or bad schema.json
@@ -129,20 +145,144 @@ def load_model(path) -> ClaimModel:
             or list(getattr(pipeline, "feature_names_in_", ())) != classify.input_columns(feature_set)):
         raise ModelFileError(f"{where}: corrupt model file (no fitted pipeline for its feature set)")
     try:
-        labels = np.asarray(payload["validation_labels"], dtype=np.int64)
-        scores = np.asarray(payload["validation_scores"], dtype=float)
-        if labels.ndim != 1 or labels.shape != scores.shape or not np.isin(labels, (0, 1)).all() \
-                or not labels.any():
-            raise ValueError("validation labels or scores")
-        return ClaimModel(
-            pipeline=pipeline, feature_set=feature_set, model=str(meta["model"]), params=str(meta["params"]),
-            target_recall=float(meta["target_recall"]), threshold=float(meta["threshold"]),
-            first_recall=float(meta["first_recall"]), first_threshold=float(meta["first_threshold"]),
-            validation_labels=labels, validation_scores=scores,
-            metrics={k: float(v) for k, v in dict(meta["metrics"]).items()}, source=str(meta["source"]),
-            source_sha256=meta["source_sha256"], rows=dict(meta["rows"]),
-            claimstats_version=str(meta["claimstats_version"]), schema_version=version,
-            sklearn_version=str(meta["sklearn_version"]))
-    except (KeyError, TypeError, ValueError) as err:  # hand-edited or damaged: say so, not a traceback
+        model = _model_from(payload, meta, pipeline)
+    except (KeyError, TypeError, ValueError, OverflowError) as err:  # hand-edited or damaged: say so, not a traceback
         what = f"{err} is missing" if isinstance(err, KeyError) else f"malformed {err}"
         raise ModelFileError(f"{where}: corrupt model file ({what})") from None
+    return model
+
+
+def _check_sizes(where: Path) -> None:
+    """Refuse a file that would unpack to more than :data:`MAX_MODEL_BYTES`, reading only its directory.
+
+    The zip's central directory declares each member's uncompressed size, and
+    reading a member never yields more than it declares; the schema says which
+    member each array is read from (a member named twice is read twice).
+    """
+    try:
+        with zipfile.ZipFile(where) as archive:
+            members = archive.infolist()
+            declared = {info.filename: info.file_size for info in members}
+            total = sum(declared.values())
+            packed = sum(info.compress_size for info in members)
+            odd = sorted({info.compress_type for info in members} - {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+            if odd:
+                raise ModelFileError(f"{where}: not a claimstats model file (members compressed with zip method "
+                                     f"{', '.join(map(str, odd))}; claimstats writes them stored or deflated)")
+            if total > MAX_MODEL_BYTES:
+                raise ModelFileError(_too_large(where, total, packed))
+            if _SCHEMA_MEMBER not in declared:
+                return  # the skops reader says the file is not one of its archives
+            schema = json.loads(archive.read(_SCHEMA_MEMBER))
+    except ModelFileError:
+        raise
+    except Exception:  # not a zip, or an unreadable schema: the skops reader below says so
+        return
+    reads = sum(declared.get(name, 0) for name in _files_named(schema))
+    if declared[_SCHEMA_MEMBER] + reads > MAX_MODEL_BYTES:
+        raise ModelFileError(_too_large(where, declared[_SCHEMA_MEMBER] + reads, packed, reread=True))
+
+
+def _too_large(where: Path, total: int, packed: int, reread: bool = False) -> str:
+    how = "reading its members as its schema asks" if reread else "its members"
+    return (f"{where}: not loaded: {how} would unpack {total:,} bytes from {packed:,} stored, more than a model "
+            f"file may hold ({MAX_MODEL_BYTES:,} bytes, claimstats.modelfile.MAX_MODEL_BYTES); "
+            "it was not written by `claimstats train`")
+
+
+def _files_named(schema) -> list[str]:
+    """Every array member a skops schema reads (its ``"file"`` entries), once per read.
+
+    skops builds a node once per ``__id__``, so a node repeated with the same id is read once.
+    """
+    names, stack, seen = [], [schema], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ident = node.get("__id__")  # skops memoizes a node only under a true id
+            ident = ident if ident and isinstance(ident, (int, str)) else None
+            if isinstance(node.get("file"), str) and (ident is None or ident not in seen):
+                names.append(node["file"])
+                seen.add(ident)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names
+
+
+def _model_from(payload: dict, meta: dict, pipeline: Pipeline) -> ClaimModel:
+    """The :class:`ClaimModel` a file holds, once every member is what :func:`save_model` writes.
+
+    Raises ``KeyError`` for a missing member, ``ValueError``/``TypeError`` naming a malformed one.
+    """
+    labels = np.asarray(payload["validation_labels"])
+    scores = np.asarray(payload["validation_scores"])
+    if labels.ndim != 1 or labels.shape != scores.shape or not labels.size:
+        raise ValueError(f"validation labels or scores (shapes {labels.shape} and {scores.shape}; "
+                         "they must be two lists of the same length)")
+    if labels.dtype.kind not in "iub" or not np.isin(labels, (0, 1)).all() or not labels.any():
+        raise ValueError("validation labels or scores (the labels must be 0 or 1, with at least one claim)")
+    if scores.dtype.kind not in "iuf" or not np.isfinite(scores).all() or not ((scores >= 0) & (scores <= 1)).all():
+        raise ValueError("validation labels or scores (the scores must be probabilities: finite, from 0 to 1)")
+    labels, scores = labels.astype(np.int64), scores.astype(float)
+    values = {name: _share(meta, name, low_open=name.endswith("recall"))
+              for name in ("target_recall", "first_recall", "threshold", "first_threshold")}
+    if values["first_recall"] > values["target_recall"]:
+        raise ValueError(f"first_recall {values['first_recall']!r} (above the target recall)")
+    for recall, threshold in (("target_recall", "threshold"), ("first_recall", "first_threshold")):
+        expected = threshold_for_recall(labels, scores, values[recall])
+        if values[threshold] != expected:
+            raise ValueError(f"{threshold} {values[threshold]!r} (the validation scores give {expected!r} for "
+                             f"a recall of {values[recall]!r})")
+    metrics = {}
+    for key, value in dict(meta["metrics"]).items():
+        number = float(value)
+        if not (math.isnan(number) or 0 <= number <= 1):  # NaN: a metric a one-class test split cannot have
+            raise ValueError(f"test metric {key} {value!r} (must be from 0 to 1)")
+        metrics[str(key)] = number
+    rows = dict(meta["rows"])
+    if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in rows.values()) \
+            or rows.get("validation", len(labels)) != len(labels):
+        raise ValueError(f"row counts {rows!r} (whole numbers; validation must match its {len(labels):,} scores)")
+    sha = meta["source_sha256"]
+    if sha is not None and not (isinstance(sha, str) and _SHA256.fullmatch(sha)):
+        raise ValueError("source_sha256 (must be 64 hexadecimal digits or null)")
+    model = str(meta["model"])
+    if model not in classify.MODELS:
+        raise ValueError(f"model name {model!r} (one of {', '.join(classify.MODELS)})")
+    loaded = ClaimModel(
+        pipeline=pipeline, feature_set=meta["feature_set"], model=model, params=str(meta["params"]),
+        target_recall=values["target_recall"], threshold=values["threshold"],
+        first_recall=values["first_recall"], first_threshold=values["first_threshold"],
+        validation_labels=labels, validation_scores=scores, metrics=metrics, source=str(meta["source"]),
+        source_sha256=sha, rows=rows, claimstats_version=str(meta["claimstats_version"]),
+        schema_version=meta["schema_version"], sklearn_version=str(meta["sklearn_version"]))
+    _check_pipeline_scores(loaded)
+    return loaded
+
+
+def _check_pipeline_scores(model: ClaimModel) -> None:
+    """``ValueError`` unless the pipeline scores a few synthetic reports with probabilities.
+
+    The pipeline's own arrays (coefficients, vocabularies, trees) are members of
+    the file too: a NaN among them would score every report NaN, which no tier holds.
+    """
+    from claimstats.simulate import simulate
+
+    try:
+        scores = np.asarray(model.predict_proba(simulate(40, seed=0).dropna()), dtype=float)
+    except Exception as err:  # noqa: BLE001 - any failure to score means the pipeline is damaged
+        raise ValueError(f"pipeline (it cannot score reports: {type(err).__name__})") from None
+    if not (np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()):
+        raise ValueError("pipeline (its scores for sample reports are not probabilities from 0 to 1)")
+
+
+def _share(meta: dict, name: str, low_open: bool) -> float:
+    """``meta[name]`` as a float in [0, 1] (in (0, 1] when ``low_open``), or ``ValueError`` naming it."""
+    value = meta[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} {value!r} (not a number)")
+    number = float(value)
+    if not ((0 < number <= 1) if low_open else (0 <= number <= 1)):  # also refuses NaN
+        raise ValueError(f"{name} {value!r} (must be {'above 0 and at most 1' if low_open else 'from 0 to 1'})")
+    return number

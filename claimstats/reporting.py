@@ -15,11 +15,13 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from claimstats.schema import COUNT_COLUMNS
 
-__all__ = ["COUNT_NOUNS", "format_number", "format_p", "magnitude_decimals"]
+__all__ = ["COUNT_NOUNS", "format_bounded", "format_number", "format_p", "magnitude_decimals"]
 
 #: Words for the count columns, so that describe() reads like a report ("fewer views").
 COUNT_NOUNS = dict(zip(COUNT_COLUMNS, ("views", "likes", "shares", "downloads", "comments")))
@@ -53,6 +55,36 @@ def format_number(x: float, decimals: int = 2) -> str:
     if np.isinf(x):
         return "∞" if x > 0 else "-∞"
     return f"{x:,.{decimals}f}"
+
+
+def format_bounded(x: float, spec: str = ".4g", bounds: tuple[float, ...] = (0.0, 1.0)) -> str:
+    """``x`` written with ``spec``, with more digits when rounding would make it read as a bound it is not.
+
+    A probability, a threshold or a share of 0.99996 is not 1: written ``.4g`` it
+    would print as ``1`` (and 0.9996 as ``100.0%``), which reads as "everything".
+    Digits are added until the text differs from every value in ``bounds``
+    (0 and 1 by default; for a ``%`` spec, 0% and 100%). Other values, and a
+    value exactly on a bound, are written as ``spec`` writes them.
+
+    Examples
+    --------
+    >>> format_bounded(0.99996), format_bounded(0.9996, ".1%"), format_bounded(0.00004, ".2f")
+    ('0.99996', '99.96%', '0.00004')
+    >>> format_bounded(1.0), format_bounded(0.98765), format_bounded(0.5, ".1%")
+    ('1', '0.9877', '50.0%')
+    """
+    text = format(x, spec)
+    parts = re.fullmatch(r"([,_]?)\.(\d+)([eEfFgG%])", spec)
+    if parts is None or not np.isfinite(x):
+        return text
+    separator, digits, kind = parts.groups()
+    scale = 100.0 if kind == "%" else 1.0
+    for more in range(int(digits), 18):
+        text = format(x, f"{separator}.{more}{kind}")
+        shown = float(text.rstrip("%").replace(",", "").replace("_", ""))
+        if shown not in {b * scale for b in bounds} or shown == x * scale:
+            return text
+    return text
 
 
 def magnitude_decimals(*values: float) -> int:

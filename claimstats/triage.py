@@ -42,6 +42,7 @@ from claimstats.comparison import ModelComparison, compare_models
 from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import Evaluation, evaluate
 from claimstats.intake import check_reports, normalise_reports
+from claimstats.reporting import format_bounded
 from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
 
 __all__ = [
@@ -182,10 +183,13 @@ class WorkloadCurve:
         """
         ranked = self.at_threshold(threshold)
         r = ranked["share_caught"]
-        return (f"Reviewing the {ranked['reviewed']:,} of {self.n_reports:,} reports ({ranked['share_reviewed']:.1%}) "
-                f"scored at or above {threshold:.4g} catches {r:.1%} of the {self.n_claims:,} claims; in arrival "
-                f"order the same recall takes {r:.1%} of the reports on average, so the ranking spares "
-                f"{r - ranked['share_reviewed']:.1%} of all reports from review ({1 - ranked['share_reviewed']:.1%} "
+        def pct(share: float) -> str:  # 99.96% is not "100.0%"
+            return format_bounded(share, ".1%")
+
+        return (f"Reviewing the {ranked['reviewed']:,} of {self.n_reports:,} reports ({pct(ranked['share_reviewed'])}) "
+                f"scored at or above {format_bounded(threshold)} catches {pct(r)} of the {self.n_claims:,} claims; "
+                f"in arrival order the same recall takes {pct(r)} of the reports on average, so the ranking spares "
+                f"{pct(r - ranked['share_reviewed'])} of all reports from review ({pct(1 - ranked['share_reviewed'])} "
                 "against reviewing everything).")
 
 
@@ -287,11 +291,13 @@ class ClaimModel:
         items = [("model", classify.MODELS.get(self.model, self.model)),
                  ("features", classify.FEATURE_SETS.get(self.feature_set, self.feature_set)),
                  ("hyper-parameters", self.params), ("trained on", self.source),
-                 ("review threshold", f"{self.threshold:.4g} (catches {self.validation_recall():.1%} of the "
-                  f"validation claims; target {_percent(self.target_recall)})"),
-                 ("review-first threshold", f"{self.first_threshold:.4g} (catches "
-                  f"{self.validation_recall(self.first_threshold):.1%}; target {_percent(self.first_recall)})")]
-        items += [(f"test {k.replace('_', ' ')}", f"{v:.4f}") for k, v in self.metrics.items()]
+                 ("review threshold", f"{format_bounded(self.threshold)} (catches "
+                  f"{format_bounded(self.validation_recall(), '.1%')} of the validation claims; "
+                  f"target {_percent(self.target_recall)})"),
+                 ("review-first threshold", f"{format_bounded(self.first_threshold)} (catches "
+                  f"{format_bounded(self.validation_recall(self.first_threshold), '.1%')}; "
+                  f"target {_percent(self.first_recall)})")]
+        items += [(f"test {k.replace('_', ' ')}", format_bounded(v, ".4f")) for k, v in self.metrics.items()]
         items += [("claimstats / schema / scikit-learn",
                    f"{self.claimstats_version} / {self.schema_version} / {self.sklearn_version}")]
         return pd.DataFrame(items, columns=["item", "value"])
@@ -301,15 +307,16 @@ class ClaimModel:
         m = self.metrics
         return (f"A {classify.MODELS.get(self.model, self.model)} on "
                 f"{classify.FEATURE_PHRASES.get(self.feature_set, self.feature_set)}, trained on {self.source}; "
-                f"reports scored at or above {self.threshold:.4g} are reviewed, which caught "
-                f"{self.validation_recall():.1%} of the validation claims (target {_percent(self.target_recall)}); "
-                "on the test split it reached recall "
-                f"{m.get('recall', float('nan')):.3f} and precision {m.get('precision', float('nan')):.3f} at 0.5.")
+                f"reports scored at or above {format_bounded(self.threshold)} are reviewed, which caught "
+                f"{format_bounded(self.validation_recall(), '.1%')} of the validation claims (target "
+                f"{_percent(self.target_recall)}); on the test split it reached recall "
+                f"{format_bounded(m.get('recall', float('nan')), '.3f')} and precision "
+                f"{format_bounded(m.get('precision', float('nan')), '.3f')} at 0.5.")
 
 
 def _percent(share: float) -> str:
-    """A target share as people write it: 0.95 → '95%', 0.975 → '97.5%'."""
-    return f"{100 * share:g}%"
+    """A target share as people write it: 0.95 → '95%', 0.975 → '97.5%' (0.9999999 → '99.99999%', not '100%')."""
+    return format_bounded(100 * share, ".6g", bounds=(0.0, 100.0)) + "%"
 
 
 def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,

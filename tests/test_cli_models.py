@@ -87,7 +87,7 @@ def test_triage_writes_the_queue_and_the_rejected_rows(files, model_file, capsys
     assert len(side) == expected_bad and len(queue) + len(side) == 1500
     assert "author_ban_status: not one of active, under review, banned" in side["reason"].tolist()
     assert queue["claim_probability"].is_monotonic_decreasing
-    assert re.search(r"\| rows in +\| +1500 \|", stdout) and f"Scored {len(queue):,} of 1,500 reports" in stdout
+    assert re.search(r"\| rows in +\| +1,500 \|", stdout) and f"Scored {len(queue):,} of 1,500 reports" in stdout
 
     code, stdout, _ = run(capsys, "triage", model_file, files["reports"], "--out", out, "--target-recall", "0.99",
                           "--json")

@@ -158,7 +158,7 @@ def test_text_and_build_answers_wait_for_the_instructor(datasets):
     [
         ("plan-rows: lots\n", "plan-rows", "expected a number, got 'lots'"),
         ("plan-rows: 12.5\n", "plan-rows", "expected a whole number, got 12.5"),
-        ("plan-rows: yes\n", "plan-rows", "yes/no/true/false are not numbers"),
+        ("plan-rows: yes\n", "plan-rows", "expected a number, got 'yes'"),
         ("hyp-t-statistic: [1, 2]\n", "hyp-t-statistic", "expected a number, got a list"),
         ("hyp-t-statistic: 45%\n", "hyp-t-statistic", "without '%'"),
         ("hyp-t-statistic: .nan\n", "hyp-t-statistic", "expected a finite number"),

@@ -101,7 +101,8 @@ def test_damaged_contents_of_a_claimstats_file_are_refused_with_one_clear_error(
         ({"validation_scores": model.validation_scores[:-1]}, "malformed validation labels or scores"),
         ({"validation_labels": model.validation_labels + 2}, "malformed validation labels or scores"),
         ({"metadata": json.dumps(no_threshold)}, "'threshold' is missing"),
-        ({"metadata": json.dumps({**model.metadata(), "target_recall": "high"})}, "malformed could not convert"),
+        ({"metadata": json.dumps({**model.metadata(), "target_recall": "high"})},
+         "malformed target_recall .high. \\(not a number\\)"),
         ({"pipeline": Pipeline([("model", LogisticRegression())])}, "no fitted pipeline for its feature set"),
         ({"metadata": json.dumps({**model.metadata(), "feature_set": "text"})}, "no fitted pipeline for its feature"),
     ]

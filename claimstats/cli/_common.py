@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from claimstats.cli._tables import table_markdown
 from claimstats.errors import ClaimstatsError
 
 EXIT_INPUT = 2
+
+
+def data_file_help(what: str = "CSV file") -> str:
+    """The help of a verb's data FILE argument: every such verb also takes the synthetic dataset."""
+    return f"{what}, never modified; or 'synthetic' (or 'synthetic:SEED') for the built-in synthetic dataset"
 
 
 def fail(message: str) -> int:
@@ -59,7 +65,7 @@ def print_table(table: pd.DataFrame, *, as_json: bool = False, title: str | None
         return
     if title:
         print(title)
-    print(table.to_markdown(index=False, floatfmt=floatfmt))
+    print(table_markdown(table, floatfmt))  # cells as a reader sees them: no nan, counts as integers
 
 
 def print_json(payload) -> None:

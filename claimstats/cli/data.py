@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from claimstats.cli._common import check_output_path, fail, load_clean, print_table
+from claimstats.cli._common import check_output_path, data_file_help, fail, load_clean, print_table
 from claimstats.errors import ClaimstatsError
 
 
@@ -19,13 +19,13 @@ def register(verbs) -> None:
     p = verbs.add_parser("validate", help="check a CSV against the data contract",
                          description="Check a CSV against the data contract; list every problem. "
                          "Exit 0 when valid, 2 when not.")
-    p.add_argument("file", help="CSV file to check")
+    p.add_argument("file", help=data_file_help("CSV file to check"))
     p.set_defaults(func=run_validate)
 
     p = verbs.add_parser("clean", help="drop unusable rows and report them",
                          description="Drop rows with a missing label, text or count and duplicate "
                          "video ids; print what was dropped and why.")
-    p.add_argument("file", help="CSV file to clean (never modified)")
+    p.add_argument("file", help=data_file_help("CSV file to clean"))
     p.add_argument("--out", required=True, help="CSV file for the cleaned rows")
     p.add_argument("--dropped", help="optional CSV listing every dropped row with its reason")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -55,7 +55,11 @@ def run_validate(args) -> int:
         frame, source = load(args.file)
     except DataValidationError as err:
         print(err.report())
-        return fail(f"{args.file}: {len(err.problems)} problem(s); the file does not satisfy the data contract")
+        n = len(err.problems)
+        columns = ", ".join(dict.fromkeys(c for c in (getattr(p, "column", "") for p in err.problems) if c))
+        where = f" in column{'s' if ',' in columns else ''} {columns}" if columns else ""
+        return fail(f"{args.file}: {n} problem{'s' if n != 1 else ''}{where} (listed on stdout, with the rows "
+                    "concerned); the file does not satisfy the data contract")
     print(f"{args.file}: valid ({len(frame):,} rows, {frame.shape[1]} columns)")
     for note in source.notes:
         print(f"  normalised: {note}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from claimstats.cli._common import check_output_path, load_clean, print_table
+from claimstats.cli._common import check_output_path, data_file_help, load_clean, print_table
 from claimstats.errors import ClaimstatsError
 from claimstats.schema import TARGET
 
@@ -19,7 +19,7 @@ def register(verbs) -> None:
         description="Load and clean FILE, then print count, mean, sd, min, quartiles and max of "
         "numeric columns within each group. FILE may also be 'synthetic' or 'synthetic:SEED'.",
     )
-    p.add_argument("file", help="CSV file (never modified)")
+    p.add_argument("file", help=data_file_help())
     p.add_argument("--by", nargs="*", default=[TARGET], metavar="COL",
                    help=f"categorical columns to group by (default: {TARGET}); "
                    "give --by alone to summarise the whole file")
@@ -34,7 +34,7 @@ def register(verbs) -> None:
         description="Load and clean FILE, draw a figure and write it (.png, .svg or .pdf); "
         "print its alt text.",
     )
-    p.add_argument("file", help="CSV file (never modified), or 'synthetic'")
+    p.add_argument("file", help=data_file_help())
     p.add_argument("--kind", required=True, choices=PLOT_KINDS,
                    help="views: distribution of a count by class; balance: videos per class; "
                    "ban / verified: status within each class; corr: correlation heatmap; "

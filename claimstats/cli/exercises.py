@@ -27,14 +27,15 @@ def register(verbs) -> None:
     p.add_argument("--student", help="student id, e.g. s123")
     p.add_argument("--out", help="CSV file to write (with --student)")
     p.add_argument("--roster", help="text file with one student id per line")
-    p.add_argument("--out-dir", help="folder for <id>.csv files (with --roster)")
+    p.add_argument("--out-dir", help="folder for <id>.csv files (with --roster; made if absent)")
     _secret_option(p)
     p.set_defaults(func=run_dataset)
 
     p = sub.add_parser("template", help="write an answer template (YAML)",
                        description="Print (or write) the YAML answer file students fill in.")
     p.add_argument("--set", default="all", help=_SETS_HELP + " (default: all)")
-    p.add_argument("--out", help="file to write (default: print)")
+    p.add_argument("--out", help="file to write (default: print); an existing file is kept unless --force")
+    _force_option(p)
     p.set_defaults(func=run_template)
 
     p = sub.add_parser("check", help="feedback on an answer file (never the answers)",
@@ -52,7 +53,8 @@ def register(verbs) -> None:
                        "student's dataset: the reference solution of the auto-marked questions.")
     _data_options(p)
     p.add_argument("--set", default="all", help=_SETS_HELP + " (default: all)")
-    p.add_argument("--out", help="file to write (default: print)")
+    p.add_argument("--out", help="file to write (default: print); an existing file is kept unless --force")
+    _force_option(p)
     p.set_defaults(func=run_key)
 
     p = sub.add_parser("grade", help="grade a folder of submissions (instructors)",
@@ -60,12 +62,14 @@ def register(verbs) -> None:
                        "student and question, <out>_totals.csv and <out>_by_question.csv; print the "
                        "share of the class that got each question right.")
     p.add_argument("submissions", help="folder of answer files named after the students")
-    p.add_argument("--out", required=True, help="CSV file for the marks, e.g. grades.csv")
+    p.add_argument("--out", required=True, help="CSV file for the marks, e.g. grades.csv; existing sheets "
+                   "(which may hold points you filled in) are kept unless --force")
     p.add_argument("--set", default="all", help=_SETS_HELP + " (default: all)")
     p.add_argument("--data-dir", help="read datasets from DIR/<id>.csv instead of the course secret")
     p.add_argument("--roster", help="text file with one student id per line: files named for anyone else "
                    "get zero, and students without a file are listed")
     _secret_option(p)
+    _force_option(p)
     p.set_defaults(func=run_grade)
 
     p = sub.add_parser("sources", help="regenerate the exercise chapters from the question bank (authors)",
@@ -78,6 +82,17 @@ def register(verbs) -> None:
 
 def _secret_option(p) -> None:
     p.add_argument("--secret-file", help="file holding the course secret (default: $CLAIMSTATS_COURSE_SECRET)")
+
+
+def _force_option(p) -> None:
+    p.add_argument("--force", action="store_true", help="replace files that already exist")
+
+
+def _refuse_to_replace(out, force: bool, what: str) -> None:
+    """Refuse to write over an existing file, unless ``force``: it may hold work (answers, marks)."""
+    if not force and Path(out).is_file():
+        raise ClaimstatsError(f"{out}: already exists and may hold {what}; give --force to replace it, "
+                              "or choose another --out")
 
 
 def _data_options(p) -> None:
@@ -111,12 +126,13 @@ def run_dataset(args) -> int:
         if args.student or args.out or not args.out_dir:
             raise ClaimstatsError("--roster goes with --out-dir (not --student/--out)")
         folder = Path(args.out_dir)
-        if not folder.is_dir():
-            raise ClaimstatsError(f"{folder}: --out-dir must be an existing folder")
+        if folder.exists() and not folder.is_dir():
+            raise ClaimstatsError(f"{folder}: is a file; --out-dir names a folder (made if absent)")
         ids = read_roster(args.roster)
+        secret = read_secret(args.secret_file)
+        folder.mkdir(parents=True, exist_ok=True)
         for student in ids:  # the roster and the secret are never written over
             check_output_path(str(folder / f"{student}.csv"), args.roster, args.secret_file)
-        secret = read_secret(args.secret_file)
         for student in ids:
             spec = write_student_dataset(student, secret, folder / f"{student}.csv")
             print(f"{student}: {spec.rows:,} rows")
@@ -133,15 +149,16 @@ def run_dataset(args) -> int:
 def run_template(args) -> int:
     from claimstats.exercises.template import answer_template
 
-    return _emit(answer_template(args.set), args.out, "the answer template")
+    return _emit(answer_template(args.set), args.out, "the answer template", args.force)
 
 
-def _emit(text: str, out: str | None, what: str) -> int:
-    """Print ``text``, or write it to ``out`` and say so on stderr."""
+def _emit(text: str, out: str | None, what: str, force: bool) -> int:
+    """Print ``text``, or write it to ``out`` (kept if it exists, unless ``force``) and say so on stderr."""
     if not out:
         print(text, end="")
         return 0
     target = check_output_path(out)
+    _refuse_to_replace(target, force, "answers")
     target.write_text(text, encoding="utf-8")
     print(f"wrote {what} to {target}", file=sys.stderr)
     return 0
@@ -169,9 +186,10 @@ def run_key(args) -> int:
 
     if args.out:
         check_output_path(args.out, args.data, args.secret_file)
+        _refuse_to_replace(args.out, args.force, "answers")
     data = _exercise_data(args)
     text = filled_answers(answer_key(data, args.set), header=f"reference answers for the {data.label}")
-    return _emit(text, args.out, "the reference answers")
+    return _emit(text, args.out, "the reference answers", args.force)
 
 
 def run_grade(args) -> int:
@@ -182,6 +200,7 @@ def run_grade(args) -> int:
               for p in Path(folder).iterdir()]
     for path in output_paths(args.out):
         check_output_path(str(path), args.roster, args.secret_file, *inputs)
+        _refuse_to_replace(path, args.force, "marks you filled in")
     out = Path(args.out)
     roster = read_roster(args.roster) if args.roster else None
     if args.data_dir:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from claimstats.cli._common import check_output_path, load_clean, print_json, print_table
+from claimstats.cli._common import check_output_path, data_file_help, load_clean, print_json, print_table
 
 _FEATURES = ("all", "text", "upload")
 _GRIDS = ("small", "fast")
@@ -17,7 +17,7 @@ def register(verbs) -> None:
                          "logistic regression, a random forest and gradient boosting by cross-validated recall on "
                          "the training split, pick the champion on validation, score it once on test, choose the "
                          "review thresholds on validation and save the model (skops format).")
-    p.add_argument("file", help="labelled CSV file (the course file or a variant)")
+    p.add_argument("file", help=data_file_help("labelled CSV file (the course file or a variant)"))
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (e.g. model.skops)")
     p.add_argument("--features", choices=_FEATURES, default="all",
                    help="all: metadata, counts and text (as the course); text: the transcription only; "
@@ -35,7 +35,7 @@ def register(verbs) -> None:
                          description="Load MODEL, clean FILE and print the model's precision, recall, F1, "
                          "accuracy, ROC AUC, confusion matrix, calibration and workload at its review threshold.")
     p.add_argument("model", help="model file written by `claimstats train`")
-    p.add_argument("file", help="labelled CSV file")
+    p.add_argument("file", help=data_file_help("labelled CSV file"))
     p.add_argument("--threshold", type=float, default=None, metavar="T", help="flag reports at or above this probability "
                    "(default: the model's review threshold)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -96,6 +96,7 @@ def run_train(args) -> int:
 
 def run_evaluate(args) -> int:
     from claimstats.modelfile import load_model
+    from claimstats.reporting import format_bounded
     from claimstats.triage import evaluate_model, workload_curve
 
     model = load_model(args.model)
@@ -116,7 +117,8 @@ def run_evaluate(args) -> int:
         return 0
     print(model.describe())
     print()
-    print_table(evaluation.to_frame(), title=f"{evaluation.n:,} labelled rows, threshold {evaluation.threshold:.4g}")
+    print_table(evaluation.to_frame(), title=f"{evaluation.n:,} labelled rows, threshold "
+                f"{format_bounded(evaluation.threshold)}")
     print()
     print_table(evaluation.confusion_frame())
     print()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from claimstats.cli._common import load_clean, print_json, print_table
+from claimstats.cli._common import data_file_help, load_clean, print_json, print_table
 
 _BALANCE_CHOICES = ("upsample", "weights", "none")
 
@@ -14,7 +14,7 @@ def register(verbs) -> None:
                          description="Welch's (or Student's) t-test of a numeric column between the two levels of "
                          "a group column, with effect sizes, the Mann–Whitney test, assumption checks and an "
                          "APA-style sentence. The file is cleaned first.")
-    p.add_argument("file", help="CSV file (the course file or a variant)")
+    p.add_argument("file", help=data_file_help("CSV file (the course file or a variant)"))
     p.add_argument("--value", required=True, help="numeric column to compare, e.g. video_view_count")
     p.add_argument("--group", required=True, help="column with two groups, e.g. verified_status")
     p.add_argument("--groups", nargs=2, metavar=("A", "B"), help="two levels of --group to compare, in this order")
@@ -31,7 +31,7 @@ def register(verbs) -> None:
                          description="The case's logistic regression (verified_status, event 'verified'): "
                          "coefficients and odds ratios, VIF, Box–Tidwell linearity check, and a held-out "
                          "evaluation on a seeded stratified split. The file is cleaned first.")
-    p.add_argument("file", help="CSV file (the course file or a variant)")
+    p.add_argument("file", help=data_file_help("CSV file (the course file or a variant)"))
     p.add_argument("--predictors", nargs="+", metavar="COL", help="predictor columns (default: the case's set)")
     p.add_argument("--vif-threshold", type=float, default=None,
                    help="drop the predictor with the largest VIF above X, repeatedly")

@@ -66,12 +66,14 @@ class _AnswerLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-# YAML 1.1 reads 0123 as octal (83) and 1:30 as base 60 (90): a student's
-# answer would change silently. Answers are read with decimal numbers only;
-# anything else stays text, which the answer checks parse or refuse.
-_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+# YAML 1.1 reads 0123 as octal (83), 1:30 as base 60 (90) and yes/no/on/off as
+# True/False: a student's answer would change silently, and feedback would quote
+# what they never wrote ("got True"). Answers are read with decimal numbers only
+# and no booleans; anything else stays text, as written, which the answer checks
+# parse or refuse.
+_INT, _FLOAT, _BOOL = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"
 _AnswerLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT, _BOOL)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _AnswerLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
@@ -265,8 +267,8 @@ def normalise_answer(q: Question, value: Any) -> Any:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r} (yes/no/true/false are not numbers)")
+    if isinstance(value, bool):  # only JSON has booleans here: YAML's yes/no stay text
+        raise ValueError(f"expected a number, got {_shown(value)} (true/false are not numbers)")
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
@@ -302,6 +304,9 @@ def _option(q: Question, value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
+    """The value as the student wrote it, shortened (JSON's true/false, not Python's True/False)."""
+    if isinstance(value, bool):
+        return json.dumps(value)
     if isinstance(value, (dict, list)):
         return f"a {'mapping' if isinstance(value, dict) else 'list'}"
     text = repr(value)

@@ -208,7 +208,9 @@ def _intro(set_name: str) -> str:
         f"Get an answer file with `claimstats exercises template --set {set_name} --out answers.yaml`, "
         "fill it in, and check it with `claimstats exercises check answers.yaml --data my_dataset.csv`. "
         "The checker says whether each answer is correct, within tolerance or wrong (with a hint); it "
-        "never shows the correct value. Written answers and figures are marked by your instructor."
+        "never shows the correct value. Written answers and figures are marked by your instructor. "
+        "An answer file that already exists is never replaced: choose another `--out`, or add `--force` "
+        "to start it again."
     )
     code = (
         "```python\nimport claimstats\n"
