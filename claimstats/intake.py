@@ -36,6 +36,8 @@ from claimstats.schema import (
     TEXT,
     VIDEO_ID,
     VIDEO_ID_RANGE,
+    WHOLE_RANGES,
+    is_text_column,
 )
 
 __all__ = ["REPORT_COLUMNS", "check_reports", "normalise_reports"]
@@ -74,6 +76,7 @@ def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
     if TEXT in view.columns and is_text(view[TEXT]):
         unescaped = view[TEXT].str.replace("\\'", "'", regex=False)
         view[TEXT] = unescaped.where(unescaped.notna(), view[TEXT])
+        view[TEXT] = view[TEXT].where(~(view[TEXT].str.strip() == "").fillna(False))  # spaces only: missing
     return view
 
 
@@ -141,4 +144,11 @@ def check_reports(reports: pd.DataFrame, needed=REPORT_COLUMNS) -> pd.Series:
             flag(finite & ((values < VIDEO_ID_RANGE[0]) | (values > VIDEO_ID_RANGE[1])), f"{name}: not 10 digits")
         elif name in COUNT_COLUMNS:
             flag(finite & (values < 0), f"{name}: negative")
+        if name in (ROW_ID, *COUNT_COLUMNS):  # the contract's bounds (schema.WHOLE_RANGES)
+            flag(finite & (values > WHOLE_RANGES[name][1]), f"{name}: above {WHOLE_RANGES[name][1]:,}")
+    for name in reports.columns:  # a NUL byte ends a string for many tools: never copied into a queue
+        col = reports[name]
+        if is_text_column(col):
+            flag(col.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool),
+                 f"{name}: contains a NUL byte")
     return pd.Series(reasons, index=reports.index, name="reason")
