@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from claimstats.data import check_header
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import check_reports, normalise_reports
-from claimstats.outputs import LINE_END, Outputs, neutralize_formulas, write_rows
+from claimstats.intake import RepeatedIds, check_reports, normalise_reports
+from claimstats.outputs import LINE_END, Outputs, neutralize_formulas, same_file, write_rows
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
@@ -263,6 +264,8 @@ def _top_reasons(reasons: dict[str, int], shown: int = 3) -> str:
 
 
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
+    if len(chunk.columns) == 1:  # another delimiter: say so, as load does
+        check_header(str(chunk.columns[0]), str(source))
     try:
         # one clear error naming the missing columns, before any work
         check_reports(normalise_reports(chunk.head(0)), needed)
@@ -327,9 +330,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         raise FileNotFoundError(f"{source}: no such file")
     rejected_target = Path(rejected) if rejected else target.with_name(target.stem + ".rejected.csv")
     for written in (target, rejected_target):
-        if written.exists() and written.resolve() == source.resolve():
+        if same_file(written, source):  # the same path, a symlink or a hard link
             raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
-    if rejected_target.resolve() == target.resolve():  # the queue, written last, would erase the rejected rows
+    if same_file(rejected_target, target):  # the queue, written last, would erase the rejected rows
         raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
                               "choose another file for the rejected rows")
     target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
@@ -346,7 +349,7 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     side = _SideFile(rejected_target, always=bool(rejected) or rejected_target.exists(), outputs=outputs)
     with outputs, tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, \
             open(source, "rb") as raw:
-        runs = _Runs(Path(work))
+        runs, repeats = _Runs(Path(work)), RepeatedIds()
         try:
             for chunk in _chunks(raw, source, chunksize):
                 if side.columns is None:
@@ -357,7 +360,7 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
                 numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
                 rows_in += len(chunk)
                 view = normalise_reports(chunk)  # checked and scored; the rows are written as read
-                reasons = check_reports(view, needed).to_numpy()
+                reasons = repeats.check(view, check_reports(view, needed).to_numpy())
                 bad = reasons != ""
                 side.write(chunk[bad], numbers[bad], reasons[bad])
                 if not bad.all():

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -188,6 +189,7 @@ def load(
 #: Rows read at a time: reading, validating and cleaning hold a few chunks in memory, not the file.
 CHUNK_ROWS = 50_000
 _BLOCK = 1 << 20
+_MANY_COLUMNS = 50
 _DELIMITERS = {";": "';'", "\t": "tabs", "|": "'|'"}
 
 
@@ -253,9 +255,11 @@ def scan_file(path: str | os.PathLike) -> str:
 
 def _header_line(path: Path) -> str:
     """The first line of the file (any line ending: LF, CR LF or CR alone)."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        head = handle.read(1 << 16)
-    return re.split(r"\r\n|\r|\n", head.lstrip("\r\n"), maxsplit=1)[0]
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # newline="": any line ending ends a line
+        line = handle.readline(1 << 24)
+        while line and not line.strip("\r\n"):  # blank lines before the header, as pandas skips them
+            line = handle.readline(1 << 24)
+    return line.rstrip("\r\n")
 
 
 def check_header(header: str, where: str) -> list[str]:
@@ -279,7 +283,7 @@ def check_header(header: str, where: str) -> list[str]:
         raise DataValidationError(
             [Problem("", f"this does not look like the claims data: none of the expected columns in the header "
                          f"({header[:60]!r})")], source=where)
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    repeated = sorted(n for n, k in Counter(names).items() if n and k > 1)
     if repeated:
         raise DataValidationError([Problem(n, "appears more than once in the header") for n in repeated[:5]],
                                   source=where)
@@ -304,18 +308,28 @@ def _field_count_problem(path: Path, n_fields: int, where: str) -> DataValidatio
                                source=where)
 
 
-def read_chunks(path: str | os.PathLike, chunksize: int = CHUNK_ROWS):
+def _contract_column(name: str) -> bool:
+    """Whether a header name can be (or become, once normalised) a contract column."""
+    name = str(name)
+    return name.strip() in COLUMNS or name.strip() == "id" or name == "" or name.startswith("Unnamed: 0")
+
+
+def read_chunks(path: str | os.PathLike, chunksize: int = CHUNK_ROWS, *, usecols_contract: bool = False):
     """The file's rows as text, ``chunksize`` at a time (empty cells missing).
 
     Checks the header first (:func:`check_header`); a row with more fields than
     the header is one clear problem naming the rows, not a shifted column.
     Call :func:`scan_file` first to refuse files that are not UTF-8 text.
+    ``usecols_contract`` reads only the columns that can be the contract's,
+    for a file with many others (named from the header), so that thousands
+    of columns read fast; rows are then not checked for extra fields.
     """
     path = Path(path)
     where = str(path)
     names = check_header(_header_line(path), where)
     try:
-        reader = pd.read_csv(path, dtype=str, chunksize=chunksize, encoding="utf-8-sig", keep_default_na=True)
+        reader = pd.read_csv(path, dtype=str, chunksize=chunksize, encoding="utf-8-sig", keep_default_na=True,
+                             usecols=_contract_column if usecols_contract else None)
         seen = 0
         for chunk in reader:
             if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the extra fields of every row as an index
@@ -384,7 +398,7 @@ def _normalise(frame: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
         blank = (text.notna() & (text.str.strip() == "")).to_numpy()
         if blank.any():  # as empty as an empty cell: cleaning drops both
             text = text.where(~blank)
-            notes.add("read {n:,} transcriptions holding only spaces as missing", int(blank.sum()))
+            notes.add("read {n:,} transcription(s) holding only spaces as missing", int(blank.sum()))
         frame[TEXT] = text
     integer = {c for c in COUNT_COLUMNS if c in frame.columns and _written_as_integers(frame[c])}
     notes.integer_counts = integer if notes.integer_counts is None else notes.integer_counts & integer
@@ -439,8 +453,11 @@ class _ProblemLog:
             entry[2] += [e for e in p.examples if e not in entry[2]][: 3 - len(entry[2])]
 
     def problems(self) -> list[Problem]:
-        return [Problem(column, message, tuple(rows), n, tuple(examples))
-                for (column, message), (rows, n, examples) in self.merged.items()]
+        """In :func:`claimstats.schema.validate`'s order: the header's problems, then column by column."""
+        found = [Problem(column, message, tuple(rows), n, tuple(examples))
+                 for (column, message), (rows, n, examples) in self.merged.items()]
+        order = {name: i for i, name in enumerate(COLUMNS)}
+        return sorted(found, key=lambda p: (p.n_rows > 0, order.get(p.column, -1) if p.n_rows else order.get(p.column, len(order))))
 
 
 @dataclass(frozen=True)
@@ -496,10 +513,16 @@ def _chunks_of(path: Path, where: str, chunksize: int):
     notes = _Notes()
 
     def generate():
+        # The header's problems (unknown or missing columns) come from the whole header; the chunks hold
+        # only the columns that can be the contract's.
+        names = check_header(_header_line(path), where)
+        header = _normalise(pd.DataFrame(columns=names), _Notes())
+        wide = sum(not _contract_column(n) for n in names) > _MANY_COLUMNS  # invalid anyway: read what matters
         offset = 0
-        for chunk in read_chunks(path, chunksize):
+        for chunk in read_chunks(path, chunksize, usecols_contract=wide):
             frame = _normalise(chunk, notes)
-            yield offset, frame, schema.validate(frame)
+            problems = schema.validate(frame)
+            yield offset, frame, (schema.validate(header) + problems if offset == 0 else problems)
             offset += len(chunk)
 
     return generate(), notes

@@ -40,7 +40,7 @@ from claimstats.schema import (
     is_text_column,
 )
 
-__all__ = ["REPORT_COLUMNS", "check_reports", "normalise_reports"]
+__all__ = ["REPORT_COLUMNS", "RepeatedIds", "check_reports", "normalise_reports"]
 
 #: Columns a reports file must have: the contract's, except the label.
 REPORT_COLUMNS = tuple(c for c in COLUMNS if c != TARGET)
@@ -152,3 +152,37 @@ def check_reports(reports: pd.DataFrame, needed=REPORT_COLUMNS) -> pd.Series:
             flag(col.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool),
                  f"{name}: contains a NUL byte")
     return pd.Series(reasons, index=reports.index, name="reason")
+
+
+class RepeatedIds:
+    """Video ids of the valid rows seen so far in a backlog, chunk after chunk: a repeat is rejected.
+
+    The contract makes ``video_id`` unique; a report filed twice is queued
+    once, at its first row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> repeats = RepeatedIds()
+    >>> repeats.check(pd.DataFrame({"video_id": ["1", "2"]}), np.array(["", ""], dtype=object)).tolist()
+    ['', '']
+    >>> repeats.check(pd.DataFrame({"video_id": ["2", "3", "3"]}), np.array(["", "", ""], dtype=object)).tolist()
+    ['video_id: repeats an earlier row', '', 'video_id: repeats an earlier row']
+    """
+
+    REASON = f"{VIDEO_ID}: repeats an earlier row"
+
+    def __init__(self):
+        self.seen: set[float] = set()
+
+    def check(self, reports: pd.DataFrame, reasons: np.ndarray) -> np.ndarray:
+        """``reasons`` with the repeats of earlier valid rows' ids added."""
+        ids, _ = _numbers(reports[VIDEO_ID])
+        valid = reasons == ""
+        repeat = valid & pd.Series(np.where(valid, ids, np.nan)).duplicated(keep="first").to_numpy() & ~np.isnan(ids)
+        if self.seen:
+            repeat |= valid & np.fromiter(map(self.seen.__contains__, ids.tolist()), bool, len(ids))
+        self.seen.update(ids[valid & ~repeat].tolist())
+        out = reasons.copy()
+        out[repeat] = np.where(out[repeat] == "", self.REASON, out[repeat] + "; " + self.REASON)
+        return out

@@ -38,7 +38,7 @@ import pandas as pd
 
 from claimstats.errors import ClaimstatsError
 
-__all__ = ["LINE_END", "Outputs", "atomic_path", "in_place", "neutralize_formulas", "write_csv", "write_rows"]
+__all__ = ["LINE_END", "Outputs", "atomic_path", "in_place", "neutralize_formulas", "same_file", "write_csv", "write_rows"]
 
 LINE_END = "\r\n"  # with "\n", a cell holding a bare "\r" is written unquoted and splits its row
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -126,6 +126,23 @@ def in_place(target: Path) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same path, a symlink or a hard link to it.
+
+    Examples
+    --------
+    >>> same_file("a/../b.csv", "b.csv")
+    True
+    """
+    a, b = Path(a), Path(b)
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _umask_mode(target: Path) -> int:

@@ -9,6 +9,7 @@ column names and order, what each holds, allowed categories and ranges.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 import re
 from dataclasses import dataclass
 
@@ -269,7 +270,7 @@ def validate(data: pd.DataFrame) -> list[Problem]:
     """
     problems: list[Problem] = []
     present = [c for c in data.columns]
-    dupes = sorted({c for c in present if present.count(c) > 1})
+    dupes = sorted(str(c) for c, n in Counter(present).items() if n > 1)
     for name in dupes:
         problems.append(Problem(str(name), "appears more than once in the header"))
     unknown = [c for c in present if c not in COLUMNS]

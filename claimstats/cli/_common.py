@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from claimstats.errors import ClaimstatsError
-from claimstats.outputs import in_place
+from claimstats.outputs import in_place, same_file
 
 EXIT_INPUT = 2
 MAX_MESSAGE = 400
@@ -42,16 +42,6 @@ def load_clean(path: str):
     tidy, report = clean(frame)
     require_rows(report, str(path))
     return tidy, report, source
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file: the same path, a symlink or a hard link to it."""
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _writable_target(out: str, flag: str) -> Path:
@@ -89,10 +79,10 @@ def check_outputs(outputs: dict[str, str | None], *inputs: str | None) -> dict[s
             continue
         target = _writable_target(out, flag)
         for given in inputs:
-            if given and _same_file(target, Path(given)):
+            if given and same_file(target, Path(given)):
                 raise ClaimstatsError(f"{out}: refusing to overwrite the input file; choose another {flag}")
         for other, path in checked.items():
-            if path is not None and _same_file(target, path) and not in_place(target):
+            if path is not None and same_file(target, path) and not in_place(target):
                 raise ClaimstatsError(f"{out}: {other} and {flag} name the same file; give each its own file")
         checked[flag] = target
     return checked

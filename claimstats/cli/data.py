@@ -68,7 +68,8 @@ def run_validate(args) -> int:
         print(f"  normalised: {note}")
     for reason, n, first in result.drops:
         rows = ", ".join(map(str, first)) + (", …" if n > len(first) else "")
-        print(f"  `claimstats clean` will drop {n:,} row{'s' if n != 1 else ''}: {reason} (rows {rows})")
+        plural = "s" if n != 1 else ""
+        print(f"  `claimstats clean` will drop {n:,} row{plural}: {reason} (row{plural} {rows})")
     if result.rows_dropped == result.rows:
         return fail(f"{args.file}: no row is usable: cleaning would drop all {result.rows:,} rows")
     return 0
