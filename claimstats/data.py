@@ -384,6 +384,8 @@ def _normalise(frame: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
         if name not in frame.columns or not is_text(frame[name]):
             continue
         col = frame[name]
+        if col.isin(allowed).to_numpy().sum() == col.notna().to_numpy().sum():
+            continue  # every label already as the contract writes it (the common case: no string work)
         tidy = col.str.strip().str.lower()
         fixable = col.notna().to_numpy() & (tidy != col).to_numpy() & tidy.isin(allowed).to_numpy()
         if fixable.any():  # cell by cell: a label that is still not allowed is left for validation to name
@@ -395,13 +397,11 @@ def _normalise(frame: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
         if escaped.any():
             text = text.str.replace("\\'", "'", regex=False)
             notes.add("unescaped \\' to ' in {n:,} transcriptions", int(escaped.sum()))
-        blank = (text.notna() & (text.str.strip() == "")).to_numpy()
+        blank = text.str.isspace().fillna(False).to_numpy(dtype=bool)  # cells are never "" (read as missing)
         if blank.any():  # as empty as an empty cell: cleaning drops both
             text = text.where(~blank)
             notes.add("read {n:,} transcription(s) holding only spaces as missing", int(blank.sum()))
         frame[TEXT] = text
-    integer = {c for c in COUNT_COLUMNS if c in frame.columns and _written_as_integers(frame[c])}
-    notes.integer_counts = integer if notes.integer_counts is None else notes.integer_counts & integer
     present = [c for c in COLUMNS if c in frame.columns]
     if present != [c for c in frame.columns if c in COLUMNS]:
         notes.add("reordered columns to the contract order")
@@ -409,21 +409,19 @@ def _normalise(frame: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
     return frame[ordered]
 
 
-def _written_as_integers(col: pd.Series) -> bool:
-    """A column pandas would read as integers: no empty cell, every cell an integer."""
-    if pd.api.types.is_integer_dtype(col):
-        return True
-    if not is_text(col) or col.isna().any():
-        return False
-    return bool(pd.api.types.is_integer_dtype(pd.to_numeric(col, errors="coerce")))
+def _integer_counts(typed: pd.DataFrame, notes: _Notes) -> None:
+    """Count columns with no empty cell and whole numbers only (pandas would read them as integers)."""
+    integer = {c for c in COUNT_COLUMNS
+               if not typed[c].isna().any() and bool((typed[c] == np.floor(typed[c])).all())}
+    notes.integer_counts = integer if notes.integer_counts is None else notes.integer_counts & integer
 
 
 def normalise(frame: pd.DataFrame, where: str = "") -> tuple[pd.DataFrame, list[str]]:
     """Bring the known variants of the course file to the contract; say what changed.
 
     Handles an unnamed index column in front, ``id`` for ``#``, padded or
-    upper-case category labels, apostrophes escaped as ``\\'``, transcriptions
-    holding only spaces (read as missing) and integer counts. Cell by cell, so
+    upper-case category labels, apostrophes escaped as ``\\'`` and transcriptions
+    holding only spaces (read as missing); a file's readers also note integer counts. Cell by cell, so
     a chunk of a file reads as the whole file would. Returns a new frame; the
     input is not modified.
 
@@ -457,7 +455,8 @@ class _ProblemLog:
         found = [Problem(column, message, tuple(rows), n, tuple(examples))
                  for (column, message), (rows, n, examples) in self.merged.items()]
         order = {name: i for i, name in enumerate(COLUMNS)}
-        return sorted(found, key=lambda p: (p.n_rows > 0, order.get(p.column, -1) if p.n_rows else order.get(p.column, len(order))))
+        # sorted is stable: the header's problems keep validate's order, the others follow column by column
+        return sorted(found, key=lambda p: (p.n_rows > 0, order.get(p.column, len(order)) if p.n_rows else 0))
 
 
 @dataclass(frozen=True)
@@ -562,7 +561,9 @@ def check_file(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> FileC
         rows += len(frame)
         columns = frame.shape[1]
         if not log.merged:
-            reason = dropper.reasons(coerce(frame))
+            typed = coerce(frame)
+            _integer_counts(typed, notes)
+            reason = dropper.reasons(typed)
             for r in REASONS:
                 hits = np.flatnonzero(reason == r)
                 drops[r][0] += len(hits)
@@ -588,6 +589,7 @@ def read_csv(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> tuple[p
         log.add(problems, offset)
         if not log.merged:
             parts.append(coerce(frame))
+            _integer_counts(parts[-1], notes)
     if log.merged:
         raise DataValidationError(log.problems(), source=where)
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
@@ -612,9 +614,9 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for name in (ROW_ID, VIDEO_ID, DURATION):
-        out[name] = pd.to_numeric(out[name]).astype("int64")
+        out[name] = schema.as_numbers(out[name])[0].astype("int64")
     for name in COUNT_COLUMNS:
-        out[name] = pd.to_numeric(out[name]).astype("float64")
+        out[name] = schema.as_numbers(out[name])[0]
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -709,7 +711,7 @@ class _Dropper:
         text = data[TEXT]
         blank_text = text.isna().to_numpy()
         if is_text(text):  # a transcription of spaces only is as empty as an empty cell
-            blank_text = blank_text | (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
+            blank_text = blank_text | (text.str.isspace() | (text == "")).fillna(False).to_numpy(dtype=bool)
         no_target_or_text = data[TARGET].isna().to_numpy() | blank_text
         no_counts = data[list(COUNT_COLUMNS)].isna().any(axis=1).to_numpy() & ~no_target_or_text
         usable = ~(no_target_or_text | no_counts)
@@ -813,6 +815,7 @@ def clean_file(path: str | os.PathLike, out: str | os.PathLike, dropped: str | o
             if log.merged:
                 continue  # keep reading: every problem of the file is reported
             typed = coerce(frame)
+            _integer_counts(typed, notes)
             reason = dropper.reasons(typed)
             write_rows(_kept(typed, reason), handle, header=offset == 0)
             reasons.append(reason)

@@ -236,13 +236,31 @@ def problem(column: str, message: str, mask: np.ndarray, values: pd.Series | Non
     return Problem(column, message, tuple(int(p) + 1 for p in shown), int(len(positions)), examples)
 
 
+def as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column as float64 values and a mask of the present values that are not numbers.
+
+    Text read from a CSV is converted in one pass (numpy's float parsing);
+    only a column holding something else falls back to :func:`pandas.to_numeric`.
+
+    Examples
+    --------
+    >>> values, bad = as_numbers(pd.Series(["1", "0123", None, "x"]))
+    >>> values.tolist()[:2], bad.tolist()
+    ([1.0, 123.0], [False, False, False, True])
+    """
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(series), bool)
+    try:
+        values = series.to_numpy(dtype=object, na_value=np.nan).astype(np.float64)
+    except (ValueError, TypeError, OverflowError):
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return values, series.notna().to_numpy() & np.isnan(values)
+
+
 def _numeric(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The column as float64 and a mask of present values that are not numbers."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.astype("float64"), np.zeros(len(series), bool)
-    as_number = pd.to_numeric(series, errors="coerce")
-    bad = (series.notna() & as_number.isna()).to_numpy()
-    return as_number.astype("float64"), bad
+    values, bad = as_numbers(series)
+    return pd.Series(values, index=series.index), bad
 
 
 def validate(data: pd.DataFrame) -> list[Problem]:
@@ -302,6 +320,8 @@ def validate(data: pd.DataFrame) -> list[Problem]:
                 problems.append(problem(name, f"has values outside {{{allowed}}}", ~ok, col))
             continue
         if name == TEXT:
+            if pd.api.types.is_string_dtype(col) and col.dtype != object:
+                continue  # pandas' str dtype holds only text
             not_text = ~nulls & ~col.map(lambda v: isinstance(v, str)).to_numpy()
             if not_text.any():
                 problems.append(problem(name, "has values that are not text", not_text, col))
