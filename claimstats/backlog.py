@@ -33,58 +33,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from claimstats.data import check_header
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import check_reports, normalise_reports
+from claimstats.intake import RepeatedIds, check_reports, normalise_reports
+from claimstats.outputs import LINE_END, Outputs, neutralize_formulas, same_file, write_rows
 from claimstats.reporting import format_bounded
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 
 DEFAULT_CHUNKSIZE = 50_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ROW = "_row"
 _MAX_FAN_IN = 128
-_LINE_END = "\r\n"  # with "\n", a cell holding a bare "\r" is written unquoted and splits its row
-
-
-# ------------------------------------------------------ spreadsheet safety
-
-
-def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``.
-
-    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    are prefixed, column names included (a header row is cells too); numbers
-    are left alone.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> neutralize_formulas(pd.DataFrame({"t": ["=1+1", "ok", "@SUM(A1)"], "n": [-1, 2, 3]}))["t"].tolist()
-    ["'=1+1", 'ok', "'@SUM(A1)"]
-    """
-    out = frame.copy()
-    for name in out.columns:
-        col = out[name]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            continue
-        values = col.astype(object).to_numpy()
-        # One pass in C over the joined column finds whether any cell needs a look (most do not).
-        if pd.api.types.is_string_dtype(col) and col.dtype != object:
-            items = col.fillna("").tolist()
-        else:
-            items = [v if isinstance(v, str) else "" for v in values]
-        joined = "\x00" + "\x00".join(items)
-        if not any(f"\x00{start}" in joined for start in _FORMULA_START):
-            continue
-        risky = np.fromiter((isinstance(v, str) and v.startswith(_FORMULA_START) for v in values), bool, len(values))
-        values = values.copy()
-        values[risky] = ["'" + v for v in values[risky]]
-        out[name] = values
-    names = ["'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
-    if names != list(out.columns):
-        out.columns = names
-    return out
 
 
 # --------------------------------------------------------- triage of a file
@@ -155,18 +115,14 @@ class _Progress:
 
 
 def _to_csv(frame: pd.DataFrame, handle, header: bool = True) -> None:
-    frame.to_csv(handle, index=False, header=header, lineterminator=_LINE_END)
-
-
-def _write_csv(frame: pd.DataFrame, handle, header: bool) -> None:
-    _to_csv(neutralize_formulas(frame), handle, header)
+    frame.to_csv(handle, index=False, header=header, lineterminator=LINE_END)
 
 
 class _SideFile:
     """The rejected rows: opened at the first one (or at the end, header only, when asked for)."""
 
-    def __init__(self, path: Path, always: bool):
-        self.path, self.always = path, always
+    def __init__(self, path: Path, always: bool, outputs: Outputs):
+        self.path, self.always, self.outputs = path, always, outputs
         self.handle = None
         self.rows = 0
         self.reasons: dict[str, int] = {}
@@ -177,11 +133,11 @@ class _SideFile:
             return
         first = self.handle is None
         if first:
-            self.handle = open(self.path, "w", newline="", encoding="utf-8")
+            self.handle = self.outputs.open(self.path)
         side = rows.copy()
         side.insert(0, "reason", reasons)
         side.insert(0, "row", numbers)
-        _write_csv(side, self.handle, first)
+        write_rows(side, self.handle, first)
         self.rows += len(rows)
         for text in reasons:
             for reason in text.split("; "):
@@ -189,10 +145,8 @@ class _SideFile:
 
     def close(self) -> None:
         if self.handle is None and self.always and self.columns is not None:
-            self.handle = open(self.path, "w", newline="", encoding="utf-8")
-            _write_csv(pd.DataFrame(columns=["row", "reason", *self.columns]), self.handle, True)
-        if self.handle is not None:
-            self.handle.close()
+            self.handle = self.outputs.open(self.path)
+            write_rows(pd.DataFrame(columns=["row", "reason", *self.columns]), self.handle, True)
 
 
 class _Runs:
@@ -298,7 +252,22 @@ def _chunks(handle, source: Path, chunksize: int):
         raise ClaimstatsError(f"{source}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
 
 
+def _top_reasons(reasons: dict[str, int], shown: int = 3) -> str:
+    """The commonest rejection reasons, for a one-line message.
+
+    Examples
+    --------
+    >>> _top_reasons({"a: missing": 3, "b: negative": 5})
+    '5 × b: negative, 3 × a: missing'
+    """
+    top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{n:,} × {reason}" for reason, n in top[:shown])
+    return text + (", …" if len(top) > shown else "")
+
+
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
+    if len(chunk.columns) == 1:  # another delimiter: say so, as load does
+        check_header(str(chunk.columns[0]), str(source))
     try:
         # one clear error naming the missing columns, before any work
         check_reports(normalise_reports(chunk.head(0)), needed)
@@ -363,9 +332,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         raise FileNotFoundError(f"{source}: no such file")
     rejected_target = Path(rejected) if rejected else target.with_name(target.stem + ".rejected.csv")
     for written in (target, rejected_target):
-        if written.exists() and written.resolve() == source.resolve():
+        if same_file(written, source):  # the same path, a symlink or a hard link
             raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
-    if rejected_target.resolve() == target.resolve():  # the queue, written last, would erase the rejected rows
+    if same_file(rejected_target, target):  # the queue, written last, would erase the rejected rows
         raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
                               "choose another file for the rejected rows")
     target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
@@ -377,9 +346,12 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     tiers = dict.fromkeys(TIERS, 0)
     # A side file left at the default path by an earlier run would read as this run's rejected rows:
     # replace it (header only when nothing is rejected), as the queue is replaced.
-    side = _SideFile(rejected_target, always=bool(rejected) or rejected_target.exists())
-    with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, open(source, "rb") as raw:
-        runs = _Runs(Path(work))
+    # Both files are written beside their targets and appear together, only if the whole run succeeds.
+    outputs = Outputs()
+    side = _SideFile(rejected_target, always=bool(rejected) or rejected_target.exists(), outputs=outputs)
+    with outputs, tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, \
+            open(source, "rb") as raw:
+        runs, repeats = _Runs(Path(work)), RepeatedIds()
         try:
             for chunk in _chunks(raw, source, chunksize):
                 if side.columns is None:
@@ -390,7 +362,7 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
                 numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
                 rows_in += len(chunk)
                 view = normalise_reports(chunk)  # checked and scored; the rows are written as read
-                reasons = check_reports(view, needed).to_numpy()
+                reasons = repeats.check(view, check_reports(view, needed).to_numpy())
                 bad = reasons != ""
                 side.write(chunk[bad], numbers[bad], reasons[bad])
                 if not bad.all():
@@ -409,23 +381,24 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
             side.close()
         if side.columns is None:
             raise ClaimstatsError(f"{source}: has a header but no data rows")
-        with open(target, "w", newline="", encoding="utf-8") as handle:
-            written = [0]
+        if not rows_scored:
+            raise ClaimstatsError(f"{source}: no report can be scored: all {rows_in:,} rows break the data contract "
+                                  f"({_top_reasons(side.reasons)}); nothing was written")
+        handle = outputs.open(target)
+        written = [0]
 
-            def write(frame):
-                s = frame[SCORE_COLUMN].to_numpy()
-                queue = frame.drop(columns=[_ROW, SCORE_COLUMN])
-                queue.insert(0, SCORE_COLUMN, s)
-                queue.insert(0, "tier", tier_of(s, first, review))
-                queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
-                _write_csv(queue, handle, written[0] == 0)
-                written[0] += len(frame)
-                meter.update(written[0], written[0], "writing")
+        def write(frame):
+            s = frame[SCORE_COLUMN].to_numpy()
+            queue = frame.drop(columns=[_ROW, SCORE_COLUMN])
+            queue.insert(0, SCORE_COLUMN, s)
+            queue.insert(0, "tier", tier_of(s, first, review))
+            queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
+            write_rows(queue, handle, written[0] == 0)
+            written[0] += len(frame)
+            meter.update(written[0], written[0], "writing")
 
-            meter.total = max(rows_scored, 1)
-            runs.merge(side.columns, write, chunksize)
-            if not written[0]:
-                _write_csv(pd.DataFrame(columns=["rank", "tier", SCORE_COLUMN, *side.columns]), handle, True)
+        meter.total = max(rows_scored, 1)
+        runs.merge(side.columns, write, chunksize)
     meter.close()
     return TriageReport(
         rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows,

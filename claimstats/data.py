@@ -10,10 +10,12 @@ Neither ever writes to its input.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
 import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -127,9 +129,12 @@ def _synthetic_seed(spec: str, default: int) -> int:
         return default
     raw = spec.split(":", 1)[1]
     try:
-        return int(raw)
+        seed = int(raw)
     except ValueError:
-        raise ClaimstatsError(f"bad data source {spec!r}: the seed after 'synthetic:' must be an integer") from None
+        seed = -1
+    if seed < 0:
+        raise ClaimstatsError(f"bad data source {spec!r}: the seed after 'synthetic:' must be an integer, 0 or more")
+    return seed
 
 
 def load(
@@ -181,127 +186,414 @@ def load(
     return LoadResult(frame, DataSource("file", len(frame), rule, str(where), digest, notes=tuple(notes)))
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, with the errors a user can act on."""
+#: Rows read at a time: reading, validating and cleaning hold a few chunks in memory, not the file.
+CHUNK_ROWS = 50_000
+_BLOCK = 1 << 20
+_MANY_COLUMNS = 50
+_DELIMITERS = {";": "';'", "\t": "tabs", "|": "'|'"}
+
+
+def _check_readable(path: Path) -> None:
+    """The errors a user can act on, before reading: no such file, a folder."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     if path.is_dir():
         raise ClaimstatsError(f"{path}: is a folder, not a CSV file")
-    try:
-        return path.read_bytes()
-    except PermissionError:
-        raise ClaimstatsError(f"{path}: permission denied") from None
 
 
-def decode(raw: bytes, where: str) -> str:
-    """Strict UTF-8 (a BOM is allowed), or an error that says where it breaks."""
-    if not raw.strip():
-        raise DataValidationError([Problem("", "the file is empty")], source=where)
-    if raw[:4] == b"PK\x03\x04":
-        raise DataValidationError(
-            [Problem("", "this is a zip or Excel workbook, not a CSV file; export it as 'CSV UTF-8'")], source=where
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        bad = raw[err.start : err.start + 1].hex()
-        raise DataValidationError(
-            [Problem("", f"not UTF-8 text: byte 0x{bad} on line {line}; save the file as 'CSV UTF-8'")],
-            source=where,
-        ) from None
+def scan_file(path: str | os.PathLike) -> str:
+    """Check a file's bytes in one pass and return its sha256; memory is one block.
 
-
-def read_csv(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str], str]:
-    """Read one CSV file: ``(frame, notes on what was normalised, sha256)``.
-
-    The file is opened read-only and never written.
+    Refused, with the line where it breaks: an empty file, a zip or Excel
+    workbook, bytes that are not UTF-8 (a BOM is allowed), NUL bytes.
     """
     path = Path(path)
     where = str(path)
-    raw = read_bytes(path)
-    digest = hashlib.sha256(raw).hexdigest()
-    text = decode(raw, where)
-    frame = parse_csv_text(text, where)
-    frame, notes = normalise(frame, where)
-    schema.check(frame, source=where)
-    return coerce(frame), notes, digest
-
-
-def parse_csv_text(text: str, where: str) -> pd.DataFrame:
-    """Parse CSV text into strings-and-numbers, turning parser failures into one clear problem."""
-    if "\x00" in text:
-        raise DataValidationError([Problem("", "contains NUL bytes: this is a binary file, not a CSV")], source=where)
-    header = text.split("\n", 1)[0]
-    if "," not in header and ";" in header:
-        raise DataValidationError(
-            [Problem("", "fields are separated by ';', not ','; export the file as comma-separated CSV")], source=where
-        )
+    _check_readable(path)
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines = 0
+    blank = True
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype={TEXT: "str"}, keep_default_na=True)
+        with open(path, "rb") as handle:
+            first = True
+            while block := handle.read(_BLOCK):
+                if first and block[:4] == b"PK\x03\x04":
+                    raise DataValidationError(
+                        [Problem("", "this is a zip or Excel workbook, not a CSV file; export it as 'CSV UTF-8'")],
+                        source=where)
+                first = False
+                digest.update(block)
+                pending = len(decoder.getstate()[0])
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as err:
+                    line = lines + block[: max(err.start - pending, 0)].count(b"\n") + 1
+                    bad = (decoder.getstate()[0] + block)[err.start : err.start + 1].hex() or block[:1].hex()
+                    raise DataValidationError(
+                        [Problem("", f"not UTF-8 text: byte 0x{bad} on line {line}; save the file as 'CSV UTF-8'")],
+                        source=where) from None
+                if b"\x00" in block:
+                    line = lines + block[: block.index(b"\x00")].count(b"\n") + 1
+                    raise DataValidationError(
+                        [Problem("", f"contains NUL bytes (line {line}): this is a binary file, not a CSV")],
+                        source=where)
+                blank = blank and not block.strip()
+                lines += block.count(b"\n")
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise DataValidationError(
+                    [Problem("", "not UTF-8 text: the file ends inside a character; save the file as 'CSV UTF-8'")],
+                    source=where) from None
+    except PermissionError:
+        raise ClaimstatsError(f"{path}: permission denied") from None
+    if blank:
+        raise DataValidationError([Problem("", "the file is empty")], source=where)
+    return digest.hexdigest()
+
+
+def _header_line(path: Path) -> str:
+    """The first line of the file (any line ending: LF, CR LF or CR alone)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # newline="": any line ending ends a line
+        line = handle.readline(1 << 24)
+        while line and not line.strip("\r\n"):  # blank lines before the header, as pandas skips them
+            line = handle.readline(1 << 24)
+    return line.rstrip("\r\n")
+
+
+def check_header(header: str, where: str) -> list[str]:
+    """The column names of a header line, or one clear problem: another delimiter, not the claims data, repeats.
+
+    Examples
+    --------
+    >>> check_header("#;claim_status;video_id", "f.csv")
+    Traceback (most recent call last):
+    ...
+    claimstats.schema.DataValidationError: f.csv: fields are separated by ';', not ','; export the file as comma-separated CSV
+    """
+    if "," not in header:
+        for delimiter, name in _DELIMITERS.items():
+            if delimiter in header:
+                raise DataValidationError(
+                    [Problem("", f"fields are separated by {name}, not ','; export the file as comma-separated CSV")],
+                    source=where)
+    names = next(csv.reader([header]), [])
+    if not set(names) & (set(COLUMNS) | {"id"}):
+        raise DataValidationError(
+            [Problem("", f"this does not look like the claims data: none of the expected columns in the header "
+                         f"({header[:60]!r})")], source=where)
+    repeated = sorted(n for n, k in Counter(names).items() if n and k > 1)
+    if repeated:
+        raise DataValidationError([Problem(n, "appears more than once in the header") for n in repeated[:5]],
+                                  source=where)
+    return names
+
+
+def _field_count_problem(path: Path, n_fields: int, where: str) -> DataValidationError:
+    """Which data rows have more fields than the header (read with the csv module: only on this error)."""
+    rows, counts, total = [], [], 0
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for number, record in enumerate(reader, start=1):
+            if len(record) > n_fields:
+                total += 1
+                if len(rows) < schema.MAX_ROWS_SHOWN:
+                    rows.append(number)
+                    counts.append(f"{len(record)} fields")
+    message = (f"not a well-formed CSV file: rows with more fields than the header's {n_fields}; quote the cells "
+               "that hold a comma, or remove the extra fields")
+    return DataValidationError([Problem("", message, tuple(rows), max(total, 1), tuple(dict.fromkeys(counts)))],
+                               source=where)
+
+
+def _contract_column(name: str) -> bool:
+    """Whether a header name can be (or become, once normalised) a contract column."""
+    name = str(name)
+    return name.strip() in COLUMNS or name.strip() == "id" or name == "" or name.startswith("Unnamed: 0")
+
+
+def read_chunks(path: str | os.PathLike, chunksize: int = CHUNK_ROWS, *, usecols_contract: bool = False):
+    """The file's rows as text, ``chunksize`` at a time (empty cells missing).
+
+    Checks the header first (:func:`check_header`); a row with more fields than
+    the header is one clear problem naming the rows, not a shifted column.
+    Call :func:`scan_file` first to refuse files that are not UTF-8 text.
+    ``usecols_contract`` reads only the columns that can be the contract's,
+    for a file with many others (named from the header), so that thousands
+    of columns read fast; rows are then not checked for extra fields.
+    """
+    path = Path(path)
+    where = str(path)
+    names = check_header(_header_line(path), where)
+    try:
+        reader = pd.read_csv(path, dtype=str, chunksize=chunksize, encoding="utf-8-sig", keep_default_na=True,
+                             usecols=_contract_column if usecols_contract else None)
+        seen = 0
+        for chunk in reader:
+            if not isinstance(chunk.index, pd.RangeIndex):  # pandas took the extra fields of every row as an index
+                raise _field_count_problem(path, len(names), where)
+            seen += len(chunk)
+            yield chunk
     except pd.errors.EmptyDataError:
         raise DataValidationError([Problem("", "the file has no header row")], source=where) from None
     except pd.errors.ParserError as err:
+        if "fields in line" in str(err):
+            raise _field_count_problem(path, len(names), where) from None
         detail = str(err).strip().splitlines()[-1]
         raise DataValidationError([Problem("", f"not a well-formed CSV file: {detail}")], source=where) from None
-    except csv.Error as err:  # pragma: no cover - pandas usually wraps these
-        raise DataValidationError([Problem("", f"not a well-formed CSV file: {err}")], source=where) from None
-    names = next(csv.reader([header.rstrip("\r")]), [])
-    if not set(names) & (set(COLUMNS) | {"id"}):
-        raise DataValidationError(
-            [Problem("", f"this does not look like the claims data: none of the expected columns in the header ({header[:60]!r})")],
-            source=where,
-        )
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
-    if repeated:
-        raise DataValidationError([Problem(n, "appears more than once in the header") for n in repeated], source=where)
-    if len(frame) == 0:
+    if not seen:
         raise DataValidationError([Problem("", "has a header but no data rows")], source=where)
-    return frame
+
+
+class _Notes:
+    """What normalising changed, summed over chunks (a count per kind of change)."""
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+        self.integer_counts: set[str] | None = None
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def lines(self) -> list[str]:
+        out = []
+        for kind, n in self.counts.items():
+            out.append(kind.format(n=n) if "{n" in kind else kind)
+        if self.integer_counts:
+            out.append(f"read {len(self.integer_counts)} count columns written as integers")
+        return out
+
+
+def _normalise(frame: pd.DataFrame, notes: _Notes) -> pd.DataFrame:
+    frame = frame.copy()
+    first = str(frame.columns[0])
+    if first.startswith("Unnamed: 0") or first == "":
+        frame = frame.drop(columns=frame.columns[0])
+        notes.add("dropped an unnamed index column in front of the data")
+    if "id" in frame.columns and ROW_ID not in frame.columns:
+        frame = frame.rename(columns={"id": ROW_ID})
+        notes.add("renamed column 'id' to '#'")
+    stripped = {c: c.strip() for c in frame.columns if isinstance(c, str) and c != c.strip()}
+    if stripped:
+        frame = frame.rename(columns=stripped)
+        notes.add("removed spaces around column names")
+    for name, allowed in CATEGORIES.items():
+        if name not in frame.columns or not is_text(frame[name]):
+            continue
+        col = frame[name]
+        if col.isin(allowed).to_numpy().sum() == col.notna().to_numpy().sum():
+            continue  # every label already as the contract writes it (the common case: no string work)
+        tidy = col.str.strip().str.lower()
+        fixable = col.notna().to_numpy() & (tidy != col).to_numpy() & tidy.isin(allowed).to_numpy()
+        if fixable.any():  # cell by cell: a label that is still not allowed is left for validation to name
+            frame[name] = col.where(~fixable, tidy)
+            notes.add(f"normalised case or spacing of {{n:,}} {name} labels", int(fixable.sum()))
+    if TEXT in frame.columns and is_text(frame[TEXT]):
+        text = frame[TEXT]
+        escaped = text.str.contains("\\'", regex=False, na=False)
+        if escaped.any():
+            text = text.str.replace("\\'", "'", regex=False)
+            notes.add("unescaped \\' to ' in {n:,} transcriptions", int(escaped.sum()))
+        blank = text.str.isspace().fillna(False).to_numpy(dtype=bool)  # cells are never "" (read as missing)
+        if blank.any():  # as empty as an empty cell: cleaning drops both
+            text = text.where(~blank)
+            notes.add("read {n:,} transcription(s) holding only spaces as missing", int(blank.sum()))
+        frame[TEXT] = text
+    present = [c for c in COLUMNS if c in frame.columns]
+    if present != [c for c in frame.columns if c in COLUMNS]:
+        notes.add("reordered columns to the contract order")
+    ordered = present + [c for c in frame.columns if c not in COLUMNS]
+    return frame[ordered]
+
+
+def _integer_counts(typed: pd.DataFrame, notes: _Notes) -> None:
+    """Count columns with no empty cell and whole numbers only (pandas would read them as integers)."""
+    integer = {c for c in COUNT_COLUMNS
+               if not typed[c].isna().any() and bool((typed[c] == np.floor(typed[c])).all())}
+    notes.integer_counts = integer if notes.integer_counts is None else notes.integer_counts & integer
 
 
 def normalise(frame: pd.DataFrame, where: str = "") -> tuple[pd.DataFrame, list[str]]:
     """Bring the known variants of the course file to the contract; say what changed.
 
     Handles an unnamed index column in front, ``id`` for ``#``, padded or
-    upper-case category labels, apostrophes escaped as ``\\'`` and integer
-    counts. Returns a new frame; the input is not modified.
+    upper-case category labels, apostrophes escaped as ``\\'`` and transcriptions
+    holding only spaces (read as missing); a file's readers also note integer counts. Cell by cell, so
+    a chunk of a file reads as the whole file would. Returns a new frame; the
+    input is not modified.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"id": ["1"], "claim_status": [" Claim"], "video_transcription_text": ["  "]})
+    >>> frame, notes = normalise(raw)
+    >>> frame.iloc[0].tolist()[:2], notes[0]
+    (['1', 'claim'], "renamed column 'id' to '#'")
     """
-    frame = frame.copy()
-    notes: list[str] = []
-    first = str(frame.columns[0])
-    if first.startswith("Unnamed: 0") or first == "":
-        frame = frame.drop(columns=frame.columns[0])
-        notes.append("dropped an unnamed index column in front of the data")
-    if "id" in frame.columns and ROW_ID not in frame.columns:
-        frame = frame.rename(columns={"id": ROW_ID})
-        notes.append("renamed column 'id' to '#'")
-    stripped = {c: c.strip() for c in frame.columns if isinstance(c, str) and c != c.strip()}
-    if stripped:
-        frame = frame.rename(columns=stripped)
-        notes.append("removed spaces around column names")
-    for name, allowed in CATEGORIES.items():
-        if name not in frame.columns or not is_text(frame[name]):
-            continue
-        col = frame[name]
-        tidy = col.str.strip().str.lower()
-        changed = int((col.notna() & (tidy != col)).sum())
-        if changed and tidy.dropna().isin(allowed).all():
-            frame[name] = tidy
-            notes.append(f"normalised case or spacing of {changed:,} {name} labels")
-    if TEXT in frame.columns and is_text(frame[TEXT]):
-        escaped = frame[TEXT].str.contains("\\'", regex=False, na=False)
-        if escaped.any():
-            frame[TEXT] = frame[TEXT].str.replace("\\'", "'", regex=False)
-            notes.append(f"unescaped \\' to ' in {int(escaped.sum()):,} transcriptions")
-    integer_counts = [c for c in COUNT_COLUMNS if c in frame.columns and pd.api.types.is_integer_dtype(frame[c])]
-    if integer_counts:
-        notes.append(f"read {len(integer_counts)} count columns written as integers")
-    present = [c for c in COLUMNS if c in frame.columns]
-    if present != [c for c in frame.columns if c in COLUMNS]:
-        notes.append("reordered columns to the contract order")
-    ordered = present + [c for c in frame.columns if c not in COLUMNS]
-    return frame[ordered], notes
+    notes = _Notes()
+    out = _normalise(frame, notes)
+    return out, notes.lines()
+
+
+class _ProblemLog:
+    """Problems found chunk by chunk, merged by (column, message): rows shown, rows counted, examples."""
+
+    def __init__(self):
+        self.merged: dict[tuple[str, str], list] = {}
+
+    def add(self, problems, offset: int = 0) -> None:
+        for p in problems:
+            entry = self.merged.setdefault((p.column, p.message), [[], 0, []])
+            entry[0] += [r + offset for r in p.rows][: schema.MAX_ROWS_SHOWN - len(entry[0])]
+            entry[1] += p.n_rows
+            entry[2] += [e for e in p.examples if e not in entry[2]][: 3 - len(entry[2])]
+
+    def problems(self) -> list[Problem]:
+        """In :func:`claimstats.schema.validate`'s order: the header's problems, then column by column."""
+        found = [Problem(column, message, tuple(rows), n, tuple(examples))
+                 for (column, message), (rows, n, examples) in self.merged.items()]
+        order = {name: i for i, name in enumerate(COLUMNS)}
+        # sorted is stable: the header's problems keep validate's order, the others follow column by column
+        return sorted(found, key=lambda p: (p.n_rows > 0, order.get(p.column, len(order)) if p.n_rows else 0))
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What :func:`check_file` found: the rows, what was normalised, every problem, what cleaning drops.
+
+    ``drops`` has one entry per reason a row is dropped (:data:`REASONS`):
+    ``(reason, rows dropped, first data rows)``.
+    """
+
+    path: str
+    rows: int
+    columns: int
+    sha256: str
+    notes: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    drops: tuple[tuple[str, int, tuple[int, ...]], ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(n for _, n, _ in self.drops)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per problem (``column``, ``problem``, ``rows``), then one per reason cleaning drops rows."""
+        rows = [(p.column, p.message, p.n_rows) for p in self.problems]
+        rows += [("", f"clean drops: {reason}", n) for reason, n, _ in self.drops]
+        return pd.DataFrame(rows, columns=["column", "problem", "rows"])
+
+    def describe(self) -> str:
+        """A sentence: valid or not, and what cleaning will drop.
+
+        Examples
+        --------
+        >>> FileCheck("f.csv", 10, 12, "", (), (), ((REASON_COUNTS, 2, (3, 7)),)).describe()
+        'f.csv: valid (10 rows); `claimstats clean` will drop 2 of them (2 missing engagement counts).'
+        """
+        if self.problems:
+            n = len(self.problems)
+            return f"{self.path}: {n} problem{'s' if n != 1 else ''}; the file does not satisfy the data contract."
+        text = f"{self.path}: valid ({self.rows:,} rows)"
+        if self.rows_dropped:
+            why = ", ".join(f"{n:,} {reason}" for reason, n, _ in self.drops if n)
+            text += f"; `claimstats clean` will drop {self.rows_dropped:,} of them ({why})"
+        return text + "."
+
+
+def _chunks_of(path: Path, where: str, chunksize: int):
+    """``(offset, normalised chunk, problems)`` for each chunk, plus the notes (filled as chunks are read)."""
+    notes = _Notes()
+
+    def generate():
+        # The header's problems (unknown or missing columns) come from the whole header; the chunks hold
+        # only the columns that can be the contract's.
+        names = check_header(_header_line(path), where)
+        header = _normalise(pd.DataFrame(columns=names), _Notes())
+        wide = sum(not _contract_column(n) for n in names) > _MANY_COLUMNS  # invalid anyway: read what matters
+        offset = 0
+        for chunk in read_chunks(path, chunksize, usecols_contract=wide):
+            frame = _normalise(chunk, notes)
+            problems = schema.validate(frame)
+            yield offset, frame, (schema.validate(header) + problems if offset == 0 else problems)
+            offset += len(chunk)
+
+    return generate(), notes
+
+
+def check_file(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> FileCheck:
+    """Check a CSV file against the contract and say what cleaning will drop, in bounded memory.
+
+    The file is read in chunks of ``chunksize`` rows; every problem is
+    reported (with its first rows, counted from 1 after the header), as
+    :func:`claimstats.schema.validate` reports it for a whole frame.
+
+    Raises
+    ------
+    DataValidationError
+        When the file cannot be read as a CSV at all (not UTF-8, another delimiter, ...).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from claimstats import simulate
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "f.csv"
+    >>> simulate(200, seed=1).to_csv(path, index=False)
+    >>> check_file(path, chunksize=64).describe()  # doctest: +ELLIPSIS
+    '...f.csv: valid (200 rows); `claimstats clean` will drop 3 of them (3 missing claim_status or transcription).'
+    """
+    path = Path(path)
+    where = str(path)
+    digest = scan_file(path)
+    log = _ProblemLog()
+    dropper = _Dropper()
+    drops: dict[str, list] = {r: [0, []] for r in REASONS}
+    rows = columns = 0
+    chunks, notes = _chunks_of(path, where, chunksize)
+    for offset, frame, problems in chunks:
+        log.add(problems, offset)
+        rows += len(frame)
+        columns = frame.shape[1]
+        if not log.merged:
+            typed = coerce(frame)
+            _integer_counts(typed, notes)
+            reason = dropper.reasons(typed)
+            for r in REASONS:
+                hits = np.flatnonzero(reason == r)
+                drops[r][0] += len(hits)
+                drops[r][1] += [int(i) + offset + 1 for i in hits[: schema.MAX_ROWS_SHOWN - len(drops[r][1])]]
+    problems = tuple(log.problems())
+    found = () if problems else tuple((r, n, tuple(first)) for r, (n, first) in drops.items() if n)
+    return FileCheck(where, rows, columns, digest, tuple(notes.lines()), problems, found)
+
+
+def read_csv(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> tuple[pd.DataFrame, list[str], str]:
+    """Read one CSV file: ``(frame, notes on what was normalised, sha256)``.
+
+    The file is opened read-only and never written. It is read in chunks, so
+    memory holds the typed frame and one chunk of text, not the file's bytes.
+    """
+    path = Path(path)
+    where = str(path)
+    digest = scan_file(path)
+    log = _ProblemLog()
+    parts = []
+    chunks, notes = _chunks_of(path, where, chunksize)
+    for offset, frame, problems in chunks:
+        log.add(problems, offset)
+        if not log.merged:
+            parts.append(coerce(frame))
+            _integer_counts(parts[-1], notes)
+    if log.merged:
+        raise DataValidationError(log.problems(), source=where)
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frame, notes.lines(), digest
 
 
 def is_text(series: pd.Series) -> bool:
@@ -322,9 +614,9 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for name in (ROW_ID, VIDEO_ID, DURATION):
-        out[name] = pd.to_numeric(out[name]).astype("int64")
+        out[name] = schema.as_numbers(out[name])[0].astype("int64")
     for name in COUNT_COLUMNS:
-        out[name] = pd.to_numeric(out[name]).astype("float64")
+        out[name] = schema.as_numbers(out[name])[0]
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -404,20 +696,135 @@ def clean(data: pd.DataFrame) -> tuple[pd.DataFrame, CleaningReport]:
     missing = [c for c in COLUMNS if c not in data.columns]
     if missing:
         raise DataValidationError([Problem(c, "is missing from the header") for c in missing])
-    no_target_or_text = (data[TARGET].isna() | data[TEXT].isna()).to_numpy()
-    no_counts = data[list(COUNT_COLUMNS)].isna().any(axis=1).to_numpy() & ~no_target_or_text
-    usable = ~(no_target_or_text | no_counts)
-    # A duplicate of an unusable row is not a duplicate of anything kept.
-    duplicate = usable & pd.Series(np.where(usable, data[VIDEO_ID].to_numpy(), -1)).duplicated(keep="first").to_numpy()
-    reason = np.select([no_target_or_text, no_counts, duplicate], list(REASONS), default="")
+    reason = _Dropper().reasons(data)
+    return _kept(data, reason), _report(len(data), [reason], [_dropped(data, reason)])
+
+
+class _Dropper:
+    """Why each row is dropped, chunk after chunk: the video ids kept so far are remembered."""
+
+    def __init__(self):
+        self.seen: set[int] = set()
+
+    def reasons(self, data: pd.DataFrame) -> np.ndarray:
+        """The reason each row of ``data`` is dropped (the first that applies, :data:`REASONS`), ``""`` if kept."""
+        text = data[TEXT]
+        blank_text = text.isna().to_numpy()
+        if is_text(text):  # a transcription of spaces only is as empty as an empty cell
+            blank_text = blank_text | (text.str.isspace() | (text == "")).fillna(False).to_numpy(dtype=bool)
+        no_target_or_text = data[TARGET].isna().to_numpy() | blank_text
+        no_counts = data[list(COUNT_COLUMNS)].isna().any(axis=1).to_numpy() & ~no_target_or_text
+        usable = ~(no_target_or_text | no_counts)
+        ids = data[VIDEO_ID].to_numpy()
+        # A duplicate of an unusable row is not a duplicate of anything kept.
+        duplicate = usable & pd.Series(np.where(usable, ids, -1)).duplicated(keep="first").to_numpy()
+        if self.seen:
+            duplicate |= usable & np.fromiter(map(self.seen.__contains__, ids.tolist()), bool, len(ids))
+        self.seen.update(ids[usable & ~duplicate].tolist())
+        return np.select([no_target_or_text, no_counts, duplicate], list(REASONS), default="")
+
+
+def _whole_numbers(values: pd.Series, name: str) -> pd.Series:
+    """A count column as int64, refusing what int64 cannot hold faithfully (the contract's range)."""
+    breaches = schema.range_breaches(name, values.to_numpy(dtype=float))
+    if breaches:
+        raise DataValidationError([schema.problem(name, message, mask, values) for message, mask in breaches])
+    return values.astype("int64")
+
+
+def _kept(data: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
     keep = reason == ""
-    dropped = pd.DataFrame(
-        {ROW_ID: data[ROW_ID].to_numpy()[~keep], VIDEO_ID: data[VIDEO_ID].to_numpy()[~keep], "reason": reason[~keep]}
-    )
     out = data.loc[keep, list(COLUMNS)].copy().reset_index(drop=True)
     for name in COUNT_COLUMNS:
-        out[name] = out[name].astype("int64")
+        out[name] = _whole_numbers(out[name], name)
     for name, categories in CATEGORIES.items():
         out[name] = pd.Categorical(out[name], categories=list(categories))
-    counts = tuple((r, int((reason == r).sum())) for r in REASONS)
-    return out, CleaningReport(len(data), len(out), counts, dropped)
+    return out
+
+
+def _dropped(data: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
+    drop = reason != ""
+    return pd.DataFrame({ROW_ID: data[ROW_ID].to_numpy()[drop], VIDEO_ID: data[VIDEO_ID].to_numpy()[drop],
+                         "reason": reason[drop]})
+
+
+def _report(rows_in: int, reasons: list[np.ndarray], dropped: list[pd.DataFrame]) -> CleaningReport:
+    counts = tuple((r, int(sum((part == r).sum() for part in reasons))) for r in REASONS)
+    rows_out = rows_in - sum(n for _, n in counts)
+    frame = dropped[0] if len(dropped) == 1 else pd.concat(dropped, ignore_index=True)
+    return CleaningReport(rows_in, rows_out, counts, frame)
+
+
+def require_rows(report: CleaningReport, where: str) -> None:
+    """Refuse a cleaning that keeps no row: one line saying why each row went.
+
+    Examples
+    --------
+    >>> require_rows(CleaningReport(2, 0, ((REASON_COUNTS, 2),), pd.DataFrame()), "f.csv")
+    Traceback (most recent call last):
+    ...
+    claimstats.errors.ClaimstatsError: f.csv: cleaning keeps no row: all 2 rows are dropped (2 missing engagement counts); nothing to analyse
+    """
+    if report.rows_out == 0:
+        why = "; ".join(f"{n:,} {reason}" for reason, n in report.reasons if n)
+        raise ClaimstatsError(f"{where}: cleaning keeps no row: all {report.rows_in:,} rows are dropped ({why}); "
+                              "nothing to analyse")
+
+
+def clean_file(path: str | os.PathLike, out: str | os.PathLike, dropped: str | os.PathLike | None = None, *,
+               chunksize: int = CHUNK_ROWS) -> tuple[CleaningReport, DataSource]:
+    """Clean a CSV file into ``out`` chunk by chunk, in bounded memory; the same rows as :func:`clean`.
+
+    ``dropped`` (optional) lists every dropped row's ``#``, ``video_id`` and
+    ``reason``. Both files are spreadsheet-safe and written atomically
+    (:mod:`claimstats.outputs`): when the file breaks the contract, when no row
+    is kept, or when a write fails, nothing is written and the previous files
+    are left as they were.
+
+    Raises
+    ------
+    DataValidationError
+        When the file breaks the contract (every problem listed).
+    ClaimstatsError
+        When cleaning keeps no row, or an output cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from claimstats import simulate
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> simulate(200, seed=1).to_csv(folder / "raw.csv", index=False)
+    >>> report, _ = clean_file(folder / "raw.csv", folder / "tidy.csv", chunksize=64)
+    >>> report.rows_out, len(pd.read_csv(folder / "tidy.csv"))
+    (197, 197)
+    """
+    from claimstats.outputs import Outputs, write_rows
+
+    path = Path(path)
+    where = str(path)
+    digest = scan_file(path)
+    log, dropper = _ProblemLog(), _Dropper()
+    reasons, dropped_rows, rows_in = [], [], 0
+    chunks, notes = _chunks_of(path, where, chunksize)
+    with Outputs() as outputs:
+        handle = outputs.open(out)
+        side = outputs.open(dropped) if dropped is not None else None
+        for offset, frame, problems in chunks:
+            log.add(problems, offset)
+            rows_in += len(frame)
+            if log.merged:
+                continue  # keep reading: every problem of the file is reported
+            typed = coerce(frame)
+            _integer_counts(typed, notes)
+            reason = dropper.reasons(typed)
+            write_rows(_kept(typed, reason), handle, header=offset == 0)
+            reasons.append(reason)
+            dropped_rows.append(_dropped(typed, reason))
+        if log.merged:
+            raise DataValidationError(log.problems(), source=where)
+        report = _report(rows_in, reasons, dropped_rows)
+        require_rows(report, where)
+        if side is not None:
+            write_rows(report.dropped, side)
+    source = DataSource("file", rows_in, "argument", where, digest, notes=tuple(notes.lines()))
+    return report, source

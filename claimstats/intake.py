@@ -36,9 +36,11 @@ from claimstats.schema import (
     TEXT,
     VIDEO_ID,
     VIDEO_ID_RANGE,
+    WHOLE_RANGES,
+    is_text_column,
 )
 
-__all__ = ["REPORT_COLUMNS", "check_reports", "normalise_reports"]
+__all__ = ["REPORT_COLUMNS", "RepeatedIds", "check_reports", "normalise_reports"]
 
 #: Columns a reports file must have: the contract's, except the label.
 REPORT_COLUMNS = tuple(c for c in COLUMNS if c != TARGET)
@@ -74,6 +76,7 @@ def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
     if TEXT in view.columns and is_text(view[TEXT]):
         unescaped = view[TEXT].str.replace("\\'", "'", regex=False)
         view[TEXT] = unescaped.where(unescaped.notna(), view[TEXT])
+        view[TEXT] = view[TEXT].where(~(view[TEXT].str.strip() == "").fillna(False))  # spaces only: missing
     return view
 
 
@@ -141,4 +144,45 @@ def check_reports(reports: pd.DataFrame, needed=REPORT_COLUMNS) -> pd.Series:
             flag(finite & ((values < VIDEO_ID_RANGE[0]) | (values > VIDEO_ID_RANGE[1])), f"{name}: not 10 digits")
         elif name in COUNT_COLUMNS:
             flag(finite & (values < 0), f"{name}: negative")
+        if name in (ROW_ID, *COUNT_COLUMNS):  # the contract's bounds (schema.WHOLE_RANGES)
+            flag(finite & (values > WHOLE_RANGES[name][1]), f"{name}: above {WHOLE_RANGES[name][1]:,}")
+    for name in reports.columns:  # a NUL byte ends a string for many tools: never copied into a queue
+        col = reports[name]
+        if is_text_column(col):
+            flag(col.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool),
+                 f"{name}: contains a NUL byte")
     return pd.Series(reasons, index=reports.index, name="reason")
+
+
+class RepeatedIds:
+    """Video ids of the valid rows seen so far in a backlog, chunk after chunk: a repeat is rejected.
+
+    The contract makes ``video_id`` unique; a report filed twice is queued
+    once, at its first row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> repeats = RepeatedIds()
+    >>> repeats.check(pd.DataFrame({"video_id": ["1", "2"]}), np.array(["", ""], dtype=object)).tolist()
+    ['', '']
+    >>> repeats.check(pd.DataFrame({"video_id": ["2", "3", "3"]}), np.array(["", "", ""], dtype=object)).tolist()
+    ['video_id: repeats an earlier row', '', 'video_id: repeats an earlier row']
+    """
+
+    REASON = f"{VIDEO_ID}: repeats an earlier row"
+
+    def __init__(self):
+        self.seen: set[float] = set()
+
+    def check(self, reports: pd.DataFrame, reasons: np.ndarray) -> np.ndarray:
+        """``reasons`` with the repeats of earlier valid rows' ids added."""
+        ids, _ = _numbers(reports[VIDEO_ID])
+        valid = reasons == ""
+        repeat = valid & pd.Series(np.where(valid, ids, np.nan)).duplicated(keep="first").to_numpy() & ~np.isnan(ids)
+        if self.seen:
+            repeat |= valid & np.fromiter(map(self.seen.__contains__, ids.tolist()), bool, len(ids))
+        self.seen.update(ids[valid & ~repeat].tolist())
+        out = reasons.copy()
+        out[repeat] = np.where(out[repeat] == "", self.REASON, out[repeat] + "; " + self.REASON)
+        return out

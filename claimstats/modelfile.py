@@ -84,8 +84,11 @@ def save_model(model: ClaimModel, path) -> Path:
     if foreign:
         raise ClaimstatsError(f"cannot save this model: it holds types a model file may not contain "
                               f"({', '.join(foreign)})")
+    from claimstats.outputs import atomic_path
+
     target = Path(path)
-    target.write_bytes(data)
+    with atomic_path(target) as temporary:  # all or nothing: a full disk leaves the previous file
+        temporary.write_bytes(data)
     return target
 
 

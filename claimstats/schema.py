@@ -9,6 +9,8 @@ column names and order, what each holds, allowed categories and ranges.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +45,18 @@ CATEGORIES = {
 }
 DURATION_RANGE = (5, 60)
 VIDEO_ID_RANGE = (10**9, 10**10 - 1)  # ten digits, no leading zero
+#: The largest count a video can have: a trillion (over a hundred views per person alive). Larger is a
+#: corrupt cell; the bound keeps every count exact as float64 and int64 sums of millions of rows exact.
+COUNT_MAX = 10**12
+#: The largest row number: 2**53 - 1, the largest whole number float64 holds exactly.
+ROW_ID_MAX = 2**53 - 1
+#: The range of every whole-number column, checked by every reader (validate, clean, triage's intake).
+WHOLE_RANGES = {
+    ROW_ID: (0, ROW_ID_MAX),
+    VIDEO_ID: VIDEO_ID_RANGE,
+    DURATION: DURATION_RANGE,
+    **{name: (0, COUNT_MAX) for name in COUNT_COLUMNS},
+}
 
 #: Columns that may be empty in a row the cleaning step will drop.
 NULLABLE = frozenset({TARGET, TEXT, *COUNT_COLUMNS})
@@ -67,9 +81,9 @@ def _allowed(name: str) -> str:
     if name == VIDEO_ID:
         return "10-digit integer, unique"
     if name in COUNT_COLUMNS:
-        return "whole number ≥ 0"
+        return f"whole number, 0 to {COUNT_MAX:,}"
     if name == ROW_ID:
-        return "integer"
+        return f"whole number, 0 to {ROW_ID_MAX:,}"
     return "any text"
 
 
@@ -131,7 +145,7 @@ class Problem:
     examples: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        text = f"column {self.column!r}: {self.message}" if self.column else self.message
+        text = f"column {_short(self.column)!r}: {self.message}" if self.column else self.message
         if self.n_rows:
             shown = ", ".join(map(str, self.rows))
             more = ", …" if self.n_rows > len(self.rows) else ""
@@ -177,32 +191,76 @@ _DEFAULT_HINT = (
     "Fix these in the file (the data dictionary is in README.md and the book's Plan "
     "chapter), or start from a valid file with `claimstats simulate`."
 )
-_MAX_ROWS_SHOWN = 5
+MAX_ROWS_SHOWN = 5
+_MAX_NAMES_SHOWN = 5
+_NAME_WIDTH = 40
 
 
-def _problem(column: str, message: str, mask: np.ndarray, values: pd.Series | None = None) -> Problem:
+def _short(text: str, width: int = _NAME_WIDTH) -> str:
+    """``text`` cut to ``width`` characters, with an ellipsis when cut (an error line stays readable)."""
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _names(names) -> str:
+    shown = ", ".join(repr(_short(n)) for n in names[:_MAX_NAMES_SHOWN])
+    return shown + (", …" if len(names) > _MAX_NAMES_SHOWN else "")
+
+
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def _as_written(value) -> str:
+    """A value as a message quotes it: a number as written in the file (leading zeros kept), text in quotes."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return value.strip()
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return repr(int(value))
+    return repr(value)
+
+
+def problem(column: str, message: str, mask: np.ndarray, values: pd.Series | None = None) -> Problem:
+    """The :class:`Problem` of the rows flagged by ``mask``: the first rows (from 1) and up to three values as written."""
     positions = np.flatnonzero(mask)
-    shown = positions[:_MAX_ROWS_SHOWN]
+    shown = positions[:MAX_ROWS_SHOWN]
     examples: tuple[str, ...] = ()
     if values is not None:
         seen: list[str] = []
         for v in values.iloc[shown]:
-            text = repr(v if not isinstance(v, (float, np.floating)) or not float(v).is_integer() else int(v))
+            text = _short(_as_written(v))
             if text not in seen:
-                seen.append(text[:40])
+                seen.append(text)
             if len(seen) == 3:
                 break
         examples = tuple(seen)
     return Problem(column, message, tuple(int(p) + 1 for p in shown), int(len(positions)), examples)
 
 
+def as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column as float64 values and a mask of the present values that are not numbers.
+
+    Text read from a CSV is converted in one pass (numpy's float parsing);
+    only a column holding something else falls back to :func:`pandas.to_numeric`.
+
+    Examples
+    --------
+    >>> values, bad = as_numbers(pd.Series(["1", "0123", None, "x"]))
+    >>> values.tolist()[:2], bad.tolist()
+    ([1.0, 123.0], [False, False, False, True])
+    """
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(series), bool)
+    try:
+        values = series.to_numpy(dtype=object, na_value=np.nan).astype(np.float64)
+    except (ValueError, TypeError, OverflowError):
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return values, series.notna().to_numpy() & np.isnan(values)
+
+
 def _numeric(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The column as float64 and a mask of present values that are not numbers."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.astype("float64"), np.zeros(len(series), bool)
-    as_number = pd.to_numeric(series, errors="coerce")
-    bad = (series.notna() & as_number.isna()).to_numpy()
-    return as_number.astype("float64"), bad
+    values, bad = as_numbers(series)
+    return pd.Series(values, index=series.index), bad
 
 
 def validate(data: pd.DataFrame) -> list[Problem]:
@@ -230,11 +288,13 @@ def validate(data: pd.DataFrame) -> list[Problem]:
     """
     problems: list[Problem] = []
     present = [c for c in data.columns]
-    dupes = sorted({c for c in present if present.count(c) > 1})
+    dupes = sorted(str(c) for c, n in Counter(present).items() if n > 1)
     for name in dupes:
         problems.append(Problem(str(name), "appears more than once in the header"))
     unknown = [c for c in present if c not in COLUMNS]
-    for name in unknown:
+    if len(unknown) > _MAX_NAMES_SHOWN:  # one line for many, not a line each
+        problems.append(Problem("", f"{len(unknown):,} columns are not part of the contract: {_names(unknown)}"))
+    for name in unknown if len(unknown) <= _MAX_NAMES_SHOWN else ():
         close = difflib.get_close_matches(str(name), COLUMNS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(Problem(str(name), f"is not part of the contract{hint}"))
@@ -252,45 +312,74 @@ def validate(data: pd.DataFrame) -> list[Problem]:
         col = data[name]
         nulls = col.isna().to_numpy()
         if name not in NULLABLE and nulls.any():
-            problems.append(_problem(name, "is empty where a value is required", nulls))
+            problems.append(problem(name, "is empty where a value is required", nulls))
         if name in CATEGORIES:
             ok = col.isin(CATEGORIES[name]).to_numpy() | nulls
             if not ok.all():
                 allowed = ", ".join(CATEGORIES[name])
-                problems.append(_problem(name, f"has values outside {{{allowed}}}", ~ok, col))
+                problems.append(problem(name, f"has values outside {{{allowed}}}", ~ok, col))
             continue
         if name == TEXT:
+            if pd.api.types.is_string_dtype(col) and col.dtype != object:
+                continue  # pandas' str dtype holds only text
             not_text = ~nulls & ~col.map(lambda v: isinstance(v, str)).to_numpy()
             if not_text.any():
-                problems.append(_problem(name, "has values that are not text", not_text, col))
+                problems.append(problem(name, "has values that are not text", not_text, col))
             continue
         numbers, not_numeric = _numeric(col)
         if not_numeric.any():
-            problems.append(_problem(name, "has values that are not numbers", not_numeric, col))
+            problems.append(problem(name, "has values that are not numbers", not_numeric, col))
         values = numbers.to_numpy()
         finite = np.isfinite(values)
         infinite = ~np.isnan(values) & ~finite
         if infinite.any():
-            problems.append(_problem(name, "has infinite values", infinite, col))
+            problems.append(problem(name, "has infinite values", infinite, col))
         fractional = finite & (np.floor(np.where(finite, values, 0)) != np.where(finite, values, 0))
         if fractional.any():
-            problems.append(_problem(name, "has values that are not whole numbers", fractional, col))
-        if name == DURATION:
-            low, high = DURATION_RANGE
-            out = finite & ((values < low) | (values > high))
-            if out.any():
-                problems.append(_problem(name, f"outside {low}–{high}", out, col))
-        elif name == VIDEO_ID:
-            low, high = VIDEO_ID_RANGE
-            out = finite & ((values < low) | (values > high))
-            if out.any():
-                problems.append(_problem(name, "is not a 10-digit number", out, col))
-        elif name in COUNT_COLUMNS:
-            negative = finite & (values < 0)
-            if negative.any():
-                problems.append(_problem(name, "has negative counts", negative, col))
+            problems.append(problem(name, "has values that are not whole numbers", fractional, col))
+        out = np.zeros(len(values), bool)
+        for message, mask in range_breaches(name, values):
+            problems.append(problem(name, message, mask, col))
+            out |= mask
+        if name == VIDEO_ID and is_text_column(col):
+            padded = (~out & col.str.strip().str.startswith("0").fillna(False)).to_numpy(dtype=bool)
+            if padded.any():
+                problems.append(problem(name, "starts with 0: a video id has 10 digits, no leading zero", padded,
+                                         col))
 
     return problems
+
+
+def is_text_column(series: pd.Series) -> bool:
+    """Whether a column holds text (as read from a CSV), not numbers."""
+    return pd.api.types.is_string_dtype(series) or series.dtype == object
+
+
+def range_breaches(name: str, values) -> list[tuple[str, np.ndarray]]:
+    """The present values of a whole-number column outside its range in :data:`WHOLE_RANGES`.
+
+    Returns ``(message, mask)`` pairs, one per side of the range that is
+    breached, in the contract's words; every reader of data (validation,
+    cleaning, triage's intake, the exercise checker) uses these bounds.
+
+    Examples
+    --------
+    >>> [(m, mask.tolist()) for m, mask in range_breaches("video_view_count", [0.0, 1e30, np.nan, -1.0])]
+    [('has negative counts', [False, False, False, True]), ('has counts above 1,000,000,000,000', [False, True, False, False])]
+    """
+    low, high = WHOLE_RANGES[name]
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    below, above = present & (values < low), present & (values > high)
+    if name == VIDEO_ID:
+        pairs = [("is not a 10-digit number", below | above)]
+    elif name == DURATION:
+        pairs = [(f"outside {low}–{high}", below | above)]
+    elif name in COUNT_COLUMNS:
+        pairs = [("has negative counts", below), (f"has counts above {high:,}", above)]
+    else:
+        pairs = [("has negative row numbers", below), (f"has row numbers above {high:,}", above)]
+    return [(message, mask) for message, mask in pairs if mask.any()]
 
 
 def check(data: pd.DataFrame, source: str | None = None) -> None:

@@ -164,6 +164,44 @@ def _text_dtype():
     return "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
+#: Memory a synthetic row takes, measured on the data (bytes, a generous round figure): text dominates.
+BYTES_PER_ROW = 600
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory free for this process (Linux ``MemAvailable``), or None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_size(n: int, *, what: str = "n") -> None:
+    """Refuse, before any work, a number of rows that cannot fit in this machine's memory.
+
+    Examples
+    --------
+    >>> check_size(1_000)
+    >>> check_size(10**13)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    claimstats.errors.ClaimstatsError: n = 10,000,000,000,000 rows need about 6,000,000 GB of memory; ...
+    """
+    from claimstats.errors import ClaimstatsError
+
+    need = int(n) * BYTES_PER_ROW
+    free = _available_memory()
+    limit = free if free is not None else 2**40
+    if need > limit:
+        have = f"{free / 1e9:,.1f} GB are available" if free is not None else "that is more than this tool allows"
+        raise ClaimstatsError(f"{what} = {int(n):,} rows need about {need / 1e9:,.0f} GB of memory; {have}; "
+                              "ask for fewer rows")
+
+
 def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataFrame:
     """A synthetic claims dataset with the structure of the course file.
 
@@ -222,6 +260,9 @@ def simulate(n: int = DEFAULT_ROWS, seed: int | None = DEFAULT_SEED) -> pd.DataF
     if n <= 0:
         raise ValueError(f"n must be at least 1 row, got {n}")
     n = int(n)
+    check_size(n)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed must be a non-negative whole number or None, got {seed!r}")
     rng = np.random.default_rng(seed)
     n_claim, n_opinion, n_missing = _block_sizes(n)
     # block: 0 = claim, 1 = opinion, 2 = missing; rows stay in this order

@@ -28,7 +28,7 @@ def test_formula_cells_are_neutralised_and_numbers_left_alone():
     assert frame["text"].iloc[0] == "=1+1"  # the input is not modified
     named = neutralize_formulas(pd.DataFrame({"=HYPERLINK(\"http://x\")": ["a"], "@x": [1], "plain": ["-1"]}))
     assert named.columns.tolist() == ["'=HYPERLINK(\"http://x\")", "'@x", "plain"]
-    assert named["plain"].tolist() == ["'-1"] and named["'@x"].tolist() == [1]
+    assert named["plain"].tolist() == ["-1"] and named["'@x"].tolist() == [1]  # a plain number is no formula
 
 
 # ------------------------------------------------------------ file triage
@@ -138,13 +138,12 @@ def test_default_side_file_and_header_errors(model, reports, tmp_path):
     assert not (tmp_path / "q3.csv").exists() and not (tmp_path / "r3.csv").exists()
 
 
-def test_a_file_with_no_valid_row_gives_an_empty_queue(model, reports, tmp_path):
+def test_a_file_with_no_valid_row_is_refused_and_writes_nothing(model, reports, tmp_path):
     broken = tmp_path / "broken.csv"
     pd.read_csv(reports).head(30).assign(video_duration_sec=0).to_csv(broken, index=False)
-    report = triage_file(model, broken, tmp_path / "q.csv", chunksize=7)
-    assert (report.rows_scored, report.rows_rejected) == (0, 30)
-    assert pd.read_csv(tmp_path / "q.csv").columns[:3].tolist() == ["rank", "tier", "claim_probability"]
-    assert len(pd.read_csv(tmp_path / "q.csv")) == 0 and len(pd.read_csv(report.rejected_path)) == 30
+    with pytest.raises(ClaimstatsError, match="no report can be scored: all 30 rows .*30 × video_duration_sec"):
+        triage_file(model, broken, tmp_path / "q.csv", chunksize=7)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]
 
 
 def test_progress_bar_only_on_a_terminal():

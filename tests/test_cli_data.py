@@ -18,7 +18,7 @@ def test_simulate_validate_clean_round_trip(tmp_path, capsys):
     raw = tmp_path / "raw.csv"
     code, out, _ = run(capsys, "simulate", "--rows", "500", "--seed", "4", "--out", str(raw))
     assert code == 0 and "500 synthetic rows (seed 4)" in out
-    assert raw.read_bytes() == simulate(500, seed=4).to_csv(index=False).encode()
+    assert raw.read_bytes() == simulate(500, seed=4).to_csv(index=False, lineterminator="\r\n").encode()
 
     code, out, _ = run(capsys, "validate", str(raw))
     assert code == 0 and "valid (500 rows, 12 columns)" in out

@@ -81,7 +81,7 @@ def test_cli_dataset_writes_the_students_file(tmp_path, capsys, monkeypatch):
     code, stdout, _ = run(capsys, "exercises", "dataset", "--student", "s9", "--out", out, "--secret-file", secret_file)
     spec = student_spec("s9", SECRET.encode())
     assert code == 0 and f"({spec.rows:,} rows)" in stdout
-    assert out.read_bytes() == simulate(spec.rows, seed=spec.seed).to_csv(index=False).encode()
+    assert out.read_bytes() == simulate(spec.rows, seed=spec.seed).to_csv(index=False, lineterminator="\r\n").encode()
 
 
 def test_cli_dataset_for_a_roster(tmp_path, capsys, monkeypatch):

@@ -58,14 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ClaimstatsError as err:
         return fail(str(err))
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
-        return fail(str(err) if not err.filename else f"{err.filename}: {err.strerror or err}")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `claimstats describe f.csv | head`
         sys.stderr.close()
         return 0
+    except OSError as err:  # a missing file, a full disk: the environment, not a bug
+        return fail(str(err) if not err.filename else f"{err.filename}: {err.strerror or err}")
 
 
 if __name__ == "__main__":  # pragma: no cover

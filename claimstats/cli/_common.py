@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pandas as pd
 
 from claimstats.cli._tables import table_markdown
 from claimstats.errors import ClaimstatsError
+from claimstats.outputs import in_place, same_file
 
 EXIT_INPUT = 2
+MAX_MESSAGE = 400
 
 
 def data_file_help(what: str = "CSV file") -> str:
@@ -22,6 +25,8 @@ def data_file_help(what: str = "CSV file") -> str:
 def fail(message: str) -> int:
     """Print one line on stderr and return the input-error exit status."""
     first = " ".join(str(message).split())
+    if len(first) > MAX_MESSAGE:  # one readable line, however long the names in it
+        first = first[: MAX_MESSAGE - 1] + "…"
     print(f"claimstats: error: {first}", file=sys.stderr)
     return EXIT_INPUT
 
@@ -37,25 +42,64 @@ def load_clean(path: str):
     """Load, validate and clean a data file: ``(clean frame, report, source)``."""
     from claimstats.data import clean
 
+    from claimstats.data import require_rows
+
     frame, source = load_file(path)
     tidy, report = clean(frame)
+    require_rows(report, str(path))
     return tidy, report, source
 
 
+def _writable_target(out: str, flag: str) -> Path:
+    """``out`` as a path, or the one-line reason it cannot be written."""
+    if not str(out).strip():
+        raise ClaimstatsError(f"{flag} is empty; give a file name")
+    target = Path(out)
+    if target.is_dir():
+        raise ClaimstatsError(f"{out}: is a folder; give a file name for {flag}")
+    parent = Path(os.path.realpath(target)).parent if target.is_symlink() else target.parent
+    folder = parent
+    while not folder.exists() and folder != folder.parent:  # the nearest part of the path that exists
+        folder = folder.parent
+    if folder.exists() and not folder.is_dir():
+        raise ClaimstatsError(f"{out}: {folder} is a file, not a folder; choose another {flag}")
+    if not parent.exists():
+        raise ClaimstatsError(f"{out}: folder {parent} does not exist")
+    if target.exists() and not os.access(target, os.W_OK) or not os.access(parent, os.W_OK | os.X_OK):
+        raise ClaimstatsError(f"{out}: permission denied; choose another {flag}")
+    return target
+
+
+def check_outputs(outputs: dict[str, str | None], *inputs: str | None) -> dict[str, Path | None]:
+    """Check every output of a run before any work: ``{flag: path}`` for the given ones.
+
+    Refused, with one line naming the flag: an empty name, a folder, a path
+    under a file or a missing or unwritable folder, an output that is an input
+    by any route (the same path, a symlink or a hard link to it), and two
+    outputs that are one file (the second would erase the first).
+    """
+    checked: dict[str, Path | None] = {}
+    for flag, out in outputs.items():
+        if out is None:
+            checked[flag] = None
+            continue
+        target = _writable_target(out, flag)
+        for given in inputs:
+            if given and same_file(target, Path(given)):
+                raise ClaimstatsError(f"{out}: refusing to overwrite the input file; choose another {flag}")
+        for other, path in checked.items():
+            if path is not None and same_file(target, path) and not in_place(target):
+                raise ClaimstatsError(f"{out}: {other} and {flag} name the same file; give each its own file")
+        checked[flag] = target
+    return checked
+
+
 def check_output_path(out: str, *inputs: str, flag: str = "--out") -> Path:
-    """Refuse to write over an input file, or into a folder that does not exist.
+    """Refuse to write over an input file, or where a file cannot be written (see :func:`check_outputs`).
 
     ``flag`` is the option that named ``out``, so that the message says which one to change.
     """
-    target = Path(out)
-    for given in inputs:
-        if given and Path(given).exists() and target.exists() and target.resolve() == Path(given).resolve():
-            raise ClaimstatsError(f"{out}: refusing to overwrite the input file; choose another {flag}")
-    if target.is_dir():
-        raise ClaimstatsError(f"{out}: is a folder; give a file name for {flag}")
-    if not target.parent.exists():
-        raise ClaimstatsError(f"{out}: folder {target.parent} does not exist")
-    return target
+    return check_outputs({flag: out}, *inputs)[flag]
 
 
 def print_table(table: pd.DataFrame, *, as_json: bool = False, title: str | None = None, floatfmt: str = ".4g") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from claimstats.cli._common import check_output_path, data_file_help, fail, load_clean, print_table
+from claimstats.cli._common import check_output_path, check_outputs, data_file_help, fail, print_table
 from claimstats.errors import ClaimstatsError
 
 
@@ -33,49 +33,57 @@ def register(verbs) -> None:
 
 
 def run_simulate(args) -> int:
-    from claimstats.simulate import DEFAULT_ROWS, DEFAULT_SEED, simulate
+    from claimstats.outputs import write_csv
+    from claimstats.simulate import DEFAULT_ROWS, DEFAULT_SEED, check_size, simulate
 
     rows = DEFAULT_ROWS if args.rows is None else args.rows
     if rows < 1:
         raise ClaimstatsError(f"--rows must be at least 1, got {rows}")
+    check_size(rows, what="--rows")
     seed = DEFAULT_SEED if args.seed is None else args.seed
     if seed < 0:
         raise ClaimstatsError(f"--seed must be a non-negative integer, got {seed}")
     out = check_output_path(args.out)
-    simulate(rows, seed=seed).to_csv(out, index=False)
+    write_csv(simulate(rows, seed=seed), out)
     print(f"wrote {rows:,} synthetic rows (seed {seed}) to {out}")
     return 0
 
 
 def run_validate(args) -> int:
-    from claimstats.data import load
+    from claimstats.data import check_file
     from claimstats.schema import DataValidationError
 
     try:
-        frame, source = load(args.file)
+        result = check_file(args.file)
     except DataValidationError as err:
-        print(err.report())
-        n = len(err.problems)
-        columns = ", ".join(dict.fromkeys(c for c in (getattr(p, "column", "") for p in err.problems) if c))
+        result = None
+        problems = err
+    else:
+        problems = DataValidationError(result.problems, source=args.file) if result.problems else None
+    if problems is not None:
+        print(problems.report())
+        n = len(problems.problems)
+        columns = ", ".join(dict.fromkeys(c for c in (getattr(p, "column", "") for p in problems.problems) if c))
         where = f" in column{'s' if ',' in columns else ''} {columns}" if columns else ""
         return fail(f"{args.file}: {n} problem{'s' if n != 1 else ''}{where} (listed on stdout, with the rows "
                     "concerned); the file does not satisfy the data contract")
-    print(f"{args.file}: valid ({len(frame):,} rows, {frame.shape[1]} columns)")
-    for note in source.notes:
+    print(f"{args.file}: valid ({result.rows:,} rows, {result.columns} columns)")
+    for note in result.notes:
         print(f"  normalised: {note}")
-    incomplete = int(frame["claim_status"].isna().sum())
-    if incomplete:
-        print(f"  note: {incomplete:,} rows lack a label; `claimstats clean` drops them")
+    for reason, n, first in result.drops:
+        rows = ", ".join(map(str, first)) + (", …" if n > len(first) else "")
+        plural = "s" if n != 1 else ""
+        print(f"  `claimstats clean` will drop {n:,} row{plural}: {reason} (row{plural} {rows})")
+    if result.rows_dropped == result.rows:
+        return fail(f"{args.file}: no row is usable: cleaning would drop all {result.rows:,} rows")
     return 0
 
 
 def run_clean(args) -> int:
-    out = check_output_path(args.out, args.file)
-    dropped_path = check_output_path(args.dropped, args.file, flag="--dropped") if args.dropped else None
-    tidy, report, source = load_clean(args.file)
-    tidy.to_csv(out, index=False)
-    if dropped_path is not None:
-        report.dropped.to_csv(dropped_path, index=False)
+    from claimstats.data import clean_file
+
+    paths = check_outputs({"--out": args.out, "--dropped": args.dropped}, args.file)
+    report, source = clean_file(args.file, paths["--out"], paths["--dropped"])
     if args.json:
         print(report.to_frame().to_json(orient="records"))
         return 0
@@ -83,5 +91,5 @@ def run_clean(args) -> int:
         print(f"normalised: {note}")
     print_table(report.to_frame())
     print(report.describe())
-    print(f"wrote {report.rows_out:,} rows to {out}", file=sys.stderr)
+    print(f"wrote {report.rows_out:,} rows to {paths['--out']}", file=sys.stderr)
     return 0

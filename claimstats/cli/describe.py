@@ -74,7 +74,10 @@ def run_plot(args) -> int:
             raise ClaimstatsError(f"--{name} applies only to --kind {_PLOT_OPTIONS[name]}, not --kind {args.kind}")
     tidy, _, _ = load_clean(args.file)
     result = make_figure(args.kind, tidy, **options)
-    result.save(out)
+    from claimstats.outputs import atomic_path
+
+    with atomic_path(out) as temporary:  # the suffix is kept: it sets the format
+        result.save(temporary)
     print(result.alt)
     print(f"wrote {out}", file=sys.stderr)
     return 0

@@ -157,9 +157,12 @@ def _emit(text: str, out: str | None, what: str, force: bool) -> int:
     if not out:
         print(text, end="")
         return 0
+    from claimstats.outputs import atomic_path
+
     target = check_output_path(out)
     _refuse_to_replace(target, force, "answers")
-    target.write_text(text, encoding="utf-8")
+    with atomic_path(target) as temporary:
+        temporary.write_text(text, encoding="utf-8")
     print(f"wrote {what} to {target}", file=sys.stderr)
     return 0
 
@@ -198,6 +201,7 @@ def run_grade(args) -> int:
 
     inputs = [p for folder in (args.submissions, args.data_dir) if folder and Path(folder).is_dir()
               for p in Path(folder).iterdir()]
+    check_output_path(args.out)  # before output_paths: an empty name has no stem to name the others by
     for path in output_paths(args.out):
         check_output_path(str(path), args.roster, args.secret_file, *inputs)
         _refuse_to_replace(path, args.force, "marks you filled in")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from claimstats.cli._common import check_output_path, data_file_help, load_clean, print_json, print_table
+from claimstats.cli._common import check_output_path, check_outputs, data_file_help, load_clean, print_json, print_table
 
 _FEATURES = ("all", "text", "upload")
 _GRIDS = ("small", "fast")
@@ -151,8 +151,8 @@ def run_triage(args) -> int:
 
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
-    out = check_output_path(args.out, args.reports, args.model)
-    rejected = check_output_path(args.rejected, args.reports, args.model, flag="--rejected") if args.rejected else None
+    paths = check_outputs({"--out": args.out, "--rejected": args.rejected}, args.reports, args.model)
+    out, rejected = paths["--out"], paths["--rejected"]
     model = load_model(args.model)
     report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
                          rejected=rejected)

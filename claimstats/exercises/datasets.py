@@ -167,5 +167,7 @@ def student_dataset(student_id: str, secret: bytes) -> pd.DataFrame:
 def write_student_dataset(student_id: str, secret: bytes, out: str | os.PathLike) -> StudentSpec:
     """Write the student's dataset as a CSV shaped like the course file."""
     spec = student_spec(student_id, secret)
-    student_dataset(spec.student, secret).to_csv(out, index=False)
+    from claimstats.outputs import write_csv
+
+    write_csv(student_dataset(spec.student, secret), out)
     return spec

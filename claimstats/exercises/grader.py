@@ -60,11 +60,13 @@ class GradeBook:
 
     def write(self, out: str | os.PathLike) -> tuple[Path, Path, Path]:
         """Write ``out`` (marks), ``<stem>_totals.csv`` and ``<stem>_by_question.csv`` beside it."""
-        out, totals, summary = output_paths(out)
-        self.marks.to_csv(out, index=False)
-        self.totals.to_csv(totals, index=False)
-        self.summary.to_csv(summary, index=False)
-        return out, totals, summary
+        from claimstats.outputs import Outputs, write_rows
+
+        paths = output_paths(out)
+        with Outputs() as outputs:  # spreadsheet-safe (names and answers are the students'), all three or none
+            for frame, path in zip((self.marks, self.totals, self.summary), paths):
+                write_rows(frame, outputs.open(path))
+        return paths
 
     def describe(self) -> str:
         """One sentence: class size, and the questions the class found hardest.
