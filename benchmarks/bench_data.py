@@ -16,6 +16,7 @@ pandas.read_csv of the same file. Target (issue 13): at most 500 MB at any size.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,6 +90,7 @@ def memory(sizes) -> None:
             worst = max(worst, mb)
             print(f"{rows:>10,}{size:>9.0f}{verb:>10}{mb:>9.0f}{seconds:>9.2f}{mb / base_mb:>11.2f}")
         path.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
     verdict = "met" if worst <= MEMORY_TARGET_MB else "MISSED"
     print(f"largest peak: {worst:.0f} MB   target: at most {MEMORY_TARGET_MB} MB -> {verdict}")
 

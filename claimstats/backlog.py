@@ -307,7 +307,10 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         (``row``, from 1) and ``reason``. Default: ``<out>.rejected.csv``,
         written only when a row is rejected (or replaced, header only, when
         an earlier run left one there). Every input row ends in exactly
-        one of the two files.
+        one of the two files; a repeated ``video_id`` is rejected. Both files
+        are written beside their targets and renamed at the end
+        (:class:`claimstats.outputs.Outputs`): a run that fails, or can score
+        no row (a :class:`ClaimstatsError`), leaves the previous files as they were.
     progress : bool, optional
         Draw a progress bar on stderr; default: when stderr is a terminal.
     temp_dir : path, optional

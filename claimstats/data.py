@@ -700,11 +700,42 @@ def clean(data: pd.DataFrame) -> tuple[pd.DataFrame, CleaningReport]:
     return _kept(data, reason), _report(len(data), [reason], [_dropped(data, reason)])
 
 
+class SeenIds:
+    """Whole-number ids seen so far, chunk after chunk, in 8 bytes an id (a few sorted arrays).
+
+    Examples
+    --------
+    >>> seen = SeenIds()
+    >>> seen.add(np.array([5, 3]))
+    >>> seen.contains(np.array([3, 4, 5])).tolist()
+    [True, False, True]
+    """
+
+    _MAX_PARTS = 8
+
+    def __init__(self):
+        self.parts: list[np.ndarray] = []
+
+    def contains(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        found = np.zeros(len(ids), bool)
+        for part in self.parts:
+            at = np.minimum(np.searchsorted(part, ids), len(part) - 1)
+            found |= part[at] == ids
+        return found
+
+    def add(self, ids: np.ndarray) -> None:
+        if len(ids):
+            self.parts.append(np.unique(np.asarray(ids, dtype=np.int64)))
+        if len(self.parts) > self._MAX_PARTS:  # merge, so that a lookup checks a few arrays, not one per chunk
+            self.parts = [np.unique(np.concatenate(self.parts))]
+
+
 class _Dropper:
     """Why each row is dropped, chunk after chunk: the video ids kept so far are remembered."""
 
     def __init__(self):
-        self.seen: set[int] = set()
+        self.seen = SeenIds()
 
     def reasons(self, data: pd.DataFrame) -> np.ndarray:
         """The reason each row of ``data`` is dropped (the first that applies, :data:`REASONS`), ``""`` if kept."""
@@ -718,9 +749,8 @@ class _Dropper:
         ids = data[VIDEO_ID].to_numpy()
         # A duplicate of an unusable row is not a duplicate of anything kept.
         duplicate = usable & pd.Series(np.where(usable, ids, -1)).duplicated(keep="first").to_numpy()
-        if self.seen:
-            duplicate |= usable & np.fromiter(map(self.seen.__contains__, ids.tolist()), bool, len(ids))
-        self.seen.update(ids[usable & ~duplicate].tolist())
+        duplicate |= usable & self.seen.contains(ids)
+        self.seen.add(ids[usable & ~duplicate])
         return np.select([no_target_or_text, no_counts, duplicate], list(REASONS), default="")
 
 
@@ -818,7 +848,7 @@ def clean_file(path: str | os.PathLike, out: str | os.PathLike, dropped: str | o
             _integer_counts(typed, notes)
             reason = dropper.reasons(typed)
             write_rows(_kept(typed, reason), handle, header=offset == 0)
-            reasons.append(reason)
+            reasons.append(reason[reason != ""])  # the dropped rows' only: memory grows with them, not the file
             dropped_rows.append(_dropped(typed, reason))
         if log.merged:
             raise DataValidationError(log.problems(), source=where)

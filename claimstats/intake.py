@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from claimstats.data import is_text
+from claimstats.data import SeenIds, is_text
 from claimstats.errors import ClaimstatsError
 from claimstats.schema import (
     CATEGORIES,
@@ -173,16 +173,16 @@ class RepeatedIds:
     REASON = f"{VIDEO_ID}: repeats an earlier row"
 
     def __init__(self):
-        self.seen: set[float] = set()
+        self.seen = SeenIds()  # 8 bytes a report: a backlog of millions stays small
 
     def check(self, reports: pd.DataFrame, reasons: np.ndarray) -> np.ndarray:
         """``reasons`` with the repeats of earlier valid rows' ids added."""
-        ids, _ = _numbers(reports[VIDEO_ID])
-        valid = reasons == ""
-        repeat = valid & pd.Series(np.where(valid, ids, np.nan)).duplicated(keep="first").to_numpy() & ~np.isnan(ids)
-        if self.seen:
-            repeat |= valid & np.fromiter(map(self.seen.__contains__, ids.tolist()), bool, len(ids))
-        self.seen.update(ids[valid & ~repeat].tolist())
+        values, _ = _numbers(reports[VIDEO_ID])
+        valid = (reasons == "") & np.isfinite(values)
+        ids = np.where(valid, values, -1).astype(np.int64)
+        repeat = valid & pd.Series(np.where(valid, ids, -1)).duplicated(keep="first").to_numpy()
+        repeat |= valid & self.seen.contains(ids)
+        self.seen.add(ids[valid & ~repeat])
         out = reasons.copy()
         out[repeat] = np.where(out[repeat] == "", self.REASON, out[repeat] + "; " + self.REASON)
         return out

@@ -107,7 +107,7 @@ def test_triage_writes_the_queue_and_the_rejected_rows(files, model_file, capsys
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--rejected", "{model}"],
          "refusing to overwrite the input file; choose another --rejected"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--rejected", "{tmp}/q.csv"],
-         "the queue and the rejected rows cannot go to the same file"),
+         "--out and --rejected name the same file"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--target-recall", "1.5"],
          "target recall must be above 0 and at most 1; got 1.5"),
         (["triage", "{model}", "{reports}", "--out", "{tmp}/q.csv", "--chunksize", "0"],
