@@ -142,7 +142,9 @@ def load_model(path) -> ClaimModel:
             metrics={k: float(v) for k, v in dict(meta["metrics"]).items()}, source=str(meta["source"]),
             source_sha256=meta["source_sha256"], rows=dict(meta["rows"]),
             claimstats_version=str(meta["claimstats_version"]), schema_version=version,
-            sklearn_version=str(meta["sklearn_version"]))
+            sklearn_version=str(meta["sklearn_version"]),
+            confidence=None if meta.get("confidence") is None else float(meta["confidence"]),
+            checks=dict(meta.get("checks") or {}))
     except (KeyError, TypeError, ValueError) as err:  # hand-edited or damaged: say so, not a traceback
         what = f"{err} is missing" if isinstance(err, KeyError) else f"malformed {err}"
         raise ModelFileError(f"{where}: corrupt model file ({what})") from None
