@@ -33,6 +33,7 @@ from claimstats.schema import COUNT_COLUMNS, TARGET
 
 __all__ = [
     "CONFIDENCE",
+    "INTERVAL_METHODS",
     "PREDICT_CUT",
     "DataSplit",
     "Evaluation",
