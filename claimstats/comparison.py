@@ -282,6 +282,30 @@ class ModelComparison:
                                  "method": table.loc[metric, "method"]})
         return pd.DataFrame(rows)
 
+    def interval_frame(self, metrics=("recall", "roc_auc", "average_precision")) -> pd.DataFrame:
+        """:meth:`scores_frame` wide: one row per feature set and split, each metric with its ``_low`` and
+        ``_high`` ends.
+
+        Examples
+        --------
+        >>> import claimstats
+        >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:4", rows=1500).frame)
+        >>> result = compare_models(tidy, feature_sets=("text",), models=("logistic",), grid="fast",
+        ...                         importance_repeats=0)
+        >>> result.interval_frame(["recall"]).columns.tolist()
+        ['features', 'champion', 'split', 'recall', 'recall_low', 'recall_high']
+        """
+        long = self.scores_frame()
+        long = long[long["metric"].isin(list(metrics))]
+        wide = long.pivot_table(index=["features", "champion", "split"], columns="metric",
+                                values=["value", "low", "high"], sort=False)
+        out = pd.DataFrame(index=wide.index)
+        for metric in metrics:
+            out[metric] = wide[("value", metric)]
+            out[f"{metric}_low"] = wide[("low", metric)]
+            out[f"{metric}_high"] = wide[("high", metric)]
+        return out.reset_index()
+
     def describe(self) -> str:
         """What was compared, who won on validation, how each champion did on test, and why
         the at-upload set matters."""

@@ -266,26 +266,38 @@ def _weighted_curves(y: np.ndarray, p: np.ndarray, weights: np.ndarray, flagged:
     Rows (``y``, ``p``) are in score order, highest first; ``weights[b, i]`` is how often row i
     is drawn in resample b; the first ``flagged`` rows are flagged (always whole runs of ties).
     """
+    is_claim = y.astype(bool)
     starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])  # first row of each run of tied scores
-    c_g = np.add.reduceat(weights * y, starts, axis=1)  # claims per run
-    o_g = np.add.reduceat(weights * (1 - y), starts, axis=1)
+    if len(starts) == len(p):  # no ties: every row is its own run
+        c_g = np.where(is_claim, weights, 0)
+        o_g = weights - c_g
+    else:
+        c_g = np.add.reduceat(np.where(is_claim, weights, 0), starts, axis=1)  # claims per run
+        o_g = np.add.reduceat(weights, starts, axis=1) - c_g
     tp_g, fp_g = np.cumsum(c_g, axis=1), np.cumsum(o_g, axis=1)
-    n1, n0 = tp_g[:, -1], fp_g[:, -1]
+    n1, n0 = tp_g[:, -1].astype(float), fp_g[:, -1].astype(float)
     auc = (c_g * (n0[:, None] - fp_g + 0.5 * o_g)).sum(axis=1) / (n1 * n0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision_g = np.where(tp_g + fp_g > 0, tp_g / (tp_g + fp_g), 0.0)
-    ap = (c_g * precision_g).sum(axis=1) / n1
-    runs = int(np.searchsorted(starts, flagged))  # runs wholly flagged
-    tp = tp_g[:, runs - 1] if runs else np.zeros(len(weights))
-    fp = fp_g[:, runs - 1] if runs else np.zeros(len(weights))
+    ap = (c_g * (tp_g / np.maximum(tp_g + fp_g, 1))).sum(axis=1) / n1  # a run with claims has tp + fp ≥ 1
+    tp, fp = _flagged_counts(y, weights, flagged)
     f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + (n1 - tp)), 0.0)
-    saving = tp / n1 - (tp + fp) / (n1 + n0)
-    return {"f1": f1, "roc_auc": auc, "average_precision": ap, "workload_saving": saving}
+    return {"f1": f1, "roc_auc": auc, "average_precision": ap, "workload_saving": _saving(tp, fp, n1, n1 + n0)}
+
+
+def _flagged_counts(y: np.ndarray, weights: np.ndarray, flagged: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted claims and opinions among the first ``flagged`` rows, per resample."""
+    top = weights[:, :flagged].astype(float)
+    tp = top[:, y[:flagged] == 1].sum(axis=1)
+    return tp, top.sum(axis=1) - tp
+
+
+def _saving(tp, fp, n1, n) -> np.ndarray:
+    """Share of claims caught minus share of rows reviewed: what ranking saves against arrival order."""
+    return tp / n1 - (tp + fp) / n
 
 
 def _bootstrap_weights(y: np.ndarray, resamples: int, rng: np.random.Generator, stratified: bool) -> np.ndarray:
     """How often each row is drawn in each resample; claims and opinions drawn separately when stratified."""
-    weights = np.zeros((resamples, len(y)))
+    weights = np.zeros((resamples, len(y)), dtype=np.float32)  # whole counts: exact in float32
     for at in ([np.flatnonzero(y == 1), np.flatnonzero(y == 0)] if stratified else [np.arange(len(y))]):
         draws = rng.integers(0, len(at), size=(resamples, len(at))) + np.arange(resamples)[:, None] * len(at)
         weights[:, at] = np.bincount(draws.ravel(), minlength=resamples * len(at)).reshape(resamples, len(at))
@@ -353,8 +365,9 @@ def metric_intervals(y_true, scores, threshold: float | None = None, *, confiden
     rng = np.random.default_rng(seed)
     drawn = _weighted_curves(ys, ps, _bootstrap_weights(ys, resamples, rng, stratified=True), int(flags.sum()))
     # The saving depends on the share of claims in the backlog: rows resampled together, so that share varies.
-    plain = _weighted_curves(ys, ps, _bootstrap_weights(ys, resamples, rng, stratified=False), int(flags.sum()))
-    drawn["workload_saving"] = plain["workload_saving"]
+    plain = _bootstrap_weights(ys, resamples, rng, stratified=False)
+    drawn["workload_saving"] = _saving(*_flagged_counts(ys, plain, int(flags.sum())),
+                                       (plain * ys).sum(axis=1, dtype=float), float(len(ys)))
     point = _weighted_curves(ys, ps, np.ones((1, len(y))), int(flags.sum()))
     values["workload_saving"] = float(point["workload_saving"][0])
     alpha = 1 - confidence
