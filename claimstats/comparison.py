@@ -289,10 +289,10 @@ class ModelComparison:
         Examples
         --------
         >>> import claimstats
-        >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:4", rows=1500).frame)
-        >>> result = compare_models(tidy, feature_sets=("text",), models=("logistic",), grid="fast",
-        ...                         importance_repeats=0)
-        >>> result.interval_frame(["recall"]).columns.tolist()
+        >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:6", rows=1500).frame)
+        >>> frame = compare_models(tidy, feature_sets=("upload",), models=("logistic",), grid="fast",
+        ...                        importance_repeats=0).interval_frame(["recall"])
+        >>> frame.columns.tolist()
         ['features', 'champion', 'split', 'recall', 'recall_low', 'recall_high']
         """
         long = self.scores_frame()
