@@ -291,8 +291,10 @@ def _flagged_counts(y: np.ndarray, weights: np.ndarray, flagged: int) -> tuple[n
 
 
 def _saving(tp, fp, n1, n) -> np.ndarray:
-    """Share of claims caught minus share of rows reviewed: what ranking saves against arrival order."""
-    return tp / n1 - (tp + fp) / n
+    """Share of claims caught minus share of rows reviewed: what ranking saves against arrival order
+    (NaN for a resample without claims)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n1 > 0, tp / n1, np.nan) - (tp + fp) / n
 
 
 def _bootstrap_weights(y: np.ndarray, resamples: int, rng: np.random.Generator, stratified: bool) -> np.ndarray:
@@ -342,8 +344,9 @@ def metric_intervals(y_true, scores, threshold: float | None = None, *, confiden
     Examples
     --------
     >>> table = metric_intervals([1, 1, 0, 0, 1, 0], [0.9, 0.7, 0.6, 0.2, 0.4, 0.1], resamples=200)
-    >>> table.set_index("metric").loc["recall", ["value", "method"]].tolist()
-    [0.6666666666666666, 'exact']
+    >>> row = table.set_index("metric").loc["recall"]
+    >>> round(float(row["value"]), 3), row["method"]
+    (0.667, 'exact')
     """
     if not 0 < confidence < 1:
         raise ClaimstatsError(f"confidence must be between 0 and 1; got {confidence}")
@@ -373,9 +376,9 @@ def metric_intervals(y_true, scores, threshold: float | None = None, *, confiden
     alpha = 1 - confidence
     rows = []
     for name, (k, n) in {"recall": (tp, n1), "precision": (tp, tp + fp), "accuracy": (correct, len(y))}.items():
-        rows.append((name, values[name], *proportion_interval(k, n, confidence), "exact"))
+        rows.append((name, float(values[name]), *proportion_interval(k, n, confidence), "exact"))
     for name in ("f1", "roc_auc", "average_precision", "workload_saving"):
-        low, high = (float(v) for v in np.quantile(drawn[name], [alpha / 2, 1 - alpha / 2]))
+        low, high = (float(v) for v in np.nanquantile(drawn[name], [alpha / 2, 1 - alpha / 2]))
         method = "bootstrap"
         if name == "roc_auc" and low == 1.0:
             low, method = proportion_interval(min(n1, n0), min(n1, n0), confidence)[0], "exact pairs"

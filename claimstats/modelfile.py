@@ -63,6 +63,8 @@ def save_model(model: ClaimModel, path) -> Path:
     payload = {"format": MODEL_FORMAT, "metadata": json.dumps(model.metadata(), sort_keys=True),
                "pipeline": model.pipeline, "validation_labels": np.asarray(model.validation_labels, np.int64),
                "validation_scores": np.asarray(model.validation_scores, float)}
+    if model.validation_groups is not None:
+        payload["validation_groups"] = np.asarray(model.validation_groups, np.int64)
     data = sio.dumps(payload)
     foreign = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
     if foreign:
@@ -134,6 +136,11 @@ def load_model(path) -> ClaimModel:
         if labels.ndim != 1 or labels.shape != scores.shape or not np.isin(labels, (0, 1)).all() \
                 or not labels.any():
             raise ValueError("validation labels or scores")
+        groups = payload.get("validation_groups")
+        if groups is not None:
+            groups = np.asarray(groups, dtype=np.int64)
+            if groups.shape != labels.shape:
+                raise ValueError("validation groups")
         return ClaimModel(
             pipeline=pipeline, feature_set=feature_set, model=str(meta["model"]), params=str(meta["params"]),
             target_recall=float(meta["target_recall"]), threshold=float(meta["threshold"]),
@@ -144,7 +151,7 @@ def load_model(path) -> ClaimModel:
             claimstats_version=str(meta["claimstats_version"]), schema_version=version,
             sklearn_version=str(meta["sklearn_version"]),
             confidence=None if meta.get("confidence") is None else float(meta["confidence"]),
-            checks=dict(meta.get("checks") or {}))
+            checks=dict(meta.get("checks") or {}), validation_groups=groups)
     except (KeyError, TypeError, ValueError) as err:  # hand-edited or damaged: say so, not a traceback
         what = f"{err} is missing" if isinstance(err, KeyError) else f"malformed {err}"
         raise ModelFileError(f"{where}: corrupt model file ({what})") from None

@@ -43,7 +43,7 @@ from claimstats.comparison import ModelComparison, compare_models
 from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import Evaluation, evaluate, flagged_at, metric_intervals, proportion_interval
 from claimstats.intake import check_reports, normalise_reports
-from claimstats.phrasing import TEMPLATE_WORDS
+from claimstats.phrasing import TEMPLATE_WORDS, opening
 from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
 
 __all__ = [
@@ -116,8 +116,23 @@ def recall_lower_bound(caught: int, claims: int, confidence: float = DEFAULT_CON
     return float(stats.beta.ppf(1 - confidence, caught, claims - caught + 1))
 
 
+def _grouped_recall_lows(claim_scores: np.ndarray, claim_groups: np.ndarray, confidence: float,
+                         resamples: int, seed: int) -> np.ndarray:
+    """For k = 1 … n, the (1 − confidence) quantile of the recall of the k-th highest claim score when
+    whole groups of claims are resampled (a cluster bootstrap): the groups, not the rows, are the units."""
+    order = np.argsort(-claim_scores, kind="stable")
+    codes, uniques = pd.factorize(np.asarray(claim_groups)[order])
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(uniques), size=(resamples, len(uniques))) + np.arange(resamples)[:, None] * len(uniques)
+    counts = np.bincount(draws.ravel(), minlength=resamples * len(uniques)).reshape(resamples, len(uniques))
+    weights = counts[:, codes].astype(float)  # how often each claim (highest score first) is drawn
+    recall = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    return np.quantile(recall, 1 - confidence, axis=0)
+
+
 def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
-                         confidence: float | None = None) -> float:
+                         confidence: float | None = None, groups=None, *, resamples: int = 1000,
+                         seed: int = 0) -> float:
     """The highest threshold whose flagged rows (score ≥ threshold) catch ``target`` of the claims.
 
     Without ``confidence`` the threshold is the score of the ⌈target × claims⌉-th
@@ -133,6 +148,13 @@ def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
     cannot give that bound (too few claims, or a target of 1), the threshold
     is the lowest claim score and :func:`recall_lower_bound` says what it
     guarantees.
+
+    With ``groups`` too (each row's phrasing template), the claims are not
+    independent draws: reports of one template score alike, and new reports
+    bring new templates. The threshold is then also low enough that, when
+    whole groups are resampled (``resamples`` cluster-bootstrap resamples,
+    seeded by ``seed``), the recall reaches ``target`` in a share
+    ``confidence`` of them; the lower of the two thresholds is kept.
 
     Scores must be numbers: a missing (NaN) score is refused.
 
@@ -155,6 +177,8 @@ def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
     if not len(claims):
         raise ClaimstatsError("cannot choose a threshold for a recall: there are no claims among the rows")
     n = len(claims)
+    if groups is not None and confidence is None:
+        raise ClaimstatsError("groups need a confidence: the threshold is chosen for new groups with that confidence")
     if confidence is None:
         needed = max(1, math.ceil(target * n - 1e-9))  # 1e-9: 0.95 × 20 is 19, not 19.000000000000004
     else:
@@ -163,6 +187,12 @@ def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
         k = np.arange(1, n + 1)
         reached = np.flatnonzero(stats.beta.ppf(1 - confidence, k, n - k + 1) >= target - 1e-12)
         needed = int(reached[0]) + 1 if len(reached) else n
+        if groups is not None:
+            g = np.asarray(groups)
+            if g.shape != y.shape:
+                raise ClaimstatsError(f"give one group per row: {len(y):,} rows and {len(g):,} groups")
+            lows = _grouped_recall_lows(p[y == 1], g[y == 1], confidence, resamples, seed)
+            needed = max(needed, int(np.flatnonzero(lows >= target - 1e-12)[0]) + 1)
     return float(claims[needed - 1])
 
 
@@ -287,6 +317,9 @@ class ClaimModel:
     optimistic test metrics of the champion on a random split) and
     ``review`` / ``review_first`` (each tier's threshold checked on the test
     reports: recall, share reviewed and workload saving with intervals).
+    ``validation_groups`` numbers the validation reports' phrasing templates:
+    with them, thresholds also hold when whole templates are resampled
+    (:func:`threshold_for_recall`).
     """
 
     pipeline: Pipeline = field(repr=False)
@@ -308,6 +341,7 @@ class ClaimModel:
     sklearn_version: str = ""
     confidence: float | None = None
     checks: dict = field(default_factory=dict, repr=False)
+    validation_groups: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def columns(self) -> list[str]:
@@ -318,18 +352,25 @@ class ClaimModel:
         """``(review-first threshold, review threshold)`` for the given recalls, chosen on validation."""
         target = self.target_recall if target_recall is None else check_recall(target_recall)
         first = self.first_recall if first_recall is None else check_recall(first_recall, "first-tier recall")
-        review = threshold_for_recall(self.validation_labels, self.validation_scores, target, self.confidence)
+        groups = self.validation_groups if self.confidence is not None else None
+        review = threshold_for_recall(self.validation_labels, self.validation_scores, target, self.confidence, groups)
         top = threshold_for_recall(self.validation_labels, self.validation_scores, min(first, target),
-                                   self.confidence)
+                                   self.confidence, groups)
         return top, review
 
     def recall_bound(self, threshold: float | None = None) -> float:
         """Recall on new reports that ``threshold`` (default: the review threshold) reaches with the model's
         confidence (95% unless set otherwise): the exact lower bound from the validation claims."""
         threshold = self.threshold if threshold is None else threshold
-        claims = self.validation_scores[self.validation_labels == 1]
-        return recall_lower_bound(int((claims >= threshold).sum()), len(claims),
-                                  DEFAULT_CONFIDENCE if self.confidence is None else self.confidence)
+        is_claim = self.validation_labels == 1
+        claims = self.validation_scores[is_claim]
+        confidence = DEFAULT_CONFIDENCE if self.confidence is None else self.confidence
+        bound = recall_lower_bound(int((claims >= threshold).sum()), len(claims), confidence)
+        if self.validation_groups is not None:  # the templates as units: the cluster bootstrap's bound, if lower
+            lows = _grouped_recall_lows(claims, self.validation_groups[is_claim], confidence, 1000, 0)
+            caught = int((claims >= threshold).sum())
+            bound = min(bound, float(lows[caught - 1])) if caught else 0.0
+        return bound
 
     def checks_frame(self) -> pd.DataFrame:
         """Each tier's threshold checked on the test reports: recall, share reviewed, workload saving and
@@ -452,8 +493,11 @@ def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
         labels, scores = comparison.validation_scores[feature_set]
         split = "a random split of the reports (phrasing templates shared with training)"
         rows = {"train": comparison.n_train, "validation": comparison.n_validation, "test": comparison.n_test}
-    review = threshold_for_recall(labels, scores, target_recall, confidence)
-    first_threshold = threshold_for_recall(labels, scores, first, confidence)
+    groups = None
+    if phrasing is not None and feature_set in phrasing.evaluations and confidence is not None:
+        groups = pd.factorize(opening(phrasing.split.validation, phrasing.words))[0].astype(np.int64)
+    review = threshold_for_recall(labels, scores, target_recall, confidence, groups)
+    first_threshold = threshold_for_recall(labels, scores, first, confidence, groups)
     checks = {"split": split, "random_split": {k: float(v) for k, v in evaluation.metrics.items()}}
     if tested.intervals is not None:
         checks["intervals"] = {r.metric: [float(r.low), float(r.high), r.method]
@@ -473,7 +517,7 @@ def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
         first_threshold=first_threshold, validation_labels=np.asarray(labels, np.int64),
         validation_scores=np.asarray(scores, float), metrics=dict(tested.metrics), source=source,
         source_sha256=source_sha256, rows=rows, claimstats_version=__version__, schema_version=SCHEMA_VERSION,
-        sklearn_version=sklearn.__version__, confidence=confidence, checks=checks)
+        sklearn_version=sklearn.__version__, confidence=confidence, checks=checks, validation_groups=groups)
 
 
 def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str = "small", cv: int = 5,

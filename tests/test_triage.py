@@ -69,6 +69,33 @@ def test_a_confident_threshold_reaches_its_target_on_new_claims_with_its_confide
     assert (ranked >= 0.9).mean() < 0.6  # the rank alone reaches the target on new claims about half the time
 
 
+def test_with_groups_the_threshold_also_holds_when_whole_groups_are_resampled():
+    rng = np.random.default_rng(4)
+    groups = np.repeat(np.arange(12), 30)
+    y = np.ones(len(groups), int)
+    p = np.clip(rng.normal(0.7, 0.05, len(groups)) + np.repeat(rng.normal(0, 0.1, 12), 30), 0, 1)
+    alone = threshold_for_recall(y, p, 0.9, confidence=0.95)
+    grouped = threshold_for_recall(y, p, 0.9, confidence=0.95, groups=groups, resamples=500, seed=3)
+    assert grouped <= alone
+    # the same cluster bootstrap written out resample by resample
+    sorted_scores = np.sort(p)[::-1]
+    order = np.argsort(-p, kind="stable")
+    codes = groups[order]
+    draws = np.random.default_rng(3).integers(0, 12, size=(500, 12))
+    lows = []
+    for k in range(1, len(p) + 1):
+        recalls = []
+        for draw in draws:
+            weight = np.array([np.sum(draw == c) for c in codes], dtype=float)
+            recalls.append(weight[:k].sum() / weight.sum())
+        lows.append(np.quantile(recalls, 0.05))
+        if lows[-1] >= 0.9:
+            break
+    assert grouped == min(alone, sorted_scores[len(lows) - 1])
+    with pytest.raises(ClaimstatsError, match="groups need a confidence"):
+        threshold_for_recall(y, p, 0.9, groups=groups)
+
+
 def test_recall_lower_bound_is_the_one_sided_clopper_pearson_bound():
     for k, n in ((20, 20), (95, 100), (1, 50), (1900, 1900)):
         expected = stats.binomtest(k, n, alternative="greater").proportion_ci(confidence_level=0.95, method="exact")
