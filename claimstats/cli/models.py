@@ -16,10 +16,10 @@ def register(verbs) -> None:
                          description="Clean FILE, split it (train / validation / test, seeded, stratified), tune a "
                          "logistic regression, a random forest and gradient boosting on the training split by the "
                          "share of reports to review to reach the target recall (cross-validated), pick the "
-                         "champion on validation and score it once on test with 95%% intervals. Then hold whole "
+                         "champion on validation and score it once on test with 95% intervals. Then hold whole "
                          "phrasing templates (the transcriptions' first words) out: refit the champion on training "
                          "templates, choose the review thresholds on other templates so that recall on new reports "
-                         "reaches the target with 95%% confidence, check them once on a third set of templates, and "
+                         "reaches the target with 95% confidence, check them once on a third set of templates, and "
                          "save that model (skops format).")
     p.add_argument("file", help="labelled CSV file (the course file or a variant)")
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (e.g. model.skops)")
@@ -37,7 +37,7 @@ def register(verbs) -> None:
 
     p = verbs.add_parser("evaluate", help="score a saved model on a labelled file",
                          description="Load MODEL, clean FILE and print the model's precision, recall, F1, "
-                         "accuracy, ROC AUC and workload saving at its review threshold, each with a 95%% interval "
+                         "accuracy, ROC AUC and workload saving at its review threshold, each with a 95% interval "
                          "(exact binomial for proportions, stratified bootstrap otherwise), the confusion matrix, "
                          "calibration, workload, and the held-out-phrasing checks stored at training.")
     p.add_argument("model", help="model file written by `claimstats train`")
