@@ -21,14 +21,20 @@ Method (every step seeded):
    (:func:`claimstats.classify.build_features`) fitted on training rows only,
    inside every cross-validation fold too;
 3. hyper-parameters tuned by stratified k-fold cross-validation on the training
-   split, over a small grid (:data:`GRIDS`), scored by recall of the claim
-   class (missing a claim costs more than reviewing an opinion), ties broken
-   by F1 and then by the simpler candidate (:data:`CHAMPION_RULE`);
+   split, over a small grid (:data:`GRIDS`), scored as the model will be
+   used: by the share of reports to review to catch the target recall of the
+   claims (missing a claim costs more than reviewing an opinion), ties broken
+   by average precision and then by the simpler candidate (:data:`CHAMPION_RULE`);
 4. the tuned models refitted on the whole training split; a champion per
    feature set chosen by the same rule on the **validation** split;
 5. each champion scored once on the **test** split
-   (:func:`claimstats.evaluation.evaluate`): the metrics, confusion matrix,
-   calibration table and permutation importances.
+   (:func:`claimstats.evaluation.evaluate`): the metrics with 95% intervals,
+   confusion matrix, calibration table and permutation importances;
+6. held-out phrasing (:class:`HeldOutPhrasing`): a second split keeps whole
+   phrasing templates apart, and each champion, with its chosen
+   hyper-parameters, is refitted and tested on templates it never saw. The
+   random split shares every template between training and test, so its
+   scores are the optimistic ones.
 
 Examples
 --------
@@ -65,15 +71,28 @@ from claimstats.classify import (
     predict_claim_probability,
 )
 from claimstats.errors import ClaimstatsError, require_columns
-from claimstats.evaluation import DataSplit, claim_labels, count_separation, evaluate, metrics_at, split_data
+from claimstats.evaluation import (
+    DataSplit,
+    Evaluation,
+    claim_labels,
+    count_separation,
+    evaluate,
+    grouped_split,
+    metrics_at,
+    review_share_at_recall,
+    split_data,
+)
+from claimstats.phrasing import TEMPLATE_WORDS, opening
 from claimstats.reporting import format_bounded
 from claimstats.schema import COUNT_COLUMNS, TARGET
 
 __all__ = [
     "CHAMPION_RULE",
+    "CHOICE_RECALL",
     "GRIDS",
     "MIN_CLASS_ROWS",
     "TIE_TOLERANCE",
+    "HeldOutPhrasing",
     "ModelComparison",
     "choose",
     "compare_models",
@@ -102,29 +121,87 @@ TIE_TOLERANCE = 0.002
 #: stratified tenth that gradient boosting sets aside for early stopping cannot hold both classes
 #: (and a validation split of a handful of claims could not choose anything).
 MIN_CLASS_ROWS = 20
-CHAMPION_RULE = (f"highest recall of the claim class; candidates within {TIE_TOLERANCE} of the best are tied and "
-                 f"broken by F1 (again within {TIE_TOLERANCE}), then by the simpler candidate (models in the "
-                 "order logistic regression, random forest, gradient boosting; grid points in the order listed)")
+#: The recall at which candidates are compared by their workload (the review tier's default target).
+CHOICE_RECALL = 0.95
+CHAMPION_RULE = (f"smallest share of reports to review to catch the target recall of the claims (by default "
+                 f"{CHOICE_RECALL:.0%}), as the review tier will be used; candidates within {TIE_TOLERANCE} of the "
+                 f"best are tied and broken by average precision (again within {TIE_TOLERANCE}), then by the "
+                 "simpler candidate (models in the order logistic regression, random forest, gradient boosting; "
+                 "grid points in the order listed)")
 
 
-def choose(table: pd.DataFrame, *, recall: str = "recall", f1: str = "f1",
+def choose(table: pd.DataFrame, *, workload: str = "review_share", ap: str = "average_precision",
            tolerance: float = TIE_TOLERANCE) -> int:
     """Position of the row that :data:`CHAMPION_RULE` picks; rows must be simplest first.
+
+    ``workload`` is the share of reports reviewed to reach the target recall
+    (:func:`claimstats.evaluation.review_share_at_recall`; lower is better),
+    ``ap`` the average precision (higher is better).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> choose(pd.DataFrame({"recall": [0.990, 0.991, 0.95], "f1": [0.97, 0.96, 0.99]}))
-    0
+    >>> choose(pd.DataFrame({"review_share": [0.52, 0.519, 0.6], "average_precision": [0.97, 0.99, 1.0]}))
+    1
     """
-    r = table[recall].to_numpy(dtype=float)
-    f = table[f1].to_numpy(dtype=float)
-    tied = r >= np.nanmax(r) - tolerance
-    tied &= f >= np.nanmax(np.where(tied, f, -np.inf)) - tolerance
+    w = table[workload].to_numpy(dtype=float)
+    a = table[ap].to_numpy(dtype=float)
+    tied = w <= np.nanmin(w) + tolerance
+    tied &= a >= np.nanmax(np.where(tied, a, -np.inf)) - tolerance
     return int(np.flatnonzero(tied)[0])
 
 
 # ------------------------------------------------------------ comparison
+
+
+_HEADLINE = ("recall", "precision", "f1", "roc_auc", "average_precision", "workload_saving")
+
+
+@dataclass(frozen=True, eq=False)
+class HeldOutPhrasing:
+    """Each champion refitted on a split that holds whole phrasing templates out.
+
+    The templates are the transcriptions' first ``words`` words
+    (:func:`claimstats.phrasing.opening`); ``split`` keeps every template in
+    one part (:func:`claimstats.evaluation.grouped_split`), so the validation
+    and test reports are phrased as no training report is. Each champion
+    keeps the model and hyper-parameters chosen on the random split (no
+    re-tuning), is refitted on ``split.train`` (``pipelines``), scored on
+    ``split.validation`` (``validation_scores``: labels and scores, what a
+    review threshold for new phrasing is chosen on) and once on
+    ``split.test`` (``evaluations``, with 95% intervals).
+    """
+
+    words: int
+    templates: dict
+    split: DataSplit = field(repr=False)
+    pipelines: dict = field(repr=False)
+    validation_scores: dict = field(repr=False)
+    evaluations: dict = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per feature set and headline metric: the value on held-out templates and its interval."""
+        rows = []
+        for feature_set, ev in self.evaluations.items():
+            table = ev.intervals.set_index("metric")
+            for metric in _HEADLINE:
+                rows.append({"feature_set": feature_set, "model": ev.model, "metric": metric,
+                             "value": float(table.loc[metric, "value"]), "low": float(table.loc[metric, "low"]),
+                             "high": float(table.loc[metric, "high"]), "method": table.loc[metric, "method"]})
+        return pd.DataFrame(rows)
+
+    def describe(self) -> str:
+        """A sentence for a report."""
+        t = self.templates
+        parts = [f"With whole phrasing templates (the first {self.words} words) held out, {t['train']:,} templates "
+                 f"train the champions, {t['validation']:,} others choose thresholds and {t['test']:,} more test them "
+                 f"({len(self.split.test):,} test reports)."]
+        for feature_set, ev in self.evaluations.items():
+            low, high = ev.interval("recall")
+            parts.append(f"{FEATURE_SETS[feature_set].capitalize()}: the {MODELS[ev.model]} catches "
+                         f"{ev.metrics['recall']:.1%} of claims in phrasings it never saw (95% interval {low:.1%} "
+                         f"to {high:.1%}).")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,6 +229,9 @@ class ModelComparison:
     evaluations: dict = field(repr=False)
     validation_scores: dict = field(repr=False)
     split: DataSplit = field(repr=False)
+    phrasing: HeldOutPhrasing | None = field(default=None, repr=False)
+    phrasing_note: str = ""
+    target_recall: float = CHOICE_RECALL
 
     @property
     def feature_sets(self) -> list[str]:
@@ -186,6 +266,47 @@ class ModelComparison:
                          "recall_fresh": fresh})
         return pd.DataFrame(rows)
 
+    def scores_frame(self) -> pd.DataFrame:
+        """Each champion's headline test metrics with 95% intervals: on the random split (templates shared
+        with training, the optimistic figure) and, when measured, on held-out phrasing templates."""
+        rows = []
+        for feature_set, ev in self.evaluations.items():
+            where = {"random split": ev}
+            if self.phrasing is not None and feature_set in self.phrasing.evaluations:
+                where["held-out phrasing"] = self.phrasing.evaluations[feature_set]
+            for split, evaluation in where.items():
+                table = evaluation.intervals.set_index("metric")
+                for metric in _HEADLINE:
+                    rows.append({"features": FEATURE_SETS[feature_set], "champion": MODELS[ev.model], "split": split,
+                                 "metric": metric, "value": float(table.loc[metric, "value"]),
+                                 "low": float(table.loc[metric, "low"]), "high": float(table.loc[metric, "high"]),
+                                 "method": table.loc[metric, "method"]})
+        return pd.DataFrame(rows)
+
+    def interval_frame(self, metrics=("recall", "roc_auc", "average_precision")) -> pd.DataFrame:
+        """:meth:`scores_frame` wide: one row per feature set and split, each metric with its ``_low`` and
+        ``_high`` ends.
+
+        Examples
+        --------
+        >>> import claimstats
+        >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:6", rows=1500).frame)
+        >>> frame = compare_models(tidy, feature_sets=("upload",), models=("logistic",), grid="fast",
+        ...                        importance_repeats=0).interval_frame(["recall"])
+        >>> frame.columns.tolist()
+        ['features', 'champion', 'split', 'recall', 'recall_low', 'recall_high']
+        """
+        long = self.scores_frame()
+        long = long[long["metric"].isin(list(metrics))]
+        wide = long.pivot_table(index=["features", "champion", "split"], columns="metric",
+                                values=["value", "low", "high"], sort=False)
+        out = pd.DataFrame(index=wide.index)
+        for metric in metrics:
+            out[metric] = wide[("value", metric)]
+            out[f"{metric}_low"] = wide[("low", metric)]
+            out[f"{metric}_high"] = wide[("high", metric)]
+        return out.reset_index()
+
     def describe(self) -> str:
         """What was compared, who won on validation, how each champion did on test, and why
         the at-upload set matters."""
@@ -195,8 +316,9 @@ class ModelComparison:
                  f"reports; each feature set's champion was then scored once on {self.n_test:,} test reports."]
         for feature_set, ev in self.evaluations.items():
             m = {k: format_bounded(v, ".3f") for k, v in ev.metrics.items()}  # 0.9996 is not "1.000"
+            low = f" (95% interval from {format_bounded(ev.interval('recall')[0], '.3f')})" if ev.intervals is not None else ""
             parts.append(f"{FEATURE_SETS[feature_set].capitalize()}: the {MODELS[ev.model]} reaches test recall "
-                         f"{m['recall']}, precision {m['precision']} and F1 {m['f1']}.")
+                         f"{m['recall']}{low}, precision {m['precision']} and F1 {m['f1']}.")
         if len(self.separation):
             best = self.separation.sort_values("accuracy", ascending=False).iloc[0]
             lead = "Engagement counts nearly separate the classes: " if best["accuracy"] >= 0.95 else ""
@@ -214,6 +336,10 @@ class ModelComparison:
                 sentence += (f", while the at-upload champion, which never reads counts, keeps "
                              f"{format_bounded(fresh[('upload', self.champion_model('upload'))], '.1%')}")
             parts.append(sentence + ".")
+        if self.phrasing is not None:
+            parts.append(self.phrasing.describe())
+        elif self.phrasing_note:
+            parts.append(f"Held-out phrasing was not measured: {self.phrasing_note}.")
         return " ".join(parts)
 
 
@@ -232,7 +358,7 @@ def _run(tasks: list, n_jobs: int | None) -> list:
 
 
 def _fold_scores(X: pd.DataFrame, y: np.ndarray, fit_rows, held_rows, feature_set: str, grid: dict, seed: int,
-                 vocabulary: int, fold: int) -> list[dict]:
+                 vocabulary: int, fold: int, target_recall: float = CHOICE_RECALL) -> list[dict]:
     """Scores of every grid point on one fold. The features are fitted on the fold's training
     rows only, once, and shared by every candidate of the fold."""
     features = build_features(feature_set, vocabulary=vocabulary)
@@ -244,9 +370,11 @@ def _fold_scores(X: pd.DataFrame, y: np.ndarray, fit_rows, held_rows, feature_se
         fit_part, held_part = (X_fit.toarray(), X_held.toarray()) if dense else (X_fit, X_held)
         for position, params in enumerate(candidates):
             classifier = build_classifier(model, params, seed=seed).fit(fit_part, y[fit_rows])
-            found = metrics_at(y[held_rows], classifier.predict_proba(held_part)[:, 1])
+            scores = classifier.predict_proba(held_part)[:, 1]
+            found = metrics_at(y[held_rows], scores)
             rows.append({"feature_set": feature_set, "model": model, "candidate": position, "fold": fold,
-                         **{k: found[k] for k in ("recall", "precision", "f1")}})
+                         **{k: found[k] for k in ("recall", "precision", "f1", "average_precision")},
+                         "review_share": review_share_at_recall(y[held_rows], scores, target_recall)})
     return rows
 
 
@@ -267,6 +395,17 @@ def _test_champion(pipeline: Pipeline, test: pd.DataFrame, feature_set: str, mod
     return evaluation, fresh_recall
 
 
+def _phrasing_champion(split: DataSplit, feature_set: str, model: str, params: dict, seed: int, vocabulary: int):
+    """A champion's model and hyper-parameters refitted on held-out-phrasing training rows; its validation
+    scores and its test evaluation."""
+    columns = input_columns(feature_set)
+    pipeline = build_pipeline(feature_set, model, params, seed=seed, vocabulary=vocabulary)
+    pipeline.fit(split.train[columns], claim_labels(split.train))
+    scores = predict_claim_probability(pipeline, split.validation)
+    evaluation = evaluate(pipeline, split.test, importance_repeats=0, seed=seed, feature_set=feature_set, model=model)
+    return pipeline, scores, evaluation
+
+
 def _usable(data: pd.DataFrame, feature_sets) -> tuple[pd.DataFrame, int]:
     needed = [TARGET, *dict.fromkeys(c for f in feature_sets for c in input_columns(f))]
     require_columns(data, needed)
@@ -277,7 +416,9 @@ def _usable(data: pd.DataFrame, feature_sets) -> tuple[pd.DataFrame, int]:
 def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), models=tuple(MODELS),
                    grid: str = "small", cv: int = 5, seed: int = 0, validation_size: float = 0.2,
                    test_size: float = 0.2, vocabulary: int = DEFAULT_VOCABULARY,
-                   importance_repeats: int | None = None, n_jobs: int | None = None) -> ModelComparison:
+                   importance_repeats: int | None = None, n_jobs: int | None = None,
+                   target_recall: float = CHOICE_RECALL,
+                   phrasing_words: int | None = TEMPLATE_WORDS) -> ModelComparison:
     """Tune, compare and test the claim classifiers across feature sets and models.
 
     Parameters
@@ -308,6 +449,15 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         Worker processes (``-1``: one per core). Each fit uses one thread, so
         the folds, models and feature sets run side by side; results do not
         depend on ``n_jobs``.
+    target_recall : float
+        The recall at which candidates are compared: the champion needs the
+        fewest reviews to reach it (:data:`CHAMPION_RULE`).
+    phrasing_words : int or None
+        Words of the phrasing templates held out in a second, grouped split
+        (:class:`HeldOutPhrasing`): each champion, with the hyper-parameters
+        chosen here, is refitted and tested on templates it never saw. None
+        skips it; so does data with too few templates (``phrasing_note``
+        says why).
 
     Returns
     -------
@@ -335,6 +485,8 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         raise ClaimstatsError(f"cv must be at least 2 folds; got {cv}")
     if not 0 <= seed < 2**32:
         raise ClaimstatsError(f"seed must be a whole number from 0 to 4294967295; got {seed}")
+    if not 0 < target_recall <= 1:
+        raise ClaimstatsError(f"target recall must be above 0 and at most 1; got {target_recall}")
     if n_jobs == 0:
         raise ClaimstatsError("worker processes (n_jobs; --jobs on the command line) must be 1 or more, or "
                               "negative (-1: one per core); got 0")
@@ -357,14 +509,14 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         folds = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed).split(np.zeros(len(y_train)),
                                                                                           y_train))
         fold_rows = _run([(_fold_scores, split.train[input_columns(f)], y_train, fit_rows, held_rows, f,
-                           chosen_grid, seed, vocabulary, k)
+                           chosen_grid, seed, vocabulary, k, target_recall)
                           for f in feature_sets for k, (fit_rows, held_rows) in enumerate(folds)], n_jobs)
         tuned = (pd.DataFrame([row for rows in fold_rows for row in rows])
-                 .groupby(["feature_set", "model", "candidate"], sort=False)[["recall", "precision", "f1"]]
+                 .groupby(["feature_set", "model", "candidate"], sort=False)[list(_CV_SCORES)]
                  .mean().reset_index())
     else:
-        tuned = pd.DataFrame([{"feature_set": f, "model": m, "candidate": 0, "recall": np.nan, "precision": np.nan,
-                               "f1": np.nan} for f in feature_sets for m in models])
+        tuned = pd.DataFrame([{"feature_set": f, "model": m, "candidate": 0, **dict.fromkeys(_CV_SCORES, np.nan)}
+                              for f in feature_sets for m in models])
     tuned["params"] = [_params_text(chosen_grid[m][c]) for m, c in zip(tuned["model"], tuned["candidate"])]
     tuned["chosen"] = False
     best = {}
@@ -382,7 +534,9 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         point = tuned[(tuned["feature_set"] == f) & (tuned["model"] == m) & tuned["chosen"]].iloc[0]
         val = metrics_at(y_val, p_val)
         rows.append({"feature_set": f, "model": m, "params": point["params"], "cv_recall": point["recall"],
-                     "cv_f1": point["f1"], "validation_recall": val["recall"],
+                     "cv_f1": point["f1"], "cv_review_share": point["review_share"],
+                     "validation_review_share": review_share_at_recall(y_val, p_val, target_recall),
+                     "validation_average_precision": val["average_precision"], "validation_recall": val["recall"],
                      "validation_precision": val["precision"], "validation_f1": val["f1"],
                      "validation_roc_auc": val["roc_auc"], "_scores": p_val})
     candidates = pd.DataFrame(rows)
@@ -391,8 +545,8 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     candidates["champion"] = False
     for f in feature_sets:
         of_set = candidates.index[candidates["feature_set"] == f]
-        candidates.loc[of_set[choose(candidates.loc[of_set], recall="validation_recall", f1="validation_f1")],
-                       "champion"] = True
+        candidates.loc[of_set[choose(candidates.loc[of_set], workload="validation_review_share",
+                                     ap="validation_average_precision")], "champion"] = True
     champions = candidates[candidates["champion"]]
     tested = _run([(_test_champion, pipelines[(f, m)], split.test, f, m, importance_repeats, seed)
                    for f, m in zip(champions["feature_set"], champions["model"])], n_jobs)
@@ -408,17 +562,45 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
             candidates.loc[at, f"test_{k}"] = evaluation.metrics[k]
         candidates.loc[at, "fresh_recall"] = fresh_recall
     candidates = candidates.drop(columns="_scores")
+
+    # 4. held-out phrasing: each champion, as chosen, refitted on templates apart from its test templates
+    phrasing, phrasing_note = None, ""
+    if phrasing_words is not None:
+        try:
+            groups = opening(usable, phrasing_words)
+            by_template = grouped_split(usable, groups.to_numpy(), seed=seed, validation_size=validation_size,
+                                        test_size=test_size)
+            held = np.bincount(claim_labels(by_template.train), minlength=2)
+            if held.min() < MIN_CLASS_ROWS:
+                raise ClaimstatsError(f"its training part holds {held[1]:,} claims and {held[0]:,} opinions; "
+                                      f"each class needs at least {MIN_CLASS_ROWS}")
+        except ClaimstatsError as err:
+            phrasing_note = str(err)
+        else:
+            refits = _run([(_phrasing_champion, by_template, f, m, chosen_grid[m][best[(f, m)]], seed, vocabulary)
+                           for f, m in zip(champions["feature_set"], champions["model"])], n_jobs)
+            features = list(champions["feature_set"])
+            phrasing = HeldOutPhrasing(
+                words=int(phrasing_words),
+                templates={name: int(groups.loc[part.index].nunique())
+                           for name, part in zip(DataSplit._fields, by_template)},
+                split=by_template, pipelines={f: r[0] for f, r in zip(features, refits)},
+                validation_scores={f: (claim_labels(by_template.validation), r[1]) for f, r in zip(features, refits)},
+                evaluations={f: r[2] for f, r in zip(features, refits)})
     candidates.insert(2, "label", [f"{MODELS[m]}, {FEATURE_SETS[f]}" for f, m in
                                    zip(candidates["feature_set"], candidates["model"])])
-    tuning = tuned.rename(columns={"recall": "cv_recall", "precision": "cv_precision", "f1": "cv_f1"})
+    tuning = tuned.rename(columns={k: f"cv_{k}" for k in _CV_SCORES})
     return ModelComparison(
         grid=grid, cv=cv if needs_cv else 0, seed=seed, n_train=len(split.train),
         n_validation=len(split.validation), n_test=len(split.test), n_missing=n_missing,
         seconds=time.perf_counter() - started, candidates=candidates,
-        tuning=tuning[["feature_set", "model", "candidate", "params", "cv_recall", "cv_precision", "cv_f1", "chosen"]],
+        tuning=tuning[["feature_set", "model", "candidate", "params", *(f"cv_{k}" for k in _CV_SCORES), "chosen"]],
         separation=count_separation(split.train) if set(COUNT_COLUMNS) <= set(split.train.columns) else
         pd.DataFrame(), pipelines=pipelines, evaluations=evaluations, validation_scores=validation_scores,
-        split=split)
+        split=split, phrasing=phrasing, phrasing_note=phrasing_note, target_recall=float(target_recall))
+
+
+_CV_SCORES = ("review_share", "average_precision", "recall", "precision", "f1")
 
 
 def _params_text(params: dict[str, Any]) -> str:

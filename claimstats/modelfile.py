@@ -79,6 +79,8 @@ def save_model(model: ClaimModel, path) -> Path:
     payload = {"format": MODEL_FORMAT, "metadata": json.dumps(model.metadata(), sort_keys=True),
                "pipeline": model.pipeline, "validation_labels": np.asarray(model.validation_labels, np.int64),
                "validation_scores": np.asarray(model.validation_scores, float)}
+    if model.validation_groups is not None:
+        payload["validation_groups"] = np.asarray(model.validation_groups, np.int64)
     data = sio.dumps(payload)
     foreign = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
     if foreign:
@@ -232,8 +234,24 @@ def _model_from(payload: dict, meta: dict, pipeline: Pipeline) -> ClaimModel:
               for name in ("target_recall", "first_recall", "threshold", "first_threshold")}
     if values["first_recall"] > values["target_recall"]:
         raise ValueError(f"first_recall {values['first_recall']!r} (above the target recall)")
+    groups = payload.get("validation_groups")
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.dtype.kind not in "iu" or groups.shape != labels.shape:
+            raise ValueError(f"validation groups (shape {groups.shape}; one whole number per validation score)")
+        groups = groups.astype(np.int64)
+    confidence = meta.get("confidence")
+    if confidence is not None:
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
+            raise ValueError(f"confidence {confidence!r} (must be between 0 and 1)")
+        confidence = float(confidence)
+    elif groups is not None:
+        raise ValueError("validation groups (they need a confidence)")
+    checks = meta.get("checks") or {}
+    if not isinstance(checks, dict):
+        raise ValueError("checks (must be a mapping)")
     for recall, threshold in (("target_recall", "threshold"), ("first_recall", "first_threshold")):
-        expected = threshold_for_recall(labels, scores, values[recall])
+        expected = threshold_for_recall(labels, scores, values[recall], confidence, groups)
         if values[threshold] != expected:
             raise ValueError(f"{threshold} {values[threshold]!r} (the validation scores give {expected!r} for "
                              f"a recall of {values[recall]!r})")
@@ -259,7 +277,8 @@ def _model_from(payload: dict, meta: dict, pipeline: Pipeline) -> ClaimModel:
         first_recall=values["first_recall"], first_threshold=values["first_threshold"],
         validation_labels=labels, validation_scores=scores, metrics=metrics, source=str(meta["source"]),
         source_sha256=sha, rows=rows, claimstats_version=str(meta["claimstats_version"]),
-        schema_version=meta["schema_version"], sklearn_version=str(meta["sklearn_version"]))
+        schema_version=meta["schema_version"], sklearn_version=str(meta["sklearn_version"]),
+        confidence=confidence, checks=dict(checks), validation_groups=groups)
     _check_pipeline_scores(loaded)
     return loaded
 

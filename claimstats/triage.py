@@ -35,17 +35,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import sklearn
+from scipy import stats
 from sklearn.pipeline import Pipeline
 
 from claimstats import classify
 from claimstats.comparison import ModelComparison, compare_models
 from claimstats.errors import ClaimstatsError
-from claimstats.evaluation import Evaluation, evaluate
+from claimstats.evaluation import Evaluation, evaluate, flagged_at, metric_intervals, proportion_interval
 from claimstats.intake import check_reports, normalise_reports
+from claimstats.phrasing import TEMPLATE_WORDS, opening
 from claimstats.reporting import format_bounded
 from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
 
 __all__ = [
+    "DEFAULT_CONFIDENCE",
     "DEFAULT_FIRST_RECALL",
     "DEFAULT_TARGET_RECALL",
     "MODEL_FORMAT_VERSION",
@@ -57,6 +60,7 @@ __all__ = [
     "evaluate_model",
     "make_claim_model",
     "prioritize",
+    "recall_lower_bound",
     "threshold_for_recall",
     "tier_of",
     "train_claim_model",
@@ -65,6 +69,8 @@ __all__ = [
 
 DEFAULT_TARGET_RECALL = 0.95
 DEFAULT_FIRST_RECALL = 0.80
+#: Confidence with which a review threshold's recall on new reports is at least its target.
+DEFAULT_CONFIDENCE = 0.95
 TIERS = ("review first", "review", "low priority")
 #: Bump when what a model file holds changes shape (a new transformer, renamed attributes).
 #: Kept beside :class:`ClaimModel`, whose :meth:`~ClaimModel.metadata` stamps it into every file.
@@ -93,25 +99,101 @@ def check_recall(target: float, what: str = "target recall") -> float:
     return float(target)
 
 
-def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL) -> float:
+def recall_lower_bound(caught: int, claims: int, confidence: float = DEFAULT_CONFIDENCE) -> float:
+    """One-sided exact (Clopper–Pearson) lower bound of a recall: ``caught`` of ``claims``.
+
+    With ``confidence`` the recall on new claims, drawn like these, is at
+    least this. All caught still leaves (1 − confidence)^(1/claims) as the bound.
+
+    Examples
+    --------
+    >>> round(recall_lower_bound(20, 20), 4)
+    0.8609
+    """
+    if claims <= 0:
+        raise ClaimstatsError("a recall bound needs at least one claim")
+    if caught <= 0:
+        return 0.0
+    return float(stats.beta.ppf(1 - confidence, caught, claims - caught + 1))
+
+
+def _grouped_recall_lows(claim_scores: np.ndarray, claim_groups: np.ndarray, confidence: float,
+                         resamples: int, seed: int) -> np.ndarray:
+    """For k = 1 … n, the (1 − confidence) quantile of the recall of the k-th highest claim score when
+    whole groups of claims are resampled (a cluster bootstrap): the groups, not the rows, are the units."""
+    order = np.argsort(-claim_scores, kind="stable")
+    codes, uniques = pd.factorize(np.asarray(claim_groups)[order])
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(uniques), size=(resamples, len(uniques))) + np.arange(resamples)[:, None] * len(uniques)
+    counts = np.bincount(draws.ravel(), minlength=resamples * len(uniques)).reshape(resamples, len(uniques))
+    weights = counts[:, codes].astype(float)  # how often each claim (highest score first) is drawn
+    recall = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    return np.quantile(recall, 1 - confidence, axis=0)
+
+
+def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
+                         confidence: float | None = None, groups=None, *, resamples: int = 1000,
+                         seed: int = 0) -> float:
     """The highest threshold whose flagged rows (score ≥ threshold) catch ``target`` of the claims.
 
-    On the rows it is chosen on, ``recall(scores >= threshold) >= target`` holds
-    exactly: the threshold is the score of the ⌈target × claims⌉-th highest-scored
-    claim. On new rows it is an estimate.
+    Without ``confidence`` the threshold is the score of the ⌈target × claims⌉-th
+    highest-scored claim: on the rows it is chosen on, recall is at least
+    ``target``, but on new rows it is below it about half the time.
+
+    With ``confidence`` (e.g. 0.95) it is chosen for new rows: the score of the
+    k-th highest-scored of the n claims, for the smallest k whose exact
+    one-sided lower bound (:func:`recall_lower_bound`) reaches ``target``. The
+    share of new claims scored at or above the k-th highest of n is
+    Beta(k, n − k + 1)-distributed, so with that confidence the recall on new
+    claims, drawn like these, is at least ``target``. When even all n claims
+    cannot give that bound (too few claims, or a target of 1), the threshold
+    is the lowest claim score and :func:`recall_lower_bound` says what it
+    guarantees.
+
+    With ``groups`` too (each row's phrasing template), the claims are not
+    independent draws: reports of one template score alike, and new reports
+    bring new templates. The threshold is then also low enough that, when
+    whole groups are resampled (``resamples`` cluster-bootstrap resamples,
+    seeded by ``seed``), the recall reaches ``target`` in a share
+    ``confidence`` of them; the lower of the two thresholds is kept.
+
+    Scores must be numbers: a missing (NaN) score is refused.
 
     Examples
     --------
     >>> threshold_for_recall([1, 1, 1, 1, 0], [0.9, 0.8, 0.3, 0.7, 0.5], target=0.75)
     0.7
+    >>> threshold_for_recall([1] * 100, [i / 100 for i in range(100)], target=0.9, confidence=0.95)
+    0.04
     """
     check_recall(target)
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(scores, dtype=float)
+    if y.shape != p.shape:
+        raise ClaimstatsError(f"labels and scores differ in length ({len(y)} and {len(p)})")
+    if np.isnan(p).any():
+        raise ClaimstatsError(f"{int(np.isnan(p).sum()):,} scores are missing (NaN); a threshold needs a score "
+                              "for every row")
     claims = np.sort(p[y == 1])[::-1]
     if not len(claims):
         raise ClaimstatsError("cannot choose a threshold for a recall: there are no claims among the rows")
-    needed = max(1, math.ceil(target * len(claims) - 1e-9))  # 1e-9: 0.95 × 20 is 19, not 19.000000000000004
+    n = len(claims)
+    if groups is not None and confidence is None:
+        raise ClaimstatsError("groups need a confidence: the threshold is chosen for new groups with that confidence")
+    if confidence is None:
+        needed = max(1, math.ceil(target * n - 1e-9))  # 1e-9: 0.95 × 20 is 19, not 19.000000000000004
+    else:
+        if not 0 < confidence < 1:
+            raise ClaimstatsError(f"confidence must be between 0 and 1; got {confidence}")
+        k = np.arange(1, n + 1)
+        reached = np.flatnonzero(stats.beta.ppf(1 - confidence, k, n - k + 1) >= target - 1e-12)
+        needed = int(reached[0]) + 1 if len(reached) else n
+        if groups is not None:
+            g = np.asarray(groups)
+            if g.shape != y.shape:
+                raise ClaimstatsError(f"give one group per row: {len(y):,} rows and {len(g):,} groups")
+            lows = _grouped_recall_lows(p[y == 1], g[y == 1], confidence, resamples, seed)
+            needed = max(needed, int(np.flatnonzero(lows >= target - 1e-12)[0]) + 1)
     return float(claims[needed - 1])
 
 
@@ -228,7 +310,20 @@ class ClaimModel:
 
     ``validation_labels`` / ``validation_scores`` are the champion's labels and
     scores on the validation split: thresholds for any target recall are chosen
-    on them (:meth:`thresholds`). ``metrics`` are its test-split scores.
+    on them (:meth:`thresholds`), with ``confidence`` that the recall on new
+    reports reaches the target (None: the validation rank alone, as model
+    files made before it do). ``metrics`` are its test-split scores.
+
+    When trained with held-out phrasing (the default), the pipeline was fitted
+    on training templates, the validation and test reports are phrased in
+    ways it never saw, and ``checks`` holds the test evaluation: ``split``,
+    ``intervals`` (metric → [low, high, method]), ``random_split`` (the
+    optimistic test metrics of the champion on a random split) and
+    ``review`` / ``review_first`` (each tier's threshold checked on the test
+    reports: recall, share reviewed and workload saving with intervals).
+    ``validation_groups`` numbers the validation reports' phrasing templates:
+    with them, thresholds also hold when whole templates are resampled
+    (:func:`threshold_for_recall`).
     """
 
     pipeline: Pipeline = field(repr=False)
@@ -248,6 +343,9 @@ class ClaimModel:
     claimstats_version: str = ""
     schema_version: int = SCHEMA_VERSION
     sklearn_version: str = ""
+    confidence: float | None = None
+    checks: dict = field(default_factory=dict, repr=False)
+    validation_groups: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def columns(self) -> list[str]:
@@ -258,9 +356,35 @@ class ClaimModel:
         """``(review-first threshold, review threshold)`` for the given recalls, chosen on validation."""
         target = self.target_recall if target_recall is None else check_recall(target_recall)
         first = self.first_recall if first_recall is None else check_recall(first_recall, "first-tier recall")
-        review = threshold_for_recall(self.validation_labels, self.validation_scores, target)
-        top = threshold_for_recall(self.validation_labels, self.validation_scores, min(first, target))
+        groups = self.validation_groups if self.confidence is not None else None
+        review = threshold_for_recall(self.validation_labels, self.validation_scores, target, self.confidence, groups)
+        top = threshold_for_recall(self.validation_labels, self.validation_scores, min(first, target),
+                                   self.confidence, groups)
         return top, review
+
+    def recall_bound(self, threshold: float | None = None) -> float:
+        """Recall on new reports that ``threshold`` (default: the review threshold) reaches with the model's
+        confidence (95% unless set otherwise): the exact lower bound from the validation claims."""
+        threshold = self.threshold if threshold is None else threshold
+        is_claim = self.validation_labels == 1
+        claims = self.validation_scores[is_claim]
+        confidence = DEFAULT_CONFIDENCE if self.confidence is None else self.confidence
+        bound = recall_lower_bound(int((claims >= threshold).sum()), len(claims), confidence)
+        if self.validation_groups is not None:  # the templates as units: the cluster bootstrap's bound, if lower
+            lows = _grouped_recall_lows(claims, self.validation_groups[is_claim], confidence, 1000, 0)
+            caught = int((claims >= threshold).sum())
+            bound = min(bound, float(lows[caught - 1])) if caught else 0.0
+        return bound
+
+    def checks_frame(self) -> pd.DataFrame:
+        """Each tier's threshold checked on the test reports: recall, share reviewed, workload saving and
+        precision, with their intervals (empty for a model trained without them)."""
+        rows = []
+        for tier in ("review_first", "review"):
+            for metric, (value, low, high, method) in self.checks.get(tier, {}).items():
+                rows.append({"tier": tier.replace("_", " "), "metric": metric, "value": value, "low": low,
+                             "high": high, "method": method})
+        return pd.DataFrame(rows, columns=["tier", "metric", "value", "low", "high", "method"])
 
     def validation_recall(self, threshold: float | None = None) -> float:
         """Share of the validation claims scored at or above ``threshold`` (default: the review threshold).
@@ -284,20 +408,31 @@ class ClaimModel:
                 "params": self.params, "target_recall": self.target_recall, "threshold": self.threshold,
                 "first_recall": self.first_recall, "first_threshold": self.first_threshold,
                 "source": self.source, "source_sha256": self.source_sha256, "rows": self.rows,
-                "metrics": {k: float(v) for k, v in self.metrics.items()}}
+                "metrics": {k: float(v) for k, v in self.metrics.items()}, "confidence": self.confidence,
+                "checks": self.checks}
 
     def to_frame(self) -> pd.DataFrame:
         """The model's facts as a two-column table."""
+        bound = "" if self.confidence is None else f", so at least {format_bounded(self.recall_bound(), '.1%')} on new reports " \
+            f"with {self.confidence:.0%} confidence"
+        first_bound = "" if self.confidence is None else f"; at least {format_bounded(self.recall_bound(self.first_threshold), '.1%')}"
         items = [("model", classify.MODELS.get(self.model, self.model)),
                  ("features", classify.FEATURE_SETS.get(self.feature_set, self.feature_set)),
-                 ("hyper-parameters", self.params), ("trained on", self.source),
-                 ("review threshold", f"{format_bounded(self.threshold)} (catches "
-                  f"{format_bounded(self.validation_recall(), '.1%')} of the validation claims; "
-                  f"target {_percent(self.target_recall)})"),
-                 ("review-first threshold", f"{format_bounded(self.first_threshold)} (catches "
-                  f"{format_bounded(self.validation_recall(self.first_threshold), '.1%')}; "
-                  f"target {_percent(self.first_recall)})")]
-        items += [(f"test {k.replace('_', ' ')}", format_bounded(v, ".4f")) for k, v in self.metrics.items()]
+                 ("hyper-parameters", self.params), ("trained on", self.source)]
+        if self.checks.get("split"):
+            items.append(("tested on", self.checks["split"]))
+        items += [("review threshold", f"{format_bounded(self.threshold)} (catches "
+                   f"{format_bounded(self.validation_recall(), '.1%')} of the validation claims{bound}; "
+                   f"target {_percent(self.target_recall)})"),
+                  ("review-first threshold", f"{format_bounded(self.first_threshold)} (catches "
+                   f"{format_bounded(self.validation_recall(self.first_threshold), '.1%')}{first_bound}; target "
+                   f"{_percent(self.first_recall)})")]
+        intervals = self.checks.get("intervals", {})
+        for k, v in self.metrics.items():
+            span = intervals.get(k)
+            items.append((f"test {k.replace('_', ' ')}", format_bounded(v, ".4f") + (
+                f" (95% interval {format_bounded(span[0], '.4f')} to {format_bounded(span[1], '.4f')})"
+                if span else "")))
         items += [("claimstats / schema / scikit-learn",
                    f"{self.claimstats_version} / {self.schema_version} / {self.sklearn_version}")]
         return pd.DataFrame(items, columns=["item", "value"])
@@ -305,13 +440,21 @@ class ClaimModel:
     def describe(self) -> str:
         """A sentence for a report."""
         m = self.metrics
-        return (f"A {classify.MODELS.get(self.model, self.model)} on "
+        bound = "" if self.confidence is None else (f", so at least {format_bounded(self.recall_bound(), '.1%')} of new claims with "
+                                                    f"{self.confidence:.0%} confidence")
+        where = "templates it never saw" if "held-out" in self.checks.get("split", "") else "the test split"
+        text = (f"A {classify.MODELS.get(self.model, self.model)} on "
                 f"{classify.FEATURE_PHRASES.get(self.feature_set, self.feature_set)}, trained on {self.source}; "
                 f"reports scored at or above {format_bounded(self.threshold)} are reviewed, which caught "
-                f"{format_bounded(self.validation_recall(), '.1%')} of the validation claims (target "
-                f"{_percent(self.target_recall)}); on the test split it reached recall "
+                f"{format_bounded(self.validation_recall(), '.1%')} of the validation claims{bound} (target "
+                f"{_percent(self.target_recall)}); on {where} it reached recall "
                 f"{format_bounded(m.get('recall', float('nan')), '.3f')} and precision "
-                f"{format_bounded(m.get('precision', float('nan')), '.3f')} at 0.5.")
+                f"{format_bounded(m.get('precision', float('nan')), '.3f')} above 0.5")
+        review = self.checks.get("review", {}).get("recall")
+        if review:
+            text += (f", and its review threshold caught {format_bounded(review[0], '.1%')} of the test claims "
+                     f"(95% interval {format_bounded(review[1], '.1%')} to {format_bounded(review[2], '.1%')})")
+        return text + "."
 
 
 def _percent(share: float) -> str:
@@ -321,46 +464,89 @@ def _percent(share: float) -> str:
 
 def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
                      target_recall: float = DEFAULT_TARGET_RECALL, first_recall: float = DEFAULT_FIRST_RECALL,
-                     source: str = "", source_sha256: str | None = None) -> ClaimModel:
-    """The champion of one feature set, with its thresholds chosen on validation."""
+                     source: str = "", source_sha256: str | None = None,
+                     confidence: float | None = DEFAULT_CONFIDENCE) -> ClaimModel:
+    """The champion of one feature set, with its thresholds chosen on validation.
+
+    When the comparison measured held-out phrasing, the model is the
+    champion refitted on the training templates, its thresholds are chosen
+    on reports phrased in ways it never saw (the validation templates), with
+    ``confidence`` that recall on new reports reaches each target, and they
+    are checked once on the test templates (:attr:`ClaimModel.checks`).
+    Otherwise the random split's champion and validation rows are used.
+    """
     from claimstats import __version__
 
     check_recall(target_recall)
     check_recall(first_recall, "first-tier recall")
+    if confidence is not None and not 0 < confidence < 1:
+        raise ClaimstatsError(f"confidence must be between 0 and 1; got {confidence}")
     evaluation = comparison.evaluations.get(feature_set)
     if evaluation is None:
         raise ClaimstatsError(f"feature set {feature_set!r} was not compared; available: "
                               f"{', '.join(comparison.evaluations)}")
-    labels, scores = comparison.validation_scores[feature_set]
     row = comparison.candidates[(comparison.candidates["feature_set"] == feature_set)
                                 & comparison.candidates["champion"]].iloc[0]
     first = min(first_recall, target_recall)
+    phrasing = comparison.phrasing
+    if phrasing is not None and feature_set in phrasing.evaluations:
+        pipeline, tested = phrasing.pipelines[feature_set], phrasing.evaluations[feature_set]
+        labels, scores = phrasing.validation_scores[feature_set]
+        split = (f"held-out phrasing: {len(phrasing.split.test):,} test reports in {phrasing.templates['test']:,} "
+                 f"templates (first {phrasing.words} words) the model never saw")
+        rows = {name: len(part) for name, part in zip(("train", "validation", "test"), phrasing.split)}
+    else:
+        pipeline, tested = comparison.champion(feature_set), evaluation
+        labels, scores = comparison.validation_scores[feature_set]
+        split = "a random split of the reports (phrasing templates shared with training)"
+        rows = {"train": comparison.n_train, "validation": comparison.n_validation, "test": comparison.n_test}
+    groups = None
+    if phrasing is not None and feature_set in phrasing.evaluations and confidence is not None:
+        groups = pd.factorize(opening(phrasing.split.validation, phrasing.words))[0].astype(np.int64)
+    review = threshold_for_recall(labels, scores, target_recall, confidence, groups)
+    first_threshold = threshold_for_recall(labels, scores, first, confidence, groups)
+    checks = {"split": split, "random_split": {k: float(v) for k, v in evaluation.metrics.items()}}
+    if tested.intervals is not None:
+        checks["intervals"] = {r.metric: [float(r.low), float(r.high), r.method]
+                               for r in tested.intervals.itertuples()}
+        for tier, cut in (("review", review), ("review_first", first_threshold)):
+            table = metric_intervals(tested.y_true, tested.scores, cut, seed=comparison.seed)
+            table["metric"] = table["metric"].replace({"workload_saving": "workload saving"})
+            shown = table[table["metric"].isin(["recall", "precision", "workload saving"])]
+            checks[tier] = {r.metric: [float(r.value), float(r.low), float(r.high), r.method]
+                            for r in shown.itertuples()}
+            reviewed = flagged_at(tested.scores, cut)
+            share, (low, high) = float(reviewed.mean()), proportion_interval(int(reviewed.sum()), len(reviewed))
+            checks[tier]["share reviewed"] = [share, low, high, "exact"]
     return ClaimModel(
-        pipeline=comparison.champion(feature_set), feature_set=feature_set, model=evaluation.model,
-        params=str(row["params"]), target_recall=float(target_recall),
-        threshold=threshold_for_recall(labels, scores, target_recall), first_recall=float(first),
-        first_threshold=threshold_for_recall(labels, scores, first), validation_labels=np.asarray(labels, np.int64),
-        validation_scores=np.asarray(scores, float), metrics=dict(evaluation.metrics), source=source,
-        source_sha256=source_sha256,
-        rows={"train": comparison.n_train, "validation": comparison.n_validation, "test": comparison.n_test},
-        claimstats_version=__version__, schema_version=SCHEMA_VERSION, sklearn_version=sklearn.__version__)
+        pipeline=pipeline, feature_set=feature_set, model=evaluation.model,
+        params=str(row["params"]), target_recall=float(target_recall), threshold=review, first_recall=float(first),
+        first_threshold=first_threshold, validation_labels=np.asarray(labels, np.int64),
+        validation_scores=np.asarray(scores, float), metrics=dict(tested.metrics), source=source,
+        source_sha256=source_sha256, rows=rows, claimstats_version=__version__, schema_version=SCHEMA_VERSION,
+        sklearn_version=sklearn.__version__, confidence=confidence, checks=checks, validation_groups=groups)
 
 
 def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str = "small", cv: int = 5,
                       seed: int = 0, target_recall: float = DEFAULT_TARGET_RECALL,
                       first_recall: float = DEFAULT_FIRST_RECALL, source: str = "", source_sha256: str | None = None,
-                      importance_repeats: int | None = None, n_jobs: int | None = None):
+                      importance_repeats: int | None = None, n_jobs: int | None = None,
+                      confidence: float | None = DEFAULT_CONFIDENCE, phrasing_words: int | None = TEMPLATE_WORDS):
     """Compare the models on one feature set and keep its champion: ``(ClaimModel, ModelComparison)``.
 
-    See :func:`claimstats.comparison.compare_models` for the method; the model's
-    thresholds are chosen on the validation split for ``target_recall`` (the
-    "review" tier) and ``first_recall`` (the "review first" tier).
+    See :func:`claimstats.comparison.compare_models` for the method and
+    :func:`make_claim_model` for the thresholds: the "review" tier for
+    ``target_recall`` and the "review first" tier for ``first_recall``, each
+    reached on new reports with ``confidence``, chosen and checked on
+    phrasing templates the model never saw (``phrasing_words=None``: on a
+    random split).
     """
     check_recall(target_recall)
     comparison = compare_models(data, feature_sets=(feature_set,), grid=grid, cv=cv, seed=seed,
-                                         importance_repeats=importance_repeats, n_jobs=n_jobs)
+                                importance_repeats=importance_repeats, n_jobs=n_jobs, target_recall=target_recall,
+                                phrasing_words=phrasing_words)
     model = make_claim_model(comparison, feature_set, target_recall=target_recall, first_recall=first_recall,
-                             source=source or "a data frame", source_sha256=source_sha256)
+                             source=source or "a data frame", source_sha256=source_sha256, confidence=confidence)
     return model, comparison
 
 

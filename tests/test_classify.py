@@ -112,9 +112,13 @@ def test_feature_transformers_never_see_validation_or_test_rows(tidy, monkeypatc
     assert [len(s) for s in seen[:3]] == [len(train) - len(train) // 3 - (1 if i < len(train) % 3 else 0)
                                           for i in range(3)]
     assert seen[3].sort_values().equals(train.sort_values())
-    for index in seen:
+    for index in seen[:4]:
         assert index.isin(train).all() and not index.isin(held_out).any()
-    assert len(seen) == 4  # evaluating, permuting and predicting never refit
+    # then the held-out-phrasing refit, on its own split's training templates only
+    phrasing = result.phrasing.split
+    assert seen[4].sort_values().equals(phrasing.train.index.sort_values())
+    assert not seen[4].isin(phrasing.validation.index.union(phrasing.test.index)).any()
+    assert len(seen) == 5  # evaluating, permuting and predicting never refit
 
 
 # ---------------------------------------------------------------- pipelines

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 import pytest
+from scipy import stats
 import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
@@ -41,8 +42,10 @@ def test_train_prints_the_comparison_and_saves_the_champion(files, capsys, tmp_p
     out = tmp_path / "m.skops"
     code, stdout, stderr = run(capsys, "train", files["data"], "--out", out, "--grid", "fast", "--seed", "1")
     assert code == 0 and out.exists() and f"wrote {out}" in stderr
-    for piece in ("Candidates on all features (fitted on", "Champion on the", "| recall", "predicted claim",
-                  "Engagement counts nearly separate the classes"):
+    for piece in ("Candidates on all features (fitted on", "Champion's test scores with 95% intervals",
+                  "| held-out phrasing | recall", "| random split      | recall", "predicted claim",
+                  "Review tiers checked on held-out phrasing", "intervals: exact: exact binomial",
+                  "Engagement counts nearly separate the classes", "in phrasings it never saw"):
         assert piece in stdout
     assert "cross-validated" not in stdout  # the fast grid has one candidate per model: nothing to tune
     model = load_model(out)
@@ -59,12 +62,22 @@ def test_train_json(files, capsys, tmp_path):
     assert [row["model"] for row in payload["comparison"]] == ["logistic", "random_forest", "gradient_boosting"]
     assert sum(row["champion"] for row in payload["comparison"]) == 1
     assert 0 <= payload["test"]["recall"] <= 1
+    intervals = {row["metric"]: row for row in payload["test_intervals"]}
+    assert {"recall", "precision", "f1", "roc_auc", "average_precision", "workload_saving"} <= set(intervals)
+    assert all(row["low"] <= row["value"] + 1e-12 <= row["high"] + 2e-12 for row in intervals.values())
+    held_out = {row["metric"]: row for row in payload["held_out_phrasing"]}
+    assert held_out["recall"]["method"] == "exact" and set(held_out) == set(intervals) - {"accuracy"}
+    review = {row["metric"]: row for row in payload["review_checks"] if row["tier"] == "review"}
+    assert set(review) == {"recall", "precision", "workload saving", "share reviewed"}
+    assert payload["confidence"] == 0.95 and payload["review_recall_bound"] >= 0.9
+    assert payload["model"]["checks"]["split"].startswith("held-out phrasing")
 
 
 def test_evaluate_reports_metrics_and_warns_about_the_training_file(files, model_file, capsys, tmp_path):
     code, stdout, _ = run(capsys, "evaluate", model_file, files["data"])
     assert code == 0
-    for piece in ("| recall", "Calibration", "Workload", "predicted opinion"):
+    for piece in ("| recall", "Calibration", "Workload", "predicted opinion", "with 95% intervals", "| exact",
+                  "| bootstrap", "| workload_saving", "Review tiers checked at training on held-out phrasing"):
         assert piece in stdout
     assert "note: this is the file the model was trained on" in stdout
     fresh = tmp_path / "fresh.csv"
@@ -74,6 +87,12 @@ def test_evaluate_reports_metrics_and_warns_about_the_training_file(files, model
     tidy, _ = clean(load(fresh).frame)
     assert code == 0 and payload["note"] == "" and payload["threshold"] == 0.5
     assert sum(row["predicted claim"] + row["predicted opinion"] for row in payload["confusion"]) == len(tidy)
+    recall = next(row for row in payload["intervals"] if row["metric"] == "recall")
+    caught = payload["confusion"][0]["predicted claim"]
+    claims = caught + payload["confusion"][0]["predicted opinion"]
+    exact = stats.binomtest(caught, claims).proportion_ci(method="exact")
+    assert (recall["low"], recall["high"]) == pytest.approx((exact.low, exact.high))
+    assert payload["held_out_phrasing"]["split"].startswith("held-out phrasing")
 
 
 def test_triage_writes_the_queue_and_the_rejected_rows(files, model_file, capsys, tmp_path):

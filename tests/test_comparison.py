@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn import metrics as skm
 
 from claimstats import clean, simulate
@@ -12,6 +13,7 @@ from claimstats.classify import input_columns
 from claimstats.comparison import choose, compare_models
 from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import claim_labels
+from claimstats.phrasing import opening
 from claimstats.schema import COUNT_COLUMNS
 
 
@@ -21,8 +23,10 @@ def tidy() -> pd.DataFrame:
 
 
 def test_choose_follows_the_stated_rule():
-    table = pd.DataFrame({"recall": [0.990, 0.9915, 0.95, 0.9919], "f1": [0.970, 0.985, 0.999, 0.9845]})
-    # recall ties within 0.002: rows 0, 1, 3; F1 ties within 0.002 among them: rows 1 and 3; simplest: row 1
+    table = pd.DataFrame({"review_share": [0.510, 0.5085, 0.55, 0.5081],
+                          "average_precision": [0.970, 0.985, 0.999, 0.9845]})
+    # workload ties within 0.002: rows 0, 1, 3; average precision ties within 0.002 among them: rows 1 and 3;
+    # simplest: row 1
     assert choose(table) == 1
     assert choose(table, tolerance=0.0) == 3
     assert choose(table.iloc[[2]].reset_index(drop=True)) == 0
@@ -70,16 +74,60 @@ def test_comparison_picks_champions_on_validation_and_tests_them_once(comparison
     assert len(table) == 9 and table.groupby("feature_set")["champion"].sum().tolist() == [1, 1, 1]
     for feature_set, rows in table.groupby("feature_set", sort=False):
         rows = rows.reset_index(drop=True)
-        assert rows.loc[choose(rows, recall="validation_recall", f1="validation_f1"), "champion"]
+        assert rows.loc[choose(rows, workload="validation_review_share", ap="validation_average_precision"),
+                        "champion"]
         assert rows.loc[~rows["champion"], "test_recall"].isna().all()  # the test split is for champions only
         champion = comparison.champion(feature_set)
         y_test = claim_labels(comparison.split.test)
         scores = champion.predict_proba(comparison.split.test[input_columns(feature_set)])[:, 1]
         winner = rows[rows["champion"]].iloc[0]
-        assert winner["test_recall"] == pytest.approx(skm.recall_score(y_test, scores >= 0.5))
-        assert winner["test_f1"] == pytest.approx(skm.f1_score(y_test, scores >= 0.5))
+        predicted = champion.predict(comparison.split.test[input_columns(feature_set)])
+        assert winner["test_recall"] == pytest.approx(skm.recall_score(y_test, predicted))
+        assert winner["test_f1"] == pytest.approx(skm.f1_score(y_test, predicted))
         y_val, val_scores = comparison.validation_scores[feature_set]
-        assert winner["validation_recall"] == pytest.approx(skm.recall_score(y_val, val_scores >= 0.5))
+        assert winner["validation_recall"] == pytest.approx(skm.recall_score(y_val, val_scores > 0.5))
+        # the workload at 95% recall, by hand: every row scored at or above the 95%-th claim's score
+        claims = np.sort(val_scores[y_val == 1])[::-1]
+        cut = claims[int(np.ceil(0.95 * len(claims))) - 1]
+        assert winner["validation_review_share"] == pytest.approx((val_scores >= cut).mean())
+        assert winner["validation_average_precision"] == pytest.approx(skm.average_precision_score(y_val, val_scores))
+
+
+def test_held_out_phrasing_refits_each_champion_on_templates_apart_from_its_test(comparison):
+    phrasing = comparison.phrasing
+    assert phrasing is not None and phrasing.words == 3
+    train, validation, test = (set(opening(part)) for part in phrasing.split)
+    assert not (train & test) and not (train & validation) and not (validation & test)
+    assert phrasing.templates == {"train": len(train), "validation": len(validation), "test": len(test)}
+    for feature_set, evaluation in phrasing.evaluations.items():
+        assert evaluation.model == comparison.champion_model(feature_set)
+        pipeline = phrasing.pipelines[feature_set]
+        # the same model and hyper-parameters as the random split's champion, refitted on the training templates
+        assert pipeline.named_steps["model"].get_params() == \
+            comparison.champion(feature_set).named_steps["model"].get_params()
+        X = phrasing.split.test[input_columns(feature_set)]
+        assert evaluation.metrics["recall"] == pytest.approx(skm.recall_score(claim_labels(phrasing.split.test),
+                                                                              pipeline.predict(X)))
+        low, high = evaluation.interval("recall")
+        k, n = int((pipeline.predict(X) * claim_labels(phrasing.split.test)).sum()), \
+            int(claim_labels(phrasing.split.test).sum())
+        expected = stats.binomtest(k, n).proportion_ci(method="exact")
+        assert (low, high) == pytest.approx((expected.low, expected.high))
+    scores = comparison.scores_frame()
+    assert set(scores["split"]) == {"random split", "held-out phrasing"}
+    assert len(scores) == 3 * 2 * 6 and (scores["low"] <= scores["value"] + 1e-12).all()
+    assert "phrasings it never saw" in comparison.describe()
+
+
+def test_held_out_phrasing_is_skipped_with_a_reason_when_templates_are_too_few(tidy):
+    one = tidy.assign(video_transcription_text="the same three words " + tidy["video_transcription_text"])
+    result = compare_models(one.sample(600, random_state=0), feature_sets=("text",), models=("logistic",),
+                            grid="fast", importance_repeats=0)
+    assert result.phrasing is None and "too few" in result.phrasing_note
+    assert "Held-out phrasing was not measured" in result.describe()
+    none = compare_models(tidy.sample(600, random_state=0), feature_sets=("text",), models=("logistic",),
+                          grid="fast", importance_repeats=0, phrasing_words=None)
+    assert none.phrasing is None and none.phrasing_note == ""
 
 
 def test_fresh_video_recall_is_the_champion_with_counts_zeroed(comparison):

@@ -5,20 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn import metrics as skm
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.calibration import calibration_curve
 
 from claimstats import clean, simulate
 from claimstats.classify import MODELS, build_pipeline, input_columns
 from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import (
+    _weighted_curves,
     calibration_table,
     claim_labels,
     count_separation,
     evaluate,
+    flagged_at,
+    grouped_split,
+    metric_intervals,
     metrics_at,
+    proportion_interval,
+    review_share_at_recall,
     split_data,
 )
+from claimstats.phrasing import opening
 from claimstats.schema import COUNT_COLUMNS, TEXT
 
 
@@ -129,11 +139,17 @@ def test_evaluation_tables_match_sklearn(tidy):
     evaluation = evaluate(pipeline, test, importance_repeats=2, seed=7, feature_set="all", model="logistic")
     scores = pipeline.predict_proba(test[input_columns("all")])[:, 1]
     np.testing.assert_array_equal(evaluation.scores, scores)
-    matrix = skm.confusion_matrix(evaluation.y_true, evaluation.scores >= 0.5, labels=[1, 0])
+    predicted = pipeline.predict(test[input_columns("all")])  # the default cut is scikit-learn's predict
+    matrix = skm.confusion_matrix(evaluation.y_true, predicted, labels=[1, 0])
     assert evaluation.confusion_frame().iloc[:, 1:].to_numpy().tolist() == matrix.tolist()
     assert evaluation.to_frame()["metric"].tolist() == ["precision", "recall", "f1", "accuracy", "roc_auc",
-                                                        "average_precision", "brier"]
-    assert evaluation.metrics["recall"] == pytest.approx(skm.recall_score(claim_labels(test), scores >= 0.5))
+                                                        "average_precision", "brier", "workload_saving"]
+    assert evaluation.metrics["recall"] == pytest.approx(skm.recall_score(claim_labels(test), predicted))
+    # every headline metric has its interval, which holds the value
+    frame = evaluation.to_frame().dropna(subset=["low"])
+    assert set(frame["metric"]) == {"precision", "recall", "f1", "accuracy", "roc_auc", "average_precision",
+                                    "workload_saving"}
+    assert ((frame["low"] <= frame["value"] + 1e-12) & (frame["value"] <= frame["high"] + 1e-12)).all()
     importances = evaluation.importance_frame()
     assert sorted(importances["column"]) == sorted(input_columns("all"))
     assert importances["importance"].is_monotonic_decreasing
@@ -186,3 +202,115 @@ def test_describe_importance_names_the_top_input_and_the_account_columns():
     assert "does not lower it" in sentences({"video_transcription_text": 0.2, "verified_status": -0.01})
     with pytest.raises(Exception, match="importance_repeats"):
         sentences({})
+# --------------------------------------------------- the default cut, held-out phrasing, intervals
+
+
+def test_a_score_of_exactly_one_half_is_an_opinion_as_predict_says():
+    X = np.array([[-1.0], [1.0], [0.0]])
+    fitted = LogisticRegression(fit_intercept=False).fit(X[:2], [0, 1])
+    p = fitted.predict_proba(X)[:, 1]
+    assert p[2] == 0.5
+    np.testing.assert_array_equal(flagged_at(p), fitted.predict(X) == 1)
+    assert metrics_at([0, 1, 1], p)["recall"] == skm.recall_score([0, 1, 1], fitted.predict(X)) == 0.5
+    assert metrics_at([0, 1, 1], p, threshold=0.5)["recall"] == 1.0  # a chosen threshold flags scores at it
+
+
+def test_review_share_at_recall_by_hand():
+    y = [1, 0, 1, 0, 1, 0, 0, 0]
+    p = [0.9, 0.85, 0.8, 0.7, 0.6, 0.6, 0.2, 0.1]
+    # 2 of 3 claims: down to 0.8 → 3 of 8 rows; all 3: down to 0.6 with its tie → 6 of 8
+    assert review_share_at_recall(y, p, 0.6) == 3 / 8
+    assert review_share_at_recall(y, p, 1.0) == 6 / 8
+
+
+def test_grouped_split_keeps_each_group_in_one_part_as_stratified_group_kfold(tidy):
+    groups = opening(tidy).to_numpy()
+    parts = grouped_split(tidy, groups, seed=5)
+    seen = [set(opening(part)) for part in parts]
+    assert not (seen[0] & seen[1]) and not (seen[0] & seen[2]) and not (seen[1] & seen[2])
+    assert sum(map(len, parts)) == len(tidy)
+    # the test part is the first fold of scikit-learn's StratifiedGroupKFold with 5 splits
+    y = claim_labels(tidy)
+    _, test = next(StratifiedGroupKFold(5, shuffle=True, random_state=5).split(np.zeros(len(y)), y, groups))
+    assert parts.test.index.equals(tidy.index[test])
+    assert grouped_split(tidy, groups, seed=5).validation.index.equals(parts.validation.index)
+    with pytest.raises(ClaimstatsError, match="are too few for a train / validation / test split"):
+        grouped_split(tidy, np.arange(len(tidy)) % 4)
+    with pytest.raises(ClaimstatsError, match="give one group per row"):
+        grouped_split(tidy, groups[:-1])
+
+
+def test_proportion_interval_is_clopper_pearson():
+    for k, n in ((0, 10), (3, 10), (10, 10), (1900, 1900), (950, 1000)):
+        expected = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+        assert proportion_interval(k, n) == pytest.approx((expected.low, expected.high), abs=1e-10)
+    assert proportion_interval(20, 20)[0] == pytest.approx(0.025 ** (1 / 20))
+
+
+def test_weighted_curves_equal_sklearn_with_sample_weights():
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 400)
+    p = np.round(np.clip(0.3 * y + rng.random(400) * 0.7, 0, 1), 2)  # rounded: many ties
+    order = np.lexsort((np.arange(400), -p))
+    ys, ps = y[order], p[order]
+    weights = rng.integers(0, 4, (3, 400)).astype(float)
+    flagged = int((ps >= 0.5).sum())
+    got = _weighted_curves(ys, ps, weights, flagged)
+    for b in range(3):
+        w = weights[b]
+        assert got["roc_auc"][b] == pytest.approx(skm.roc_auc_score(ys, ps, sample_weight=w))
+        assert got["average_precision"][b] == pytest.approx(skm.average_precision_score(ys, ps, sample_weight=w))
+        assert got["f1"][b] == pytest.approx(skm.f1_score(ys, ps >= 0.5, sample_weight=w))
+        reviewed = (w * (ps >= 0.5)).sum() / w.sum()
+        caught = (w * ys * (ps >= 0.5)).sum() / (w * ys).sum()
+        assert got["workload_saving"][b] == pytest.approx(caught - reviewed)
+
+
+def test_bootstrap_intervals_agree_with_scipy_bootstrap():
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(150, int), np.zeros(250, int)]
+    p = np.clip(0.25 * y + rng.random(400) * 0.75, 0, 1)
+    table = metric_intervals(y, p, resamples=4000, seed=1).set_index("metric")
+    claims, opinions = p[y == 1], p[y == 0]
+
+    def auc(c, o, axis=-1):  # stratified: scipy resamples each sample on its own
+        return (c[..., :, None] > o[..., None, :]).mean(axis=(-1, -2))
+
+    found = stats.bootstrap((claims, opinions), auc, vectorized=True, method="percentile", n_resamples=4000,
+                            random_state=np.random.default_rng(9)).confidence_interval
+    assert table.loc["roc_auc", "value"] == pytest.approx(skm.roc_auc_score(y, p))
+    assert table.loc["roc_auc", ["low", "high"]].tolist() == pytest.approx([found.low, found.high], abs=0.006)
+    assert table.loc["roc_auc", "method"] == "bootstrap"
+
+    def ap(c, o, axis=-1):
+        return np.array([skm.average_precision_score(np.r_[np.ones(len(a)), np.zeros(len(b))], np.r_[a, b])
+                         for a, b in zip(np.atleast_2d(c), np.atleast_2d(o))])
+
+    found = stats.bootstrap((claims, opinions), ap, vectorized=True, method="percentile", n_resamples=400,
+                            random_state=np.random.default_rng(9)).confidence_interval
+    assert table.loc["average_precision", ["low", "high"]].tolist() == pytest.approx([found.low, found.high],
+                                                                                     abs=0.01)
+    recall = stats.binomtest(int((claims > 0.5).sum()), 150).proportion_ci(method="exact")
+    assert table.loc["recall", ["low", "high"]].tolist() == pytest.approx([recall.low, recall.high])
+    assert metric_intervals(y, p, resamples=200, seed=4).equals(metric_intervals(y, p, resamples=200, seed=4))
+
+
+def test_a_perfect_score_still_says_how_low_it_could_be():
+    y = np.r_[np.ones(60, int), np.zeros(40, int)]
+    p = np.where(y == 1, 0.9, 0.1)
+    table = metric_intervals(y, p, resamples=300).set_index("metric")
+    assert (table.loc[["recall", "precision", "f1", "roc_auc", "average_precision"], "value"] == 1).all()
+    assert table.loc["recall", "low"] == pytest.approx(0.025 ** (1 / 60))  # Clopper–Pearson with 60 of 60
+    assert table.loc["roc_auc", "low"] == pytest.approx(0.025 ** (1 / 40))  # 40 disjoint claim–opinion pairs
+    assert table.loc["roc_auc", "method"] == "exact pairs"
+    r, q = 0.025 ** (1 / 60), 0.025 ** (1 / 60)  # recall and precision (60 of 60 flagged are claims)
+    assert table.loc["f1", "low"] == pytest.approx(2 * r * q / (r + q))
+    # average precision: r − c·ln(1 + r/c), c = (share of opinions / share of claims) × false-positive bound
+    c = (40 / 60) * (1 - 0.025 ** (1 / 40))
+    assert table.loc["average_precision", "low"] == pytest.approx(r - c * np.log1p(r / c))
+    assert 0.5 < table.loc["average_precision", "low"] < table.loc["recall", "low"]
+    # the saving varies with the claim share of a resampled backlog: here 60% of the rows
+    assert table.loc["workload_saving", "value"] == pytest.approx(1 - 0.6)
+    assert table.loc["workload_saving", "low"] < 0.4 < table.loc["workload_saving", "high"]
+    with pytest.raises(ClaimstatsError, match="1 scores are missing"):
+        metric_intervals([1, 0], [np.nan, 0.2])

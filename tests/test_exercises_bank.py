@@ -184,3 +184,38 @@ def test_odds_ratios_are_never_explained_as_ratios_of_probabilities():
     for q in questions("regression"):
         text = " ".join([q.explanation, q.hint, *(m.hint for m in q.mistakes)])
         assert not re.search(r"times (more|less|as) likely", text), q.id
+
+
+def test_held_out_phrasing_and_confident_threshold_keys_agree_with_sklearn_and_scipy(key, tidy):
+    from scipy import stats
+    from sklearn.metrics import recall_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    texts = tidy["video_transcription_text"].str.lower().str.split().str[:3].str.join(" ")
+    assert key["clf-templates"] == texts.nunique()
+    # the grouped split by hand: the test part is the first fold of StratifiedGroupKFold(5), seed 0
+    y = (tidy["claim_status"] == "claim").to_numpy(int)
+    rest, test = next(StratifiedGroupKFold(5, shuffle=True, random_state=0).split(tidy, y, texts))
+    train, _ = next(StratifiedGroupKFold(4, shuffle=True, random_state=0).split(rest, y[rest], texts.iloc[rest]))
+    train = rest[train]
+    from claimstats.classify import build_pipeline, input_columns
+
+    fitted = build_pipeline("upload", "logistic").fit(tidy.iloc[train][input_columns("upload")], y[train])
+    predicted = fitted.predict(tidy.iloc[test][input_columns("upload")])
+    assert key["clf-held-out-recall"] == pytest.approx(recall_score(y[test], predicted))
+    # the confident threshold: the smallest k whose one-sided exact 95% bound of k / n reaches 95%
+    from sklearn.model_selection import train_test_split
+
+    rest, _ = train_test_split(tidy, test_size=0.2, stratify=y, random_state=0)
+    train, validation = train_test_split(rest, test_size=0.25, stratify=(rest["claim_status"] == "claim").astype(int),
+                                         random_state=0)
+    fitted = build_pipeline("upload", "logistic").fit(train[input_columns("upload")], train["claim_status"] == "claim")
+    scores = fitted.predict_proba(validation[input_columns("upload")])[:, 1]
+    claims = np.sort(scores[(validation["claim_status"] == "claim").to_numpy()])[::-1]
+    n = len(claims)
+    k = next(k for k in range(1, n + 1) if stats.binomtest(k, n, alternative="greater")
+             .proportion_ci(confidence_level=0.95, method="exact").low >= 0.95)
+    assert key["exe-confident-threshold"] == pytest.approx(claims[k - 1], abs=1e-9)
+    caught = int((claims >= claims[k - 1]).sum())
+    expected = stats.binomtest(caught, n, alternative="greater").proportion_ci(confidence_level=0.95, method="exact")
+    assert key["exe-recall-bound"] == pytest.approx(expected.low)

@@ -11,11 +11,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn import metrics as skm
 
 from claimstats.errors import ClaimstatsError
 from claimstats.triage import (
     TIERS,
+    recall_lower_bound,
     evaluate_model,
     prioritize,
     threshold_for_recall,
@@ -39,6 +41,73 @@ def test_threshold_achieves_its_target_recall_and_is_the_highest_that_does(seed)
         higher = p[p > t]
         if len(higher):  # the next score up misses the target
             assert skm.recall_score(y, p >= higher.min()) < target
+
+
+def test_a_confident_threshold_is_the_smallest_rank_whose_binomial_bound_reaches_the_target():
+    rng = np.random.default_rng(1)
+    y = np.r_[np.ones(300, int), np.zeros(100, int)]
+    p = rng.random(400)
+    claims = np.sort(p[y == 1])[::-1]
+    for target in (0.8, 0.9, 0.95):
+        # smallest k whose one-sided exact (Clopper–Pearson) lower bound of k / 300 reaches the target
+        k = next(k for k in range(1, 301) if stats.binomtest(k, 300, alternative="greater")
+                 .proportion_ci(confidence_level=0.95, method="exact").low >= target)
+        assert threshold_for_recall(y, p, target, confidence=0.95) == claims[k - 1]
+        assert recall_lower_bound(k, 300) >= target > recall_lower_bound(k - 1, 300)
+    # a target no number of these claims can guarantee: every claim is flagged
+    assert threshold_for_recall(y, p, 1.0, confidence=0.95) == claims[-1]
+
+
+def test_a_confident_threshold_reaches_its_target_on_new_claims_with_its_confidence():
+    # Claim scores uniform on [0, 1]: a threshold t catches 1 − t of all new claims, exactly.
+    rng = np.random.default_rng(7)
+    draws = rng.random((2000, 200))
+    ones = np.ones(200, int)
+    confident = np.array([1 - threshold_for_recall(ones, d, 0.9, confidence=0.95) for d in draws])
+    ranked = np.array([1 - threshold_for_recall(ones, d, 0.9) for d in draws])
+    assert (confident >= 0.9).mean() >= 0.94  # at least 95% up to simulation noise (SE 0.005)
+    assert (ranked >= 0.9).mean() < 0.6  # the rank alone reaches the target on new claims about half the time
+
+
+def test_with_groups_the_threshold_also_holds_when_whole_groups_are_resampled():
+    rng = np.random.default_rng(4)
+    groups = np.repeat(np.arange(12), 30)
+    y = np.ones(len(groups), int)
+    p = np.clip(rng.normal(0.7, 0.05, len(groups)) + np.repeat(rng.normal(0, 0.1, 12), 30), 0, 1)
+    alone = threshold_for_recall(y, p, 0.9, confidence=0.95)
+    grouped = threshold_for_recall(y, p, 0.9, confidence=0.95, groups=groups, resamples=500, seed=3)
+    assert grouped <= alone
+    # the same cluster bootstrap written out resample by resample
+    sorted_scores = np.sort(p)[::-1]
+    order = np.argsort(-p, kind="stable")
+    codes = groups[order]
+    draws = np.random.default_rng(3).integers(0, 12, size=(500, 12))
+    lows = []
+    for k in range(1, len(p) + 1):
+        recalls = []
+        for draw in draws:
+            weight = np.array([np.sum(draw == c) for c in codes], dtype=float)
+            recalls.append(weight[:k].sum() / weight.sum())
+        lows.append(np.quantile(recalls, 0.05))
+        if lows[-1] >= 0.9:
+            break
+    assert grouped == min(alone, sorted_scores[len(lows) - 1])
+    with pytest.raises(ClaimstatsError, match="groups need a confidence"):
+        threshold_for_recall(y, p, 0.9, groups=groups)
+
+
+def test_recall_lower_bound_is_the_one_sided_clopper_pearson_bound():
+    for k, n in ((20, 20), (95, 100), (1, 50), (1900, 1900)):
+        expected = stats.binomtest(k, n, alternative="greater").proportion_ci(confidence_level=0.95, method="exact")
+        assert recall_lower_bound(k, n) == pytest.approx(expected.low)
+    assert recall_lower_bound(0, 10) == 0.0
+
+
+def test_missing_scores_are_refused_not_turned_into_a_threshold():
+    # a NaN score once gave a NaN threshold, or with target 1.0 a threshold whose recall was 0.75
+    for target in (0.9, 1.0):
+        with pytest.raises(ClaimstatsError, match="1 scores are missing \\(NaN\\)"):
+            threshold_for_recall([1, 1, 1, 1], [0.9, np.nan, 0.3, 0.7], target)
 
 
 def test_threshold_errors():
@@ -98,7 +167,9 @@ def test_model_thresholds_are_chosen_on_validation(model):
     assert skm.recall_score(labels, scores >= model.first_threshold) >= 0.80
     assert model.first_threshold >= model.threshold
     first, review = model.thresholds(0.99, 0.5)
-    assert review == threshold_for_recall(labels, scores, 0.99) and first == threshold_for_recall(labels, scores, 0.5)
+    assert review == threshold_for_recall(labels, scores, 0.99, model.confidence)
+    assert first == threshold_for_recall(labels, scores, 0.5, model.confidence)
+    assert model.confidence == 0.95 and model.recall_bound() >= 0.95
 
 
 def test_model_states_the_recall_its_thresholds_reach_on_validation_not_only_the_target(model):
@@ -107,13 +178,26 @@ def test_model_states_the_recall_its_thresholds_reach_on_validation_not_only_the
     scores = np.array([0.9] * 17 + [0.5, 0.4, 0.3] + [0.1] * 5)
     tied = replace(model, validation_labels=labels, validation_scores=scores, target_recall=0.8,
                    threshold=threshold_for_recall(labels, scores, 0.8), first_recall=0.5,
-                   first_threshold=threshold_for_recall(labels, scores, 0.5))
+                   first_threshold=threshold_for_recall(labels, scores, 0.5), confidence=None, checks={})
     assert tied.threshold == 0.9 and tied.validation_recall() == 17 / 20
     assert "which caught 85.0% of the validation claims (target 80%)" in tied.describe()
     facts = tied.to_frame().set_index("item")["value"]
     assert facts["review threshold"] == "0.9 (catches 85.0% of the validation claims; target 80%)"
     assert facts["review-first threshold"] == "0.9 (catches 85.0%; target 50%)"
     assert replace(tied, target_recall=0.975).describe().count("(target 97.5%)") == 1
+
+
+def test_model_states_its_recall_bound_and_checks_its_thresholds_on_templates_it_never_saw(model):
+    facts = model.to_frame().set_index("item")["value"]
+    bound = recall_lower_bound(int((model.validation_scores[model.validation_labels == 1] >= model.threshold).sum()),
+                               int(model.validation_labels.sum()))
+    assert model.recall_bound() == pytest.approx(bound)
+    assert f"so at least {bound:.1%} on new reports with 95% confidence" in facts["review threshold"]
+    assert facts["tested on"].startswith("held-out phrasing")
+    checks = model.checks_frame().set_index(["tier", "metric"])
+    assert set(checks.index.get_level_values("tier")) == {"review", "review first"}
+    assert (checks["low"] <= checks["value"] + 1e-12).all() and (checks["value"] <= checks["high"] + 1e-12).all()
+    assert "its review threshold caught" in model.describe()
 
 
 def test_prioritize_ranks_by_score_with_ties_in_arrival_order(model, tidy):

@@ -14,9 +14,13 @@ _GRIDS = ("small", "fast")
 def register(verbs) -> None:
     p = verbs.add_parser("train", help="train and test the claim classifier, save the champion",
                          description="Clean FILE, split it (train / validation / test, seeded, stratified), tune a "
-                         "logistic regression, a random forest and gradient boosting by cross-validated recall on "
-                         "the training split, pick the champion on validation, score it once on test, choose the "
-                         "review thresholds on validation and save the model (skops format).")
+                         "logistic regression, a random forest and gradient boosting on the training split by the "
+                         "share of reports to review to reach the target recall (cross-validated), pick the "
+                         "champion on validation and score it once on test with 95% intervals. Then hold whole "
+                         "phrasing templates (the transcriptions' first words) out: refit the champion on training "
+                         "templates, choose the review thresholds on other templates so that recall on new reports "
+                         "reaches the target with 95% confidence, check them once on a third set of templates, and "
+                         "save that model (skops format).")
     p.add_argument("file", help=data_file_help("labelled CSV file (the course file or a variant)"))
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (e.g. model.skops)")
     p.add_argument("--features", choices=_FEATURES, default="all",
@@ -26,14 +30,16 @@ def register(verbs) -> None:
     p.add_argument("--grid", choices=_GRIDS, default="small",
                    help="small: tune by 5-fold cross-validation (default); fast: one candidate per model")
     p.add_argument("--target-recall", type=float, default=0.95, metavar="R",
-                   help="share of claims the review tier must catch on validation (default 0.95)")
+                   help="share of new claims the review tier must catch, with 95%% confidence (default 0.95)")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (-1: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_train)
 
     p = verbs.add_parser("evaluate", help="score a saved model on a labelled file",
                          description="Load MODEL, clean FILE and print the model's precision, recall, F1, "
-                         "accuracy, ROC AUC, confusion matrix, calibration and workload at its review threshold.")
+                         "accuracy, ROC AUC and workload saving at its review threshold, each with a 95% interval "
+                         "(exact binomial for proportions, stratified bootstrap otherwise), the confusion matrix, "
+                         "calibration, workload, and the held-out-phrasing checks stored at training.")
     p.add_argument("model", help="model file written by `claimstats train`")
     p.add_argument("file", help=data_file_help("labelled CSV file"))
     p.add_argument("--threshold", type=float, default=None, metavar="T", help="flag reports at or above this probability "
@@ -62,6 +68,12 @@ def _records(frame):
     return json.loads(frame.to_json(orient="records", double_precision=10))
 
 
+def _interval_note() -> str:
+    from claimstats.evaluation import INTERVAL_METHODS
+
+    return "; ".join(f"{key}: {text}" for key, text in INTERVAL_METHODS.items())
+
+
 def run_train(args) -> int:
     from claimstats.modelfile import save_model
     from claimstats.triage import train_claim_model
@@ -73,20 +85,38 @@ def run_train(args) -> int:
                                           source_sha256=source.sha256, n_jobs=args.jobs)
     save_model(model, out)
     evaluation = comparison.evaluations[args.features]
-    table = comparison.to_frame()[["model", "params", "cv_recall", "cv_f1", "validation_recall",
-                                   "validation_precision", "validation_f1", "champion"]]
+    table = comparison.to_frame()[["model", "params", "cv_review_share", "cv_recall", "validation_review_share",
+                                   "validation_average_precision", "validation_recall", "validation_precision",
+                                   "champion"]]
+    scores = comparison.scores_frame().drop(columns=["features", "champion"])
     if args.json:
         print_json({"model_file": str(out), "comparison": _records(table), "test": evaluation.metrics,
+                    "test_intervals": _records(evaluation.intervals),
+                    "held_out_phrasing": _records(scores[scores["split"] == "held-out phrasing"]),
+                    "held_out_phrasing_note": comparison.phrasing_note,
+                    "review_checks": _records(model.checks_frame()),
+                    "review_recall_bound": model.recall_bound(), "confidence": model.confidence,
+                    "interval_methods": _interval_note(),
                     "confusion": _records(evaluation.confusion_frame()), "model": model.metadata(),
                     "description": comparison.describe()})
         return 0
     how = f"{comparison.cv}-fold cross-validated on" if comparison.cv else "fitted on"  # the fast grid has no CV
     print_table(table, title=f"Candidates on {comparison.feature_sets[0]} features ({how} "
-                f"{comparison.n_train:,} training rows, scored on {comparison.n_validation:,} validation rows)")
+                f"{comparison.n_train:,} training rows, scored on {comparison.n_validation:,} validation rows; "
+                f"review share: reports reviewed to catch {100 * args.target_recall:g}% of the claims)")
     print()
-    print_table(evaluation.to_frame(), title=f"Champion on the {comparison.n_test:,} test rows (threshold 0.5)")
+    print_table(scores, title="Champion's test scores with 95% intervals: random split (templates shared with "
+                "training: optimistic) and held-out phrasing (templates never seen), above 0.5 as predict")
+    if comparison.phrasing_note:
+        print(f"held-out phrasing not measured: {comparison.phrasing_note}")
     print()
-    print_table(evaluation.confusion_frame())
+    print_table(evaluation.confusion_frame(), title="Confusion matrix on the random split's test rows")
+    print()
+    checks = model.checks_frame()
+    if len(checks):
+        print_table(checks, title=f"Review tiers checked on {model.checks['split']}")
+        print()
+    print(f"intervals: {_interval_note()}")
     print()
     print(comparison.describe())
     print(model.describe())
@@ -107,18 +137,23 @@ def run_evaluate(args) -> int:
     same_file = source.sha256 is not None and source.sha256 == model.source_sha256
     note = ("this is the file the model was trained on: only its test split was held out, so these scores "
             "are optimistic" if same_file else "")
+    checks = model.checks_frame()
     if args.json:
         print_json({"metrics": evaluation.metrics, "threshold": evaluation.threshold,
+                    "intervals": _records(evaluation.intervals), "interval_methods": _interval_note(),
                     "confusion": _records(evaluation.confusion_frame()),
                     "calibration": _records(evaluation.calibration_frame()),
-                    "workload": _records(curve.summary(evaluation.threshold)), "note": note,
+                    "workload": _records(curve.summary(evaluation.threshold)),
+                    "held_out_phrasing": {"split": model.checks.get("split", ""), "checks": _records(checks),
+                                          "intervals": model.checks.get("intervals", {})},
                     "by_group": _records(by_group.to_frame()), "by_group_description": by_group.describe(),
-                    "description": evaluation.describe()})
+                    "note": note, "description": evaluation.describe()})
         return 0
     print(model.describe())
     print()
     print_table(evaluation.to_frame(), title=f"{evaluation.n:,} labelled rows, threshold "
-                f"{format_bounded(evaluation.threshold)}")
+                f"{format_bounded(evaluation.threshold)}, with 95% intervals")
+    print(f"intervals: {_interval_note()}")
     print()
     print_table(evaluation.confusion_frame())
     print()
@@ -126,6 +161,9 @@ def run_evaluate(args) -> int:
     print()
     print_table(curve.summary(evaluation.threshold), title="Workload")
     print()
+    if len(checks):
+        print_table(checks, title=f"Review tiers checked at training on {model.checks['split']}")
+        print()
     print(evaluation.describe())
     print(curve.describe(evaluation.threshold))
     print()

@@ -1,4 +1,4 @@
-"""Exercises of the classifier stage: leakage, splits, the fast at-upload model and its errors.
+"""Exercises of the classifier stage: leakage, splits, the fast at-upload model, its errors, held-out phrasing.
 
 The keys use one pipeline (the at-upload features and a logistic regression),
 not the full model comparison of the book, so that every student's answers are
@@ -8,8 +8,9 @@ computed in a second or two.
 from __future__ import annotations
 
 from claimstats.classify import build_pipeline, input_columns
-from claimstats.evaluation import claim_labels, count_separation, evaluate, split_data
+from claimstats.evaluation import claim_labels, count_separation, evaluate, grouped_split, split_data
 from claimstats.exercises.bank import BUILD, CHOICE, CHOICES, COUNT, NUMBER, TEXT, Mistake, Question, Tolerance, register, step
+from claimstats.phrasing import TEMPLATE_WORDS, opening
 from claimstats.schema import COLUMNS, ROW_ID
 
 SET = "classifier"
@@ -18,7 +19,13 @@ _GIVEN_SPLIT = ("Your cleaned dataset, split with `claimstats.evaluation.split_d
 _GIVEN_MODEL = ("The split of @exr-clf-train-rows and the at-upload pipeline "
                 "`build_pipeline('upload', 'logistic')`, fitted on the training rows "
                 "(`train[input_columns('upload')]`, labels `claim_labels(train)`), scored on the test rows at "
-                "threshold 0.5.")
+                "scikit-learn's default cut (a claim when the probability is above 0.5, as `predict`).")
+_GIVEN_TEMPLATES = (f"Your cleaned dataset; a transcription's phrasing template is its first {TEMPLATE_WORDS} words, "
+                    "lower-cased (`claimstats.phrasing.opening(tidy)`).")
+_GIVEN_GROUPED = ("The templates of @exr-clf-templates held out: `grouped_split(tidy, opening(tidy), seed=0)`, whose "
+                  "validation and test rows use templates no training row uses. The at-upload pipeline "
+                  "`build_pipeline('upload', 'logistic')` fitted on its training rows, scored on its test rows at "
+                  "scikit-learn's default cut.")
 
 
 @step(SET)
@@ -37,7 +44,33 @@ def upload_model(d):
 @step(SET)
 def upload_test(d):
     """The at-upload model scored once on the test split."""
-    return evaluate(d.upload_model, d.split.test, importance_repeats=0)
+    return evaluate(d.upload_model, d.split.test, importance_repeats=0, interval_resamples=0)
+
+
+@step(SET)
+def grouped(d):
+    """Train / validation / test split with whole phrasing templates held out, seed 0."""
+    return grouped_split(d.tidy, opening(d.tidy).to_numpy(), seed=0)
+
+
+@step(SET)
+def grouped_test(d):
+    """The at-upload pipeline fitted on the grouped split's training templates, scored once on its test templates."""
+    columns = input_columns("upload")
+    fitted = build_pipeline("upload", "logistic").fit(d.grouped.train[columns], claim_labels(d.grouped.train))
+    return evaluate(fitted, d.grouped.test, importance_repeats=0, interval_resamples=0)
+
+
+def _templates(d):
+    return opening(d.tidy).nunique()
+
+
+def _held_out_recall(d):
+    return d.grouped_test.metrics["recall"]
+
+
+def _random_recall_as_mistake(d, key):
+    return _recall(d)
 
 
 def _leaking_column(d):
@@ -151,6 +184,31 @@ register(
         mistakes=(Mistake(_precision, "That is precision; recall divides by the claims actually in the test rows."),),
         explanation="`evaluate(model, split.test).metrics['recall']`. The transcription's wording alone "
         "catches nearly every claim, without any engagement count.",
+    ),
+    Question(
+        id="clf-templates", set=SET, kind=COUNT, title="Phrasing templates",
+        given=_GIVEN_TEMPLATES,
+        task="How many different phrasing templates do the transcriptions of your dataset use?",
+        answer="A whole number",
+        key=_templates,
+        hint="Lower-case each transcription, keep its first words, and count the distinct results.",
+        explanation="`opening(tidy).nunique()`. Each template is used by one class only, and a random split "
+        "puts every template in both training and test: a text model can recognise the template instead of "
+        "the claim.",
+    ),
+    Question(
+        id="clf-held-out-recall", set=SET, kind=NUMBER, title="Recall on phrasing never seen",
+        given=_GIVEN_GROUPED,
+        task="What is the model's recall of the claim class on the test rows of the grouped split?",
+        answer="A proportion between 0 and 1",
+        tolerance=Tolerance(decimals=3, absolute=0.002),
+        key=_held_out_recall,
+        hint="Fit on `grouped.train` only; every test row is phrased in a template the model never saw.",
+        mistakes=(Mistake(_random_recall_as_mistake, "That is the recall on the random split of @exr-clf-recall, "
+                          "where the test templates also appear in training."),),
+        explanation="`evaluate(model, grouped.test).metrics['recall']`: the recall a moderation team can plan "
+        "on when reports are phrased in new ways. The random split's recall is the optimistic figure; how far "
+        "the two differ measures how much the model relied on the templates themselves.",
     ),
     Question(
         id="clf-false-negatives", set=SET, kind=COUNT, title="Claims the model misses",

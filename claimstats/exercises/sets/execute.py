@@ -10,7 +10,7 @@ from __future__ import annotations
 from claimstats.classify import predict_claim_probability
 from claimstats.evaluation import claim_labels
 from claimstats.exercises.bank import BUILD, CHOICE, NUMBER, TEXT, Mistake, Question, Tolerance, register, step
-from claimstats.triage import threshold_for_recall, workload_curve
+from claimstats.triage import DEFAULT_CONFIDENCE, recall_lower_bound, threshold_for_recall, workload_curve
 
 SET = "execute"
 TARGET_RECALL = 0.95
@@ -25,6 +25,14 @@ def review_threshold(d):
     labels = claim_labels(d.split.validation)
     scores = predict_claim_probability(d.upload_model, d.split.validation)
     return threshold_for_recall(labels, scores, target=TARGET_RECALL)
+
+
+@step(SET)
+def confident_threshold(d):
+    """The threshold whose recall on new claims reaches the target with 95% confidence."""
+    labels = claim_labels(d.split.validation)
+    scores = predict_claim_probability(d.upload_model, d.split.validation)
+    return threshold_for_recall(labels, scores, target=TARGET_RECALL, confidence=DEFAULT_CONFIDENCE)
 
 
 @step(SET)
@@ -56,6 +64,20 @@ def _saved(d):
 
 def _saved_of_everything(d, key):
     return 1 - _share_reviewed(d)
+
+
+def _confident_threshold(d):
+    return d.confident_threshold
+
+
+def _rank_threshold_as_mistake(d, key):
+    return d.review_threshold
+
+
+def _recall_bound(d):
+    labels = claim_labels(d.split.validation)
+    scores = predict_claim_probability(d.upload_model, d.split.validation)
+    return recall_lower_bound(int((scores[labels == 1] >= d.confident_threshold).sum()), int(labels.sum()))
 
 
 def _raise_threshold(d):
@@ -118,6 +140,37 @@ register(
         explanation="`workload_curve(...).summary(t)`: arrival order to the same recall r reviews a share r "
         "of the reports; the ranking reviews the workload of @exr-exe-workload. The difference is the "
         "moderators' time the model gives back.",
+    ),
+    Question(
+        id="exe-confident-threshold", set=SET, kind=NUMBER, title="A threshold the team can plan on",
+        given=_GIVEN,
+        task=f"The threshold of @exr-exe-threshold reaches {TARGET_RECALL:.0%} on the validation claims, but on "
+        f"new claims only about half the time. Take instead the k-th highest validation claim probability, for "
+        f"the smallest k whose one-sided exact (Clopper–Pearson) {DEFAULT_CONFIDENCE:.0%} lower bound of k / n "
+        f"(n validation claims) is at least {TARGET_RECALL:.0%}. What is that threshold?",
+        answer="A probability",
+        tolerance=Tolerance(decimals=4, absolute=0.0002),
+        key=_confident_threshold,
+        hint="`scipy.stats.binomtest(k, n, alternative='greater').proportion_ci(confidence_level=...).low` "
+        "gives the bound for k claims caught of n; increase k until it reaches the target.",
+        mistakes=(Mistake(_rank_threshold_as_mistake, "That is the threshold of @exr-exe-threshold, which reaches "
+                          "the target on the validation claims only."),),
+        explanation="`threshold_for_recall(labels, scores, target=0.95, confidence=0.95)`. The share of new "
+        "claims scored at or above the k-th highest of n follows a beta distribution with parameters k and "
+        "n − k + 1, so with 95% confidence the recall on new claims is at least the target.",
+    ),
+    Question(
+        id="exe-recall-bound", set=SET, kind=NUMBER, title="The recall it guarantees",
+        given=_GIVEN + " The threshold of @exr-exe-confident-threshold.",
+        task=f"What recall on new claims does that threshold reach with {DEFAULT_CONFIDENCE:.0%} confidence: the "
+        "one-sided exact lower bound for the validation claims at or above it?",
+        answer="A proportion between 0 and 1",
+        tolerance=Tolerance(decimals=3, absolute=0.001),
+        key=_recall_bound,
+        hint="Count the validation claims at or above the threshold (ties included), then take the one-sided "
+        "Clopper–Pearson lower bound of that count out of all validation claims.",
+        explanation="`claimstats.triage.recall_lower_bound(caught, claims)`: the number to report beside the "
+        "validation recall, since it says what the team can count on for new reports.",
     ),
     Question(
         id="exe-raise-threshold", set=SET, kind=CHOICE, title="Moving the threshold",
