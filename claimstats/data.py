@@ -15,8 +15,9 @@ import csv
 import hashlib
 import os
 import re
+import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -527,6 +528,14 @@ def _chunks_of(path: Path, where: str, chunksize: int):
     return generate(), notes
 
 
+def _synthetic_file(spec: str, folder: str | os.PathLike) -> tuple[Path, DataSource]:
+    """The synthetic data ``spec`` names, written as a CSV in ``folder``, and their source."""
+    frame, source = load(spec)
+    target = Path(folder) / "synthetic.csv"
+    frame.to_csv(target, index=False)
+    return target, source
+
+
 def check_file(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> FileCheck:
     """Check a CSV file against the contract and say what cleaning will drop, in bounded memory.
 
@@ -548,6 +557,10 @@ def check_file(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> FileC
     >>> check_file(path, chunksize=64).describe()  # doctest: +ELLIPSIS
     '...f.csv: valid (200 rows); `claimstats clean` will drop 3 of them (3 missing claim_status or transcription).'
     """
+    if isinstance(_as_source(path), str):  # "synthetic[:SEED]": checked as the CSV it would be
+        with tempfile.TemporaryDirectory(prefix="claimstats-") as folder:
+            file, _ = _synthetic_file(str(path), folder)
+            return replace(check_file(file, chunksize=chunksize), path=str(path))
     path = Path(path)
     where = str(path)
     digest = scan_file(path)
@@ -830,6 +843,10 @@ def clean_file(path: str | os.PathLike, out: str | os.PathLike, dropped: str | o
     """
     from claimstats.outputs import Outputs, write_rows
 
+    if isinstance(_as_source(path), str):  # "synthetic[:SEED]": cleaned as the CSV it would be
+        with tempfile.TemporaryDirectory(prefix="claimstats-") as folder:
+            file, source = _synthetic_file(str(path), folder)
+            return clean_file(file, out, dropped, chunksize=chunksize)[0], source
     path = Path(path)
     where = str(path)
     digest = scan_file(path)

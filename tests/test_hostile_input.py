@@ -314,7 +314,7 @@ def _writers(base, model_file, tmp):
         "triage": ["triage", model_file, base, "--out", "{out}", "--chunksize", "50"],
         "triage --rejected": ["triage", model_file, base, "--out", tmp / "queue.csv", "--rejected", "{out}"],
         "exercises dataset": ["exercises", "dataset", "--student", "s1", "--out", "{out}", "--secret-file", secret],
-        "exercises grade": ["exercises", "grade", subs, "--out", "{out}", "--secret-file", secret, "--set", "plan"],
+        "exercises grade": ["exercises", "grade", subs, "--out", "{out}", "--secret-file", secret, "--set", "plan", "--force"],
         "plot": ["plot", base, "--kind", "balance", "--out", "{out}"],
     }
 
