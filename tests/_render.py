@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,4 +157,4 @@ def read_book(out: Path, stderr: str = "", seconds: float = 0.0) -> Book:
 def letters(text: str) -> str:
     """Lower-case letters and digits only: text compared across HTML, PDF (hyphenation, line breaks,
     smart quotes) and Markdown sources."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKC", text).lower())  # NFKC: "H₀" is "H0"

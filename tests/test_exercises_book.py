@@ -111,7 +111,9 @@ def _probes(markdown: str) -> list[str]:
     prose = re.sub(r"@[\w-]+", "\n\n", prose)  # a cross-reference renders as "Exercise 8.2": cut there
     sentences = re.split(r"(?<=[.:;!?])\s+|\n\s*\n|\n- ", prose)
     # Long enough to be the solution's own words: a short sentence may also be in a chapter.
-    return [letters(s) for s in sentences if len(letters(s)) >= 45]
+    probes = [letters(s) for s in sentences if len(letters(s)) >= 45]
+    # A short solution ("reject H0"): its paragraphs whole.
+    return probes or [letters(p) for p in re.split(r"\n\s*\n", prose) if len(letters(p)) >= 30]
 
 
 @pytest.fixture(scope="module")
