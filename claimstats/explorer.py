@@ -242,7 +242,9 @@ def threshold_explorer(model: ClaimModel, data: pd.DataFrame | None = None, *, s
     ----------
     model : ClaimModel
         A trained model; its validation labels and scores choose the
-        threshold for each target (:func:`claimstats.triage.threshold_for_recall`).
+        threshold for each target (:func:`claimstats.triage.threshold_for_recall`),
+        by the model's own rule: with its ``confidence`` and validation templates
+        when it has them, so that its own targets give its tier thresholds.
     data : DataFrame, optional
         Labelled rows the model has not seen (the test split), with ``label``
         and every column the model reads. Without it, only the validation
@@ -296,7 +298,11 @@ def threshold_explorer(model: ClaimModel, data: pd.DataFrame | None = None, *, s
                               "another way (for example 'test')")
     val_y = np.asarray(model.validation_labels, dtype=int)
     val_p = np.asarray(model.validation_scores, dtype=float)
-    thresholds = {t: threshold_for_recall(val_y, val_p, t) for t in grid}
+    # The model's own rule (ClaimModel.thresholds): with its confidence and validation templates, each
+    # threshold is one the team can plan on, and the model's targets give exactly its tier thresholds.
+    rule = getattr(model, "confidence", None)
+    groups = getattr(model, "validation_groups", None) if rule is not None else None
+    thresholds = {t: threshold_for_recall(val_y, val_p, t, rule, groups) for t in grid}
     parts = [(VALIDATION, val_y, val_p)]
     if data is not None:
         if label not in data.columns:

@@ -235,7 +235,12 @@ def test_the_readout_equals_the_package_workload_curve_at_three_slider_positions
     markers = set()
     for shown in seen:
         target = _percent(shown["target"])
-        threshold = threshold_for_recall(model.validation_labels, model.validation_scores, target)
+        # The model's own rule: its confidence and validation templates (ClaimModel.thresholds).
+        groups = model.validation_groups if model.confidence is not None else None
+        threshold = threshold_for_recall(model.validation_labels, model.validation_scores, target,
+                                         model.confidence, groups)
+        if target == pytest.approx(model.target_recall):
+            assert threshold == model.threshold, "at the model's target the explorer shows its review threshold"
         point = curve.at_threshold(threshold)
         assert shown["threshold"] == f"{threshold:.4f}"
         assert shown["split"] == "test" and shown["chosen-on"] == "validation"

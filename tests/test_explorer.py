@@ -183,3 +183,20 @@ def test_bad_data_say_what_is_wrong():
         explorer.at(0.5, "test")
     with pytest.raises(ClaimstatsError, match="no claims among the rows"):
         recall_interval(0, 0)
+
+
+def test_thresholds_follow_the_models_confident_rule_when_it_has_one():
+    """A model whose thresholds carry a confidence (and templates) is explored by that same rule."""
+    from claimstats.triage import threshold_for_recall
+
+    rng = np.random.default_rng(7)
+    y = np.r_[np.ones(200, int), np.zeros(200, int)]
+    p = np.r_[rng.uniform(0.3, 1.0, 200), rng.uniform(0.0, 0.6, 200)]
+    groups = np.repeat(np.arange(40), 10)
+    model = SimpleNamespace(validation_labels=y, validation_scores=p, target_recall=0.9, confidence=0.95,
+                            validation_groups=groups)
+    explorer = threshold_explorer(model, targets=[0.8, 0.9])
+    confident = threshold_for_recall(y, p, 0.9, 0.95, groups)
+    assert explorer.at(0.9, "validation")["threshold"] == pytest.approx(confident)
+    # The plain rank rule would review less (a higher threshold) and fall short on new claims half the time.
+    assert confident < threshold_for_recall(y, p, 0.9)
