@@ -64,7 +64,7 @@ pytestmark = pytest.mark.skipif(_requirements() is not None, reason=_requirement
 def _copy_project(target: Path) -> Path:
     shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(
         ".git", "_freeze", ".quarto", "_book*", "*.quarto_ipynb", "__pycache__", ".venv", "venv", "*.csv", "*.csv.gz",
-        "executive.html", "executive_files", "figures", ".pytest_cache"))
+        "executive.html", "executive_files", "figures", ".pytest_cache", ".quarto-local", "wip"))
     return target
 
 

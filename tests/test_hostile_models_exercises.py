@@ -285,12 +285,12 @@ def test_model_summaries_never_print_a_threshold_near_1_as_1(model):
     scores = np.full(n, 0.9)
     scores[0] = 0.1  # one claim of 4,000 below the threshold: 99.975% caught, which "{:.1%}" wrote as 100.0%
     near = replace(model, threshold=0.5, first_threshold=0.99996, target_recall=0.9999999,
-                   validation_labels=np.ones(n, np.int64), validation_scores=scores,
-                   metrics={**model.metrics, "recall": 0.99996, "precision": 0.9996})
+                   validation_labels=np.ones(n, np.int64), validation_scores=scores, validation_groups=None,
+                   confidence=None, checks={}, metrics={**model.metrics, "recall": 0.99996, "precision": 0.9996})
     text = near.describe()
     assert re.search(r"at or above 0\.5 are reviewed, which caught 99\.9[78]% of the validation claims "
                      r"\(target 99\.99999%\)", text), text
-    assert "recall 0.99996 and precision 0.9996 at 0.5" in text
+    assert "recall 0.99996 and precision 0.9996 above 0.5" in text
     facts = dict(replace(near, threshold=0.99996, first_threshold=0.999999).to_frame().values)
     assert facts["review threshold"].startswith("0.99996 (")
     assert facts["review-first threshold"].startswith("0.999999 (")
@@ -445,7 +445,8 @@ def test_the_comparison_train_prints_keeps_metrics_near_1_off_1(tidy):
     near = replace(result, evaluations={"all": replace(ev, metrics={**ev.metrics, "recall": 0.9996,
                                                                    "precision": 0.99996, "f1": 0.99978})})
     text = near.describe()
-    assert "test recall 0.9996, precision 0.99996 and F1 0.9998." in text  # as few digits as keep them off 1
+    # as few digits as keep them off 1 (the recall's interval, when there is one, follows it)
+    assert re.search(r"test recall 0\.9996(?: \(95% interval from [^)]*\))?, precision 0\.99996 and F1 0\.9998\.", text), text
     assert "(against 99.96% with their real counts)" in text
 
 
