@@ -15,15 +15,18 @@ and defines the two helpers chapters use to show results:
   whose last paragraph is the caption.
 
 Quarto executes each chapter once per output format (the HTML page, then the
-Typst PDF). Model tuning, the costly step, is deterministic, so the set-up
-memoises ``compare_models`` (which ``triage.train_claim_model`` calls too) with
-``claimstats.book_output.memoised``: the second execution reads the result back
+Typst PDF). Model tuning, the costly step, is deterministic, so the chapters
+that tune (6, 7 and the deck) wrap ``compare_models`` in their hidden set-up
+cell with ``memoised`` (``claimstats.book_output.memoised`` on this project's
+cache): later executions, and chapter 7 after chapter 6, read the result back
 when the data, the options, claimstats's code and the library versions are the
-same (in ``.quarto/claimstats-cache/``, or ``CLAIMSTATS_BOOK_CACHE``).
+same (in ``.quarto/claimstats-cache/``, or ``CLAIMSTATS_BOOK_CACHE``). The
+set-up imports only what every chapter needs: scikit-learn is loaded by the
+chapters that use it, not by each of the book's kernels.
 
 Names defined here: ``claimstats``, ``pd``, ``np``, ``plt``, ``frame``, ``source``,
 ``tidy``, ``report``, ``SEED``, ``EDITION``, ``LOAD_NOTES``, ``show_table``, ``show_figure``,
-``format_number``, ``format_p``, and ``Markdown`` (an inline value that must stay Markdown, such
+``format_number``, ``format_p``, ``memoised``, and ``Markdown`` (an inline value that must stay Markdown, such
 as code formatting, since Quarto escapes plain inline text).
 """
 
@@ -39,8 +42,6 @@ import pandas as pd
 from IPython.display import Markdown
 
 import claimstats
-import claimstats.comparison
-import claimstats.triage
 from claimstats import book_output
 from claimstats.reporting import format_number, format_p
 
@@ -54,9 +55,12 @@ pd.set_option("display.max_columns", 12)
 pd.set_option("display.precision", 3)
 
 _CACHE = os.environ.get("CLAIMSTATS_BOOK_CACHE") or Path(__file__).resolve().parents[1] / ".quarto" / "claimstats-cache"
-if not hasattr(claimstats.comparison.compare_models, "__wrapped__"):
-    claimstats.comparison.compare_models = claimstats.triage.compare_models = book_output.memoised(
-        claimstats.comparison.compare_models, _CACHE)
+
+
+def memoised(func):
+    """``func`` computing each result once per project (see the module's docstring)."""
+    return book_output.memoised(func, _CACHE)
+
 
 frame, source = claimstats.load()
 tidy, report = claimstats.clean(frame)

@@ -37,7 +37,7 @@ from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import claim_labels
 from claimstats.figure_style import CLASS_COLORS, FigureResult, new_figure
 from claimstats.schema import TARGET
-from claimstats.triage import ClaimModel, check_recall, threshold_for_recall, workload_curve
+from claimstats.triage import ClaimModel, check_recall, thresholds_for_recall, workload_curve
 
 __all__ = [
     "CURVE_POINTS",
@@ -302,7 +302,7 @@ def threshold_explorer(model: ClaimModel, data: pd.DataFrame | None = None, *, s
     # threshold is one the team can plan on, and the model's targets give exactly its tier thresholds.
     rule = getattr(model, "confidence", None)
     groups = getattr(model, "validation_groups", None) if rule is not None else None
-    thresholds = {t: threshold_for_recall(val_y, val_p, t, rule, groups) for t in grid}
+    thresholds = dict(zip(grid, (float(v) for v in thresholds_for_recall(val_y, val_p, grid, rule, groups))))
     parts = [(VALIDATION, val_y, val_p)]
     if data is not None:
         if label not in data.columns:

@@ -35,6 +35,7 @@ from scipy import stats
 from claimstats.assumptions import assumption_checks, assumption_notes
 from claimstats.design import observed_levels
 from claimstats.errors import ClaimstatsError, ColumnError, require_columns
+from claimstats.figure_style import column_noun, group_phrase
 from claimstats.reporting import COUNT_NOUNS, format_number, format_p, magnitude_decimals
 from claimstats.schema import BAN, TARGET, VERIFIED
 
@@ -321,34 +322,64 @@ def _permutation_p(a: np.ndarray, b: np.ndarray, *, permutations: int, alternati
     return float(result.pvalue)
 
 
+#: The label of the all-rows stratum in :meth:`WithinComparison.to_frame`.
+OVERALL = "all videos"
+
+
 @dataclass(frozen=True, eq=False)
 class WithinComparison:
-    """:func:`compare_within`'s result: one :class:`GroupComparison` per level of the ``by`` column."""
+    """:func:`compare_within`'s result: the two-group comparison on all rows and within each level of ``by``.
+
+    ``overall`` and the values of ``within`` (level of ``by`` → result) are
+    :class:`GroupComparison` objects; ``mix`` is the share of each ``by``
+    level within each group (rows: groups, columns: levels of ``by``).
+    """
 
     value: str
     group: str
     by: str
-    results: tuple[tuple[Any, GroupComparison], ...]
+    overall: GroupComparison = field(repr=False)
+    within: dict = field(repr=False)
+    mix: pd.DataFrame = field(repr=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per level of ``by``: rows, mean difference, its interval, Welch's p-value."""
-        return pd.DataFrame([
-            {self.by: str(level), "rows": sum(r.n), "mean difference": r.difference, "CI low": r.ci[0],
-             "CI high": r.ci[1], "p-value": r.p_value}
-            for level, r in self.results
-        ])
-
-    def table(self) -> pd.DataFrame:
-        """:meth:`to_frame` with APA p-values, for a report."""
-        return self.to_frame().assign(**{"p-value": lambda t: t["p-value"].map(format_p)})
+    @property
+    def significant_within(self) -> list:
+        """The levels of ``by`` within which the two groups differ significantly."""
+        return [level for level, result in self.within.items() if result.significant]
 
     @property
     def n_significant(self) -> int:
-        return sum(r.significant for _, r in self.results)
+        """How many levels of ``by`` show a significant difference."""
+        return len(self.significant_within)
+
+    @property
+    def confounded(self) -> bool:
+        """True when the groups differ overall but within no level of ``by``: the mix explains the gap."""
+        return bool(self.overall.significant and not self.significant_within)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stratum, all rows first: group sizes and means, difference, its interval, Welch's p-value."""
+        rows = []
+        for stratum, r in [(OVERALL, self.overall), *self.within.items()]:
+            (a, b), (na, nb), (ma, mb) = r.levels, r.n, r.mean
+            rows.append({"stratum": str(stratum), f"n {a}": na, f"n {b}": nb, f"mean {a}": ma, f"mean {b}": mb,
+                         "difference": r.difference, "ci_low": r.ci[0], "ci_high": r.ci[1],
+                         "p_value": r.p_value, "significant": bool(r.significant)})
+        return pd.DataFrame(rows)
+
+    def table(self) -> pd.DataFrame:
+        """:meth:`to_frame` for a report: rows, mean difference, its interval and the APA p-value."""
+        frame = self.to_frame()
+        a, b = (str(level) for level in self.overall.levels)
+        return pd.DataFrame({
+            "videos": frame["stratum"], "rows": frame[f"n {a}"] + frame[f"n {b}"],
+            "mean difference": frame["difference"], "CI low": frame["ci_low"], "CI high": frame["ci_high"],
+            "p-value": frame["p_value"].map(format_p),
+        })
 
     def where_significant(self) -> str:
         """In which levels the difference is significant: "in neither class", "in both classes", "in 1 of the 3 ..."."""
-        k, n = self.n_significant, len(self.results)
+        k, n = self.n_significant, len(self.within)
         noun = "class" if self.by == TARGET else f"level of {self.by}"
         plural = "classes" if self.by == TARGET else f"levels of {self.by}"
         if k == 0:
@@ -357,30 +388,46 @@ class WithinComparison:
             return f"in both {plural}" if n == 2 else f"in all {n} {plural}"
         return f"in {k} of the {n} {plural}"
 
+    def describe_overall(self) -> str:
+        """One sentence: the gap between the two groups on all rows, in words."""
+        a, b = (str(level) for level in self.overall.levels)
+        what = column_noun(self.value)
+        if not self.overall.significant:
+            return f"Overall, {group_phrase(self.group, a)} and {group_phrase(self.group, b)} get similar {what} on average."
+        more = "more" if self.overall.difference > 0 else "fewer"
+        return f"Overall, {group_phrase(self.group, a)} get {more} {what} on average than {group_phrase(self.group, b)}."
+
+    def describe_within(self) -> str:
+        """One sentence: whether the gap survives within each level of ``by``, or is the mix showing through."""
+        mix = "the mix of claims and opinions" if self.by == TARGET else f"the mix of {column_noun(self.by)}"
+        if not self.significant_within:
+            return (f"The difference is significant {self.where_significant()}: the overall gap is {mix} "
+                    "showing through, a textbook case of confounding.")
+        return (f"The difference is significant {self.where_significant()} "
+                f"({', '.join(str(level) for level in self.significant_within)}), so {mix} "
+                "explains only part of the overall gap.")
+
     def describe(self) -> str:
-        """Whether the overall gap survives within each level, or is the mix of levels showing through.
+        """Two sentences for a report: :meth:`describe_overall`, then :meth:`describe_within`.
 
         Examples
         --------
         >>> import pandas as pd
         >>> frame = pd.DataFrame({"x": [1, 2, 3, 2, 9, 8, 10, 9], "g": list("abab" * 2), "k": list("ccccdddd")})
-        >>> compare_within(frame, "x", "g", "k").describe()
+        >>> compare_within(frame, "x", "g", "k").describe_within()
         'The difference is significant in neither level of k: the overall gap is the mix of k showing through, a textbook case of confounding.'
         """
-        where = self.where_significant()
-        if self.n_significant == 0:
-            verdict = f"the overall gap is the mix of {self.by} showing through, a textbook case of confounding"
-        else:
-            verdict = f"part of the overall gap may be the mix of {self.by}, but not all of it"
-        return f"The difference is significant {where}: {verdict}."
+        return f"{self.describe_overall()} {self.describe_within()}"
 
 
 def compare_within(data: pd.DataFrame, value: str, group: str, by: str, **kwargs) -> WithinComparison:
-    """:func:`compare_groups` of ``value`` between the groups of ``group`` within each level of ``by``.
+    """:func:`compare_groups` of ``value`` between the groups of ``group``, on all rows and within each level of ``by``.
 
     Comparing verified and unverified accounts within each claim status
     separates two explanations of an overall gap: verification, or the mix of
-    claims and opinions each kind of account posts (confounding).
+    claims and opinions each kind of account posts (confounding). Every
+    stratum compares the same two groups in the same order as the overall
+    comparison.
 
     Parameters
     ----------
@@ -389,27 +436,29 @@ def compare_within(data: pd.DataFrame, value: str, group: str, by: str, **kwargs
     by : str
         The column whose levels are compared separately (the case: ``claim_status``).
     **kwargs
-        Passed to :func:`compare_groups` (``method``, ``alpha``, ``seed``, ``groups``, ...).
+        Passed to :func:`compare_groups` (``method``, ``alpha``, ``seed``, ...).
 
     Returns
     -------
     WithinComparison
-        ``to_frame()``, ``table()``, ``describe()``.
+        ``to_frame()``, ``table()``, ``describe()``, ``mix``, ``confounded``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"x": [1, 2, 3, 2, 9, 8, 10, 9], "g": list("abab" * 2), "k": list("ccccdddd")})
-    >>> compare_within(frame, "x", "g", "k").to_frame()["rows"].tolist()
-    [4, 4]
+    >>> compare_within(frame, "x", "g", "k").to_frame()["stratum"].tolist()
+    ['all videos', 'c', 'd']
     """
     require_columns(data, [value, group, by])
-    column = data[by]
-    levels = observed_levels(column)
+    levels = observed_levels(data[by])
     if not levels:
         raise ClaimstatsError(f"column {by!r} has no values to compare within")
-    results = tuple((level, compare_groups(data[column == level], value, group, **kwargs)) for level in levels)
-    return WithinComparison(value=value, group=group, by=by, results=results)
+    overall = compare_groups(data, value, group, **kwargs)
+    same_groups = {**kwargs, "groups": overall.levels}
+    within = {level: compare_groups(data[data[by] == level], value, group, **same_groups) for level in levels}
+    mix = pd.crosstab(data[group], data[by], normalize="index")
+    return WithinComparison(value, group, by, overall, within, mix)
 
 
 def _tie_factor(pooled: np.ndarray) -> float:

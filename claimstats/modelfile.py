@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from claimstats import classify
 from claimstats.errors import ClaimstatsError
 from claimstats.schema import SCHEMA_VERSION
-from claimstats.triage import MODEL_FORMAT_VERSION, ClaimModel, threshold_for_recall
+from claimstats.triage import MODEL_FORMAT_VERSION, ClaimModel, thresholds_for_recall
 
 __all__ = ["MAX_MODEL_BYTES", "TRUSTED_TYPES", "ModelFileError", "load_model", "save_model"]
 
@@ -250,8 +250,9 @@ def _model_from(payload: dict, meta: dict, pipeline: Pipeline) -> ClaimModel:
     checks = meta.get("checks") or {}
     if not isinstance(checks, dict):
         raise ValueError("checks (must be a mapping)")
-    for recall, threshold in (("target_recall", "threshold"), ("first_recall", "first_threshold")):
-        expected = threshold_for_recall(labels, scores, values[recall], confidence, groups)
+    pairs = (("target_recall", "threshold"), ("first_recall", "first_threshold"))
+    chosen = thresholds_for_recall(labels, scores, [values[recall] for recall, _ in pairs], confidence, groups)
+    for (recall, threshold), expected in zip(pairs, (float(v) for v in chosen)):
         if values[threshold] != expected:
             raise ValueError(f"{threshold} {values[threshold]!r} (the validation scores give {expected!r} for "
                              f"a recall of {values[recall]!r})")

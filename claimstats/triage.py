@@ -62,6 +62,7 @@ __all__ = [
     "prioritize",
     "recall_lower_bound",
     "threshold_for_recall",
+    "thresholds_for_recall",
     "tier_of",
     "train_claim_model",
     "workload_curve",
@@ -166,7 +167,25 @@ def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
     >>> threshold_for_recall([1] * 100, [i / 100 for i in range(100)], target=0.9, confidence=0.95)
     0.04
     """
-    check_recall(target)
+    return float(thresholds_for_recall(y_true, scores, [target], confidence, groups, resamples=resamples,
+                                       seed=seed)[0])
+
+
+def thresholds_for_recall(y_true, scores, targets, confidence: float | None = None, groups=None, *,
+                          resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """:func:`threshold_for_recall` for several targets at once, one threshold per target.
+
+    The rule's costly step, the cluster bootstrap over ``groups``, does not
+    depend on the target: it is drawn once and read for every target, so a
+    curve of many targets costs about one threshold. Each threshold equals
+    what :func:`threshold_for_recall` gives for its target alone.
+
+    Examples
+    --------
+    >>> thresholds_for_recall([1, 1, 1, 1, 0], [0.9, 0.8, 0.3, 0.7, 0.5], [0.5, 0.75, 1.0]).tolist()
+    [0.8, 0.7, 0.3]
+    """
+    wanted = [check_recall(float(target)) for target in np.atleast_1d(np.asarray(targets, dtype=float))]
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(scores, dtype=float)
     if y.shape != p.shape:
@@ -181,20 +200,27 @@ def threshold_for_recall(y_true, scores, target: float = DEFAULT_TARGET_RECALL,
     if groups is not None and confidence is None:
         raise ClaimstatsError("groups need a confidence: the threshold is chosen for new groups with that confidence")
     if confidence is None:
-        needed = max(1, math.ceil(target * n - 1e-9))  # 1e-9: 0.95 × 20 is 19, not 19.000000000000004
-    else:
-        if not 0 < confidence < 1:
-            raise ClaimstatsError(f"confidence must be between 0 and 1; got {confidence}")
-        k = np.arange(1, n + 1)
-        reached = np.flatnonzero(stats.beta.ppf(1 - confidence, k, n - k + 1) >= target - 1e-12)
-        needed = int(reached[0]) + 1 if len(reached) else n
-        if groups is not None:
-            g = np.asarray(groups)
-            if g.shape != y.shape:
-                raise ClaimstatsError(f"give one group per row: {len(y):,} rows and {len(g):,} groups")
-            lows = _grouped_recall_lows(p[y == 1], g[y == 1], confidence, resamples, seed)
-            needed = max(needed, int(np.flatnonzero(lows >= target - 1e-12)[0]) + 1)
-    return float(claims[needed - 1])
+        # 1e-9: 0.95 × 20 is 19, not 19.000000000000004
+        needed = [max(1, math.ceil(target * n - 1e-9)) for target in wanted]
+        return claims[np.asarray(needed) - 1].astype(float)
+    if not 0 < confidence < 1:
+        raise ClaimstatsError(f"confidence must be between 0 and 1; got {confidence}")
+    k = np.arange(1, n + 1)
+    bounds = stats.beta.ppf(1 - confidence, k, n - k + 1)
+    lows = None
+    if groups is not None:
+        g = np.asarray(groups)
+        if g.shape != y.shape:
+            raise ClaimstatsError(f"give one group per row: {len(y):,} rows and {len(g):,} groups")
+        lows = _grouped_recall_lows(p[y == 1], g[y == 1], confidence, resamples, seed)
+    needed = []
+    for target in wanted:
+        reached = np.flatnonzero(bounds >= target - 1e-12)
+        rank = int(reached[0]) + 1 if len(reached) else n
+        if lows is not None:
+            rank = max(rank, int(np.flatnonzero(lows >= target - 1e-12)[0]) + 1)
+        needed.append(rank)
+    return claims[np.asarray(needed) - 1].astype(float)
 
 
 # ---------------------------------------------------------------- workload
@@ -357,10 +383,9 @@ class ClaimModel:
         target = self.target_recall if target_recall is None else check_recall(target_recall)
         first = self.first_recall if first_recall is None else check_recall(first_recall, "first-tier recall")
         groups = self.validation_groups if self.confidence is not None else None
-        review = threshold_for_recall(self.validation_labels, self.validation_scores, target, self.confidence, groups)
-        top = threshold_for_recall(self.validation_labels, self.validation_scores, min(first, target),
-                                   self.confidence, groups)
-        return top, review
+        top, review = thresholds_for_recall(self.validation_labels, self.validation_scores,
+                                            [min(first, target), target], self.confidence, groups)
+        return float(top), float(review)
 
     def recall_bound(self, threshold: float | None = None) -> float:
         """Recall on new reports that ``threshold`` (default: the review threshold) reaches with the model's
@@ -503,8 +528,8 @@ def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
     groups = None
     if phrasing is not None and feature_set in phrasing.evaluations and confidence is not None:
         groups = pd.factorize(opening(phrasing.split.validation, phrasing.words))[0].astype(np.int64)
-    review = threshold_for_recall(labels, scores, target_recall, confidence, groups)
-    first_threshold = threshold_for_recall(labels, scores, first, confidence, groups)
+    review, first_threshold = (float(v) for v in thresholds_for_recall(labels, scores, [target_recall, first],
+                                                                        confidence, groups))
     checks = {"split": split, "random_split": {k: float(v) for k, v in evaluation.metrics.items()}}
     if tested.intervals is not None:
         checks["intervals"] = {r.metric: [float(r.low), float(r.high), r.method]

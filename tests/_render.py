@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTOR = "instructor"
 #: ``(edition, wall seconds, CPU seconds of Quarto and everything it ran)`` of each render this run.
 TIMINGS: list[tuple[str, float, float]] = []
+#: What README's command adds to ``quarto render`` for the student edition.
+STUDENT_FLAGS = ("--execute-daemon", "15")
 _IGNORE = shutil.ignore_patterns(".git", "_freeze", ".quarto", "_book*", "*.quarto_ipynb", "__pycache__", ".venv",
                                  "venv", ".quarto-local", "*.csv", "*.csv.gz", "*.png", ".pytest_cache", "*.egg-info")
 
@@ -117,7 +119,9 @@ def render(quarto: str, workdir: Path, profile: str | None = None, cache: Path |
     in one test run share it; by default the copy's own ``.quarto/claimstats-cache``.
     """
     project = copy_project(workdir / "book")
-    args = [quarto, "render"] + (["--profile", profile] if profile else [])
+    # The student edition as README renders it (one kernel per chapter for both formats); the
+    # instructor edition without daemons, which its profile turns off and a flag would turn on.
+    args = [quarto, "render"] + (["--profile", profile] if profile else list(STUDENT_FLAGS))
     env = render_env(profile=profile)
     if cache is not None:
         env["CLAIMSTATS_BOOK_CACHE"] = str(cache)

@@ -190,6 +190,27 @@ def test_commands_that_change_the_data_clear_the_freezer():
         assert "rm -rf _freeze" in line.split("quarto render")[0], f"{name}: {line.strip()}"
 
 
+def test_every_student_render_command_shares_one_kernel_per_chapter_and_the_instructor_never_does():
+    """README, the appendix, the publishing workflow and the test renders run the student edition with
+    ``--execute-daemon`` (Quarto ignores ``execute: daemon`` for a whole-project render), and never the
+    instructor edition: a kernel started with its profile computes solutions."""
+    from _render import STUDENT_FLAGS
+
+    flags = " ".join(STUDENT_FLAGS)
+    texts = dict(SOURCES, **{name: (ROOT / name).read_text(encoding="utf-8")
+                             for name in ("README.md", ".github/workflows/publish.yml")})
+    book = [(name, line) for name, text in texts.items() for line in text.splitlines()
+            if re.search(r"(?<!`)quarto render(?! slides/)", line)]  # commands, not `quarto render` in prose
+    student = [(n, line) for n, line in book if "--profile" not in line]
+    instructor = [(n, line) for n, line in book if "--profile instructor" in line]
+    assert student and instructor
+    for name, line in student:
+        assert f"quarto render {flags}" in line, f"{name}: {line.strip()}"
+    for name, line in instructor:
+        assert "--execute-daemon" not in line, f"{name}: {line.strip()}"
+    assert (ROOT / "_quarto-instructor.yml").read_text(encoding="utf-8").count("daemon: false") == 1
+
+
 def test_no_raw_latex_anywhere():
     for name, text in SOURCES.items():
         assert not re.search(r"\\(?:newpage|vspace|clearpage|begin\{|includegraphics)", prose(text)), name

@@ -310,21 +310,68 @@ def test_within_class_comparison_matches_welch_on_each_class(synthetic_clean):
     from claimstats.hypothesis import compare_within
 
     within = compare_within(synthetic_clean, "video_view_count", "verified_status", "claim_status", seed=1)
-    table = within.to_frame().set_index("claim_status")
-    for level in ("claim", "opinion"):
-        part = synthetic_clean[synthetic_clean["claim_status"] == level]
+    frame = within.to_frame().set_index("stratum")
+    table = within.table().set_index("videos")
+    assert frame.index.tolist() == ["all videos", "claim", "opinion"]
+    for level in ("all videos", "claim", "opinion"):
+        part = synthetic_clean if level == "all videos" else synthetic_clean[synthetic_clean["claim_status"] == level]
         views = part.groupby("verified_status", observed=True)["video_view_count"]
         a, b = views.get_group("not verified"), views.get_group("verified")
         reference = stats.ttest_ind(a, b, equal_var=False)
         interval = reference.confidence_interval()
         assert table.loc[level, "rows"] == len(part)
-        assert table.loc[level, "mean difference"] == pytest.approx(a.mean() - b.mean())
-        assert table.loc[level, "p-value"] == pytest.approx(reference.pvalue, rel=1e-9)
-        assert (table.loc[level, "CI low"], table.loc[level, "CI high"]) == pytest.approx((interval.low, interval.high))
-    significant = int((table["p-value"] < 0.05).sum())
+        assert frame.loc[level, "n not verified"] == len(a) and frame.loc[level, "mean verified"] == pytest.approx(b.mean())
+        assert frame.loc[level, "difference"] == pytest.approx(a.mean() - b.mean())
+        assert frame.loc[level, "p_value"] == pytest.approx(reference.pvalue, rel=1e-9)
+        assert (frame.loc[level, "ci_low"], frame.loc[level, "ci_high"]) == pytest.approx((interval.low, interval.high))
+    significant = int((frame.loc[["claim", "opinion"], "p_value"] < 0.05).sum())
     assert within.n_significant == significant
     assert within.where_significant() == {0: "in neither class", 1: "in 1 of the 2 classes", 2: "in both classes"}[significant]
-    assert within.describe().startswith(f"The difference is significant {within.where_significant()}: ")
+    assert within.describe_within().startswith(f"The difference is significant {within.where_significant()}")
+    # The mix: the share of each class within each group, counted by hand.
+    by_hand = synthetic_clean.groupby("verified_status", observed=True)["claim_status"].apply(lambda s: (s == "opinion").mean())
+    assert within.mix["opinion"].to_dict() == pytest.approx(by_hand.to_dict())
+
+
+def _mixed(seed: int = 0, within_gap: float = 0.0) -> pd.DataFrame:
+    """Class 'high' has values near 100, 'low' near 10; group 'a' is mostly 'low', group 'b' mostly 'high'.
+
+    With ``within_gap`` 0 the groups differ only through the mix of classes.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for group, share_high in (("a", 0.2), ("b", 0.8)):
+        high = rng.random(400) < share_high
+        value = np.where(high, 100, 10) + rng.normal(0, 5, 400) + (within_gap if group == "b" else 0)
+        rows.append(pd.DataFrame({"g": group, "cls": np.where(high, "high", "low"), "v": value}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_a_gap_made_by_the_mix_is_confounded():
+    from claimstats.hypothesis import compare_within
+
+    result = compare_within(_mixed(), "v", "g", "cls", seed=1)
+    assert result.overall.significant and result.confounded and result.significant_within == []
+    assert result.describe() == ("Overall, videos with g 'a' get fewer v on average than videos with g 'b'. The "
+                                 "difference is significant in neither "
+                                 "level of cls: the overall gap is the mix of cls showing through, a textbook case of "
+                                 "confounding.")
+
+
+def test_a_gap_that_survives_within_the_classes_is_not_confounded():
+    from claimstats.hypothesis import compare_within
+
+    result = compare_within(_mixed(within_gap=4.0), "v", "g", "cls", seed=1)
+    assert result.significant_within == ["high", "low"] and not result.confounded
+    assert result.describe_within() == ("The difference is significant in both levels of cls (high, low), so the mix "
+                                        "of cls explains only part of the overall gap.")
+
+
+def test_within_names_an_unknown_stratum_column():
+    from claimstats.hypothesis import compare_within
+
+    with pytest.raises(ClaimstatsError, match="unknown column 'nope'"):
+        compare_within(_mixed(), "v", "g", "nope")
 
 
 def test_report_tables_format_p_values_the_apa_way():

@@ -21,6 +21,7 @@ from claimstats.triage import (
     evaluate_model,
     prioritize,
     threshold_for_recall,
+    thresholds_for_recall,
     workload_curve,
 )
 
@@ -93,6 +94,33 @@ def test_with_groups_the_threshold_also_holds_when_whole_groups_are_resampled():
     assert grouped == min(alone, sorted_scores[len(lows) - 1])
     with pytest.raises(ClaimstatsError, match="groups need a confidence"):
         threshold_for_recall(y, p, 0.9, groups=groups)
+
+
+def test_thresholds_for_many_targets_draw_the_bootstrap_once_and_match_each_target_alone():
+    rng = np.random.default_rng(5)
+    groups = np.repeat(np.arange(10), 25)
+    y = np.ones(len(groups), int)
+    p = np.clip(rng.normal(0.6, 0.08, len(groups)) + np.repeat(rng.normal(0, 0.1, 10), 25), 0, 1)
+    targets = [0.5, 0.8, 0.9, 0.95]
+    together = thresholds_for_recall(y, p, targets, confidence=0.95, groups=groups, resamples=400, seed=2)
+    # Written out: the exact one-sided bound by scipy, and the cluster bootstrap resample by resample.
+    sorted_scores = np.sort(p)[::-1]
+    # groups numbered in order of their highest score, as the package draws them
+    codes = pd.factorize(groups[np.argsort(-p, kind="stable")])[0]
+    draws = np.random.default_rng(2).integers(0, 10, size=(400, 10))
+    weights = np.array([[np.sum(draw == c) for c in range(10)] for draw in draws], dtype=float)[:, codes]
+    cumulative = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    lows = np.quantile(cumulative, 0.05, axis=0)
+    n = len(p)
+    for target, threshold in zip(targets, together):
+        exact = next(k for k in range(1, n + 1)
+                     if stats.binomtest(k, n, alternative="greater").proportion_ci(0.95, "exact").low >= target)
+        bootstrap = int(np.flatnonzero(lows >= target)[0]) + 1
+        assert threshold == sorted_scores[max(exact, bootstrap) - 1]
+        assert threshold == threshold_for_recall(y, p, target, 0.95, groups, resamples=400, seed=2)
+    # Without a confidence: the ceil(target × n)-th highest score, for every target.
+    plain = thresholds_for_recall(y, p, targets)
+    assert plain.tolist() == [sorted_scores[int(np.ceil(t * n)) - 1] for t in targets]
 
 
 def test_recall_lower_bound_is_the_one_sided_clopper_pearson_bound():
@@ -242,3 +270,15 @@ def test_describe_prints_the_threshold_to_four_significant_digits():
     sentence = curve.describe(0.9994)
     assert "at or above 0.9994 " in sentence
     assert "1.00" not in sentence
+
+
+def test_a_feature_sets_model_is_the_same_whether_or_not_other_feature_sets_are_compared(tidy):
+    # Chapter 7 deploys chapter 6's at-upload champion from the comparison of all feature sets;
+    # training the at-upload feature set alone must give the same model, scores and thresholds.
+    from claimstats.comparison import compare_models
+    from claimstats.triage import make_claim_model, train_claim_model
+
+    alone, _ = train_claim_model(tidy, feature_set="upload", grid="fast", seed=3, importance_repeats=0)
+    together = make_claim_model(compare_models(tidy, grid="fast", seed=3, importance_repeats=0), "upload")
+    assert (alone.model, alone.thresholds(), alone.metrics) == (together.model, together.thresholds(), together.metrics)
+    assert np.array_equal(alone.predict_proba(tidy), together.predict_proba(tidy))
