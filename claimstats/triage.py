@@ -40,7 +40,7 @@ from sklearn.pipeline import Pipeline
 
 from claimstats import classify
 from claimstats.comparison import ModelComparison, compare_models
-from claimstats.errors import ClaimstatsError
+from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.evaluation import Evaluation, evaluate, flagged_at, metric_intervals, proportion_interval
 from claimstats.intake import check_reports, normalise_reports
 from claimstats.phrasing import TEMPLATE_WORDS, opening
@@ -63,6 +63,7 @@ __all__ = [
     "recall_lower_bound",
     "threshold_for_recall",
     "thresholds_for_recall",
+    "tier_counts",
     "tier_of",
     "train_claim_model",
     "workload_curve",
@@ -221,6 +222,24 @@ def thresholds_for_recall(y_true, scores, targets, confidence: float | None = No
             rank = max(rank, int(np.flatnonzero(lows >= target - 1e-12)[0]) + 1)
         needed.append(rank)
     return claims[np.asarray(needed) - 1].astype(float)
+
+
+def tier_counts(queue: pd.DataFrame) -> pd.DataFrame:
+    """Reports of a ranked queue (:func:`prioritize`) in each tier, every tier listed, with their share.
+
+    Examples
+    --------
+    >>> queue = pd.DataFrame({"tier": ["review first", "review", "review", "low priority", "review"]})
+    >>> tier_counts(queue).to_dict("list")
+    {'tier': ['review first', 'review', 'low priority'], 'reports': [1, 3, 1], 'share': [0.2, 0.6, 0.2]}
+    """
+    require_columns(queue, ["tier"])
+    unknown = sorted(set(queue["tier"].dropna().astype(str)) - set(TIERS))
+    if unknown:
+        raise ClaimstatsError(f"unknown tier {unknown[0]!r} in the queue; the tiers are {', '.join(TIERS)}")
+    reports = queue["tier"].astype(str).value_counts().reindex(list(TIERS), fill_value=0)
+    share = reports / len(queue) if len(queue) else reports.astype(float)
+    return pd.DataFrame({"tier": list(TIERS), "reports": reports.to_numpy(dtype=int), "share": share.to_numpy(dtype=float)})
 
 
 # ---------------------------------------------------------------- workload

@@ -282,3 +282,18 @@ def test_a_feature_sets_model_is_the_same_whether_or_not_other_feature_sets_are_
     together = make_claim_model(compare_models(tidy, grid="fast", seed=3, importance_repeats=0), "upload")
     assert (alone.model, alone.thresholds(), alone.metrics) == (together.model, together.thresholds(), together.metrics)
     assert np.array_equal(alone.predict_proba(tidy), together.predict_proba(tidy))
+
+
+def test_tier_counts_count_every_tier_of_a_ranked_queue(model, tidy):
+    from claimstats.triage import tier_counts
+
+    queue = prioritize(model, tidy.drop(columns="claim_status").head(300))
+    counts = tier_counts(queue).set_index("tier")
+    assert counts.index.tolist() == list(TIERS)
+    for tier in TIERS:
+        by_hand = sum(1 for value in queue["tier"] if value == tier)
+        assert counts.loc[tier, "reports"] == by_hand and counts.loc[tier, "share"] == by_hand / 300
+    frame = pd.DataFrame({"tier": ["review", "review first", "review", "review"]})
+    assert tier_counts(frame).set_index("tier")["reports"].to_dict() == {"review first": 1, "review": 3, "low priority": 0}
+    with pytest.raises(ClaimstatsError, match="unknown tier 'urgent'"):
+        tier_counts(pd.DataFrame({"tier": ["urgent"]}))
