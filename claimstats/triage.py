@@ -299,6 +299,21 @@ class WorkloadCurve:
         table["workload_saved_by_ranking"] = table["share_reviewed"] - ranked["share_reviewed"]
         return table
 
+    def table(self, threshold: float) -> pd.DataFrame:
+        """:meth:`summary` for a report: shares as percentages that never round onto 0% or 100%, and the
+        reports the ranking spares against each other way of reaching the same recall ("—" on its own row).
+
+        Examples
+        --------
+        >>> workload_curve([1, 0, 1, 0, 0], [0.9, 0.8, 0.7, 0.1, 0.2]).table(0.7)["spared by the ranking"].tolist()
+        ['—', '40.0%', '40.0%']
+        """
+        summary = self.summary(threshold)
+        pct = lambda share: format_bounded(share, ".1%")  # noqa: E731
+        spared = ["—"] + [pct(share) for share in summary["workload_saved_by_ranking"].iloc[1:]]
+        return pd.DataFrame({"review": summary["review"], "reports reviewed": summary["share_reviewed"].map(pct),
+                             "claims caught": summary["share_caught"].map(pct), "spared by the ranking": spared})
+
     def describe(self, threshold: float) -> str:
         """A sentence for a report.
 

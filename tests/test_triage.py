@@ -297,3 +297,16 @@ def test_tier_counts_count_every_tier_of_a_ranked_queue(model, tidy):
     assert tier_counts(frame).set_index("tier")["reports"].to_dict() == {"review first": 1, "review": 3, "low priority": 0}
     with pytest.raises(ClaimstatsError, match="unknown tier 'urgent'"):
         tier_counts(pd.DataFrame({"tier": ["urgent"]}))
+
+
+def test_the_workload_table_for_a_report_spells_out_the_summary():
+    curve = workload_curve([1, 0, 1, 0, 0], [0.9, 0.8, 0.7, 0.1, 0.2])
+    table = curve.table(0.7).set_index("review")
+    # 3 of 5 reviewed (60%) catch both claims; arrival order needs all 5 on average: 40% of the reports spared.
+    assert table["reports reviewed"].tolist() == ["60.0%", "100.0%", "100.0%"]
+    assert table["claims caught"].tolist() == ["100.0%", "100.0%", "100.0%"]
+    assert table["spared by the ranking"].tolist() == ["—", "40.0%", "40.0%"]
+    # 1,999 of 2,000 claims caught is not "100.0%"
+    scores = np.linspace(1, 0.01, 2010)
+    near = workload_curve([1] * 1999 + [0] * 10 + [1], scores)
+    assert near.table(scores[1998])["claims caught"].iloc[0] == "99.95%"
