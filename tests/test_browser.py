@@ -82,6 +82,8 @@ def rendered(tmp_path_factory, request):
                PYTHONPATH=os.pathsep.join(filter(None, [str(project), os.environ.get("PYTHONPATH")])))
     env.setdefault("QUARTO_PYTHON", sys.executable)
     env.pop("QUARTO_PROFILE", None)
+    # The book's tuning cache (conftest.py): the deck reads chapter 6's comparison back instead of tuning again.
+    env["CLAIMSTATS_BOOK_CACHE"] = str(tmp_path_factory.getbasetemp() / "book-cache")
     run = subprocess.run(["quarto", "render", "slides/executive.qmd"], cwd=project, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800)
     assert run.returncode == 0, f"quarto render of the deck failed:\n{run.stdout[-4000:]}"
