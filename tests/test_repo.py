@@ -23,7 +23,7 @@ def test_readme_has_exactly_two_setup_commands():
     commands = readme_commands()
     assert len(commands) == 2 and all("\n" not in c for c in commands)
     render, test = commands
-    assert 'pip install -e ".[book]"' in render and render.endswith("quarto render")
+    assert 'pip install -e ".[book]"' in render and render.endswith("quarto render --execute-daemon 15")
     assert 'pip install -e ".[test]"' in test and test.endswith("python -m pytest")
 
 
