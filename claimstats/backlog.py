@@ -24,6 +24,9 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import sys
 import tempfile
 import time
@@ -32,19 +35,68 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
-from claimstats.data import check_header
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import RepeatedIds, check_reports, normalise_reports
-from claimstats.outputs import LINE_END, Outputs, neutralize_formulas, same_file, write_rows
-from claimstats.reporting import format_bounded
+from claimstats.intake import check_reports, normalise_reports
+from claimstats.progress import progress_bar
+from claimstats.scale import REASON, ROW, AtomicPath, file_format, neutralize_arrow, read_batches, score_frame
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 
 DEFAULT_CHUNKSIZE = 50_000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ROW = "_row"
 _MAX_FAN_IN = 128
+_RUN_BATCH = 4096  # rows per record batch of a run file: the merge reads runs in blocks of these
+_PARALLEL_FROM_ROWS = 250_000  # fewer rows are scored in this process by default (workers take seconds to start)
+_CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
+_LINE_END = "\r\n"  # as RFC 4180 and spreadsheets write CSV
+# Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
+_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=_LINE_END)
+
+
+# ------------------------------------------------------ spreadsheet safety
+
+
+def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    are prefixed, column names included (a header row is cells too); numbers
+    are left alone.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> neutralize_formulas(pd.DataFrame({"t": ["=1+1", "ok", "@SUM(A1)"], "n": [-1, 2, 3]}))["t"].tolist()
+    ["'=1+1", 'ok', "'@SUM(A1)"]
+    """
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        values = col.astype(object).to_numpy()
+        # One pass in C over the joined column finds whether any cell needs a look (most do not).
+        if pd.api.types.is_string_dtype(col) and col.dtype != object:
+            items = col.fillna("").tolist()
+        else:
+            items = [v if isinstance(v, str) else "" for v in values]
+        joined = "\x00" + "\x00".join(items)
+        if not any(f"\x00{start}" in joined for start in _FORMULA_START):
+            continue
+        risky = np.fromiter((isinstance(v, str) and v.startswith(_FORMULA_START) for v in values), bool, len(values))
+        values = values.copy()
+        values[risky] = ["'" + v for v in values[risky]]
+        out[name] = values
+    names = ["'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+    if names != list(out.columns):
+        out.columns = names
+    return out
 
 
 # --------------------------------------------------------- triage of a file
@@ -87,119 +139,96 @@ class TriageReport:
         first = dict(self.tiers).get(TIERS[0], 0)
         rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
         return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are at or above the "
-                f"review threshold {format_bounded(self.threshold)} (chosen to catch at least "
-                f"{format_bounded(100 * self.target_recall, '.6g', (0.0, 100.0))}% of the validation claims), "
-                f"{first:,} of them at or above the review-first threshold {format_bounded(self.first_threshold)}; "
-                f"queue written to {self.out}.")
+                f"review threshold {self.threshold:.4g} (chosen to catch at least {100 * self.target_recall:g}% of "
+                f"the validation claims), {first:,} of them at or above the review-first threshold "
+                f"{self.first_threshold:.4g}; queue written to {self.out}.")
 
 
-class _Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, total_bytes: int, enabled: bool | None = None, stream=None):
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.total = max(total_bytes, 1)
-
-    def update(self, done_bytes: int, rows: int, stage: str = "scoring") -> None:
-        if self.enabled:
-            share = min(done_bytes / self.total, 1.0)
-            bar = "#" * int(share * 30)
-            self.stream.write(f"\r{stage} [{bar:<30}] {share:4.0%} {rows:,} rows")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+# ------------------------------------------------------------ output files
 
 
-def _to_csv(frame: pd.DataFrame, handle, header: bool = True) -> None:
-    frame.to_csv(handle, index=False, header=header, lineterminator=LINE_END)
+def check_paths(source: Path, target: Path, rejected_target: Path) -> None:
+    """Refuse outputs that would overwrite the input, or a queue and rejected rows in one file."""
+    for written in (target, rejected_target):
+        if written.exists() and written.resolve() == source.resolve():
+            raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
+    if rejected_target.resolve() == target.resolve():  # the queue, written last, would erase the rejected rows
+        raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
+                              "choose another file for the rejected rows")
 
 
-class _SideFile:
-    """The rejected rows: opened at the first one (or at the end, header only, when asked for)."""
+def check_thresholds(model: ClaimModel, target_recall, first_recall) -> tuple[float, float, float, float]:
+    """``(target_recall, first_recall, first threshold, review threshold)``, the model's unless given."""
+    target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
+    first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
+    first, review = model.thresholds(target_recall, first_recall)
+    return target_recall, first_recall, first, review
 
-    def __init__(self, path: Path, always: bool, outputs: Outputs):
-        self.path, self.always, self.outputs = path, always, outputs
-        self.handle = None
+
+class _Sink:
+    """A queue or rejected-rows file being written (CSV or Parquet by extension) under a temporary name."""
+
+    def __init__(self, target: Path, schema: pa.Schema):
+        self.atomic = AtomicPath(target)
+        self.format = file_format(target) if not target.is_dir() else "parquet"
+        self.schema = schema
         self.rows = 0
-        self.reasons: dict[str, int] = {}
-        self.columns: list[str] | None = None
+        if self.format == "parquet":
+            self.writer = pq.ParquetWriter(self.atomic.temp, schema)
+        else:
+            self.handle = open(self.atomic.temp, "wb")
+            header = io.StringIO()
+            csv.writer(header, lineterminator=_LINE_END).writerow(neutralize_arrow(schema.empty_table()).column_names)
+            self.handle.write(header.getvalue().encode("utf-8"))
 
-    def write(self, rows: pd.DataFrame, numbers: np.ndarray, reasons: np.ndarray) -> None:
-        if not len(rows):
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
             return
-        first = self.handle is None
-        if first:
-            self.handle = self.outputs.open(self.path)
-        side = rows.copy()
-        side.insert(0, "reason", reasons)
-        side.insert(0, "row", numbers)
-        write_rows(side, self.handle, first)
-        self.rows += len(rows)
-        for text in reasons:
-            for reason in text.split("; "):
-                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        table = table.cast(self.schema) if not table.schema.equals(self.schema) else table
+        if self.format == "parquet":
+            self.writer.write_table(table)
+        else:
+            pcsv.write_csv(neutralize_arrow(table), self.handle, _CSV_OPTIONS)
+        self.rows += table.num_rows
 
-    def close(self) -> None:
-        if self.handle is None and self.always and self.columns is not None:
-            self.handle = self.outputs.open(self.path)
-            write_rows(pd.DataFrame(columns=["row", "reason", *self.columns]), self.handle, True)
+    def _close(self) -> None:
+        if self.format == "parquet":
+            self.writer.close()
+        else:
+            self.handle.close()
 
+    def commit(self) -> None:
+        self._close()
+        self.atomic.commit()
 
-class _Runs:
-    """Scored chunks, each sorted by (score descending, row): the last one in memory, earlier ones on disk."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.paths: list[Path] = []
-        self.last: pd.DataFrame | None = None
-
-    def add(self, run: pd.DataFrame) -> None:
-        if self.last is not None:
-            self._spill(self.last)
-        self.last = run
-
-    def _spill(self, run: pd.DataFrame) -> None:
-        self.paths.append(self.folder / f"run{len(self.paths):06d}.csv")
-        with open(self.paths[-1], "w", newline="", encoding="utf-8") as handle:
-            _to_csv(run, handle)
-
-    def merge(self, columns: list[str], emit, chunksize: int) -> None:
-        """Feed every row to ``emit`` in queue order, in blocks."""
-        if self.last is None:
-            return
-        if not self.paths:  # the whole file was one chunk: no temporary file at all
-            emit(self.last)
-            return
-        self._spill(self.last)
-        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
-        round_number = 0
-        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
-            merged = []
-            for start in range(0, len(paths), _MAX_FAN_IN):
-                part = self.folder / f"round{round_number}-{start:06d}.csv"
-                with open(part, "w", newline="", encoding="utf-8") as handle:
-                    header = [True]
-
-                    def keep(frame, handle=handle, header=header):
-                        _to_csv(frame, handle, header[0])
-                        header[0] = False
-                    _merge_runs(paths[start:start + _MAX_FAN_IN], columns, keep, block)
-                merged.append(part)
-            paths, round_number = merged, round_number + 1
-        _merge_runs(paths, columns, emit, block)
+    def discard(self) -> None:
+        try:
+            self._close()
+        finally:
+            self.atomic.discard()
 
 
-def _read_run(path: Path, columns: list[str], block: int):
-    dtypes = {c: str for c in columns}
-    dtypes.update({SCORE_COLUMN: float, _ROW: np.int64})
-    return pd.read_csv(path, dtype=dtypes, chunksize=block, keep_default_na=False, na_values=[""])
+def _with_front(table: pa.Table, front: dict) -> pa.Table:
+    """``table`` with the columns of ``front`` (name → array) put in front, in order."""
+    columns = [pa.array(v) if not isinstance(v, (pa.Array, pa.ChunkedArray)) else v for v in front.values()]
+    return pa.table([*columns, *table.columns], names=[*front, *table.column_names])
 
 
-def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None:
+# --------------------------------------------------------- sorted runs, merge
+
+
+def _write_ipc(table: pa.Table, path: Path) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=_RUN_BATCH)
+
+
+def _run_tables(path: Path):
+    reader = pa.ipc.open_file(pa.memory_map(str(path)))
+    for i in range(reader.num_record_batches):
+        yield pa.Table.from_batches([reader.get_batch(i)])
+
+
+def _merge_runs(paths: list[Path], emit, block: int) -> None:
     """Merge runs sorted by (score descending, row ascending) into one stream, block by block.
 
     Every run keeps at least ``block`` rows buffered (while it has rows left).
@@ -209,65 +238,172 @@ def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None
     emit about ``block`` rows per run, so the steps number about rows / (runs ×
     block), not rows / block. Memory: at most two blocks per run.
     """
-    readers = [iter(_read_run(p, columns, block)) for p in paths]
-    buffers: list[pd.DataFrame | None] = [None] * len(paths)
+    readers = [_run_tables(p) for p in paths]
+    buffers: list[pa.Table | None] = [None] * len(paths)
     exhausted = [False] * len(paths)
     while True:
         for i, reader in enumerate(readers):
-            while not exhausted[i] and (buffers[i] is None or len(buffers[i]) < block):
+            while not exhausted[i] and (buffers[i] is None or buffers[i].num_rows < block):
                 more = next(reader, None)
                 if more is None:
                     exhausted[i] = True
                 else:
-                    buffers[i] = more if buffers[i] is None else pd.concat([buffers[i], more], ignore_index=True)
-        live = [i for i, b in enumerate(buffers) if b is not None and len(b)]
+                    buffers[i] = more if buffers[i] is None else pa.concat_tables([buffers[i], more])
+        live = [i for i, b in enumerate(buffers) if b is not None and b.num_rows]
         if not live:
             return
+        keys = {i: (-buffers[i].column(SCORE_COLUMN).to_numpy(), buffers[i].column(_ROW).to_numpy()) for i in live}
         waiting = [i for i in live if not exhausted[i]]
-        limit = min(((-buffers[i][SCORE_COLUMN].iat[-1], buffers[i][_ROW].iat[-1]) for i in waiting),
-                    default=(np.inf, np.inf))
+        limit = min(((keys[i][0][-1], keys[i][1][-1]) for i in waiting), default=(np.inf, np.inf))
         taken = []
         for i in live:
-            b = buffers[i]
-            key_score, row = -b[SCORE_COLUMN].to_numpy(), b[_ROW].to_numpy()
+            key_score, row = keys[i]
             upto = (key_score < limit[0]) | ((key_score == limit[0]) & (row <= limit[1]))
             count = int(upto.sum())  # the buffer is sorted: the rows up to the limit are its first ones
             if count:
-                taken.append(b.iloc[:count])
-                buffers[i] = b.iloc[count:].reset_index(drop=True)
-        pool = pd.concat(taken, ignore_index=True)
-        emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[SCORE_COLUMN].to_numpy()))])
+                taken.append(buffers[i].slice(0, count))
+                buffers[i] = buffers[i].slice(count)
+        pool = pa.concat_tables(taken)
+        order = np.lexsort((pool.column(_ROW).to_numpy(), -pool.column(SCORE_COLUMN).to_numpy()))
+        emit(pool.take(order))
 
 
-def _chunks(handle, source: Path, chunksize: int):
-    """The file's chunks as text (empty cells missing), with CSV problems as one clear error."""
-    try:
-        yield from pd.read_csv(handle, dtype=str, chunksize=chunksize, encoding="utf-8-sig")
-    except pd.errors.ParserError as err:
-        detail = str(err).strip().splitlines()[-1]
-        raise ClaimstatsError(f"{source}: not a well-formed CSV file: {detail}") from None
-    except pd.errors.EmptyDataError:
-        raise ClaimstatsError(f"{source}: the file is empty") from None
-    except UnicodeDecodeError:
-        raise ClaimstatsError(f"{source}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
+class _Runs:
+    """Scored chunks, each sorted by (score descending, row): on disk, or the only one in memory."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths: list[Path] = []
+        self.last: pa.Table | None = None
+
+    def next_path(self) -> Path:
+        return self.folder / f"run{len(self.paths):06d}.arrow"
+
+    def add(self, run) -> None:
+        """A run: a path written by a worker, or a table (kept in memory until the next one comes)."""
+        if self.last is not None:
+            self._spill()
+        if isinstance(run, Path):
+            self.paths.append(run)
+        else:
+            self.last = run
+
+    def _spill(self) -> None:
+        path = self.next_path()
+        _write_ipc(self.last, path)
+        self.paths.append(path)
+        self.last = None
+
+    def merge(self, emit, chunksize: int) -> None:
+        """Feed every row to ``emit`` in queue order, in blocks."""
+        if not self.paths:  # the whole file was one chunk (or none): no temporary file at all
+            if self.last is not None:
+                emit(self.last)
+            return
+        if self.last is not None:
+            self._spill()
+        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
+        round_number = 0
+        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
+            merged = []
+            for start in range(0, len(paths), _MAX_FAN_IN):
+                part = self.folder / f"round{round_number}-{start:06d}.arrow"
+                writer_box: list = []
+
+                def keep(table, part=part, writer_box=writer_box):
+                    if not writer_box:
+                        sink = pa.OSFile(str(part), "wb")
+                        writer_box += [sink, pa.ipc.new_file(sink, table.schema)]
+                    writer_box[1].write_table(table, max_chunksize=_RUN_BATCH)
+                _merge_runs(paths[start:start + _MAX_FAN_IN], keep, block)
+                if writer_box:
+                    writer_box[1].close()
+                    writer_box[0].close()
+                    merged.append(part)
+            paths, round_number = merged, round_number + 1
+        _merge_runs(paths, emit, block)
 
 
-def _top_reasons(reasons: dict[str, int], shown: int = 3) -> str:
-    """The commonest rejection reasons, for a one-line message.
+# ------------------------------------------------------------ one chunk
 
-    Examples
-    --------
-    >>> _top_reasons({"a: missing": 3, "b: negative": 5})
-    '5 × b: negative, 3 × a: missing'
-    """
-    top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-    text = ", ".join(f"{n:,} × {reason}" for reason, n in top[:shown])
-    return text + (", …" if len(top) > shown else "")
 
+@dataclass(frozen=True)
+class _Chunk:
+    """What triaging one chunk gave: its sorted run (a table, a path, or None), rejected rows, counts."""
+
+    run: object
+    rejected: pa.Table | None
+    reasons: np.ndarray
+    tiers: dict
+    scored: int
+
+
+def _triage_chunk(model: ClaimModel, table: pa.Table, first_row: int, first: float, review: float,
+                  run_path: Path | None) -> _Chunk:
+    """Check and score one chunk, sort its valid rows into a run (written to ``run_path`` if given)."""
+    scores, reasons = score_frame(table.to_pandas(), model)
+    numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+    bad = reasons != ""
+    rejected = None
+    if bad.any():
+        at = np.flatnonzero(bad)
+        rejected = _with_front(table.take(at), {ROW: pa.array(numbers[at], pa.int64()),
+                                                REASON: pa.array(reasons[at].astype(str), pa.string())})
+    good = np.flatnonzero(~bad)
+    tiers = {}
+    run = None
+    if len(good):
+        s, n = scores[good], numbers[good]
+        for tier, count in zip(*np.unique(tier_of(s, first, review), return_counts=True)):
+            tiers[str(tier)] = int(count)
+        order = np.lexsort((n, -s))
+        run = _with_front(table.take(good[order]), {SCORE_COLUMN: pa.array(s[order], pa.float64()),
+                                                    _ROW: pa.array(n[order], pa.int64())})
+        if run_path is not None:
+            _write_ipc(run, run_path)
+            run = run_path
+    return _Chunk(run, rejected, reasons[bad], tiers, len(good))
+
+
+_WORKER_MODEL: list = []
+
+
+def _start_worker(model: ClaimModel) -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # one BLAS/OpenMP thread a worker: the workers are the parallelism
+    _WORKER_MODEL[:] = [model]
+
+
+def _worker_chunk(table, first_row, first, review, run_path):
+    return _triage_chunk(_WORKER_MODEL[0], table, first_row, first, review, run_path)
+
+
+def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
+    """Worker processes to use: 1 (this process) for a small input, else ``jobs`` (default: every core)."""
+    if jobs is not None and jobs != -1 and jobs < 1:
+        raise ClaimstatsError(f"jobs must be 1 or more, or -1 (one per core); got {jobs}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    wanted = cores if jobs in (None, -1) else jobs
+    if jobs is None and estimated_rows < _PARALLEL_FROM_ROWS:  # starting workers costs more than it saves
+        return 1
+    return max(1, min(wanted, -(-estimated_rows // chunksize)))
+
+
+def _pool(model: ClaimModel, workers: int):
+    from joblib.externals.loky import get_reusable_executor
+
+    # loky (joblib's process pool): workers start from a fresh interpreter, not a fork of this process
+    # (whose Arrow and OpenMP thread pools a fork would copy in an unknown state), without re-running
+    # the caller's script, and stay up for the next call with the same model.
+    return get_reusable_executor(max_workers=workers, initializer=_start_worker, initargs=(model,), reuse=True)
+
+
+def _progress(total: int, unit: str, enabled: bool | None, desc: str):
+    return progress_bar(total=total, unit="B" if unit == "bytes" else " rows", unit_scale=True, desc=desc,
+                        enabled=enabled)
 
 def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
-    if len(chunk.columns) == 1:  # another delimiter: say so, as load does
-        check_header(str(chunk.columns[0]), str(source))
     try:
         # one clear error naming the missing columns, before any work
         check_reports(normalise_reports(chunk.head(0)), needed)
@@ -283,20 +419,23 @@ def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
 
 def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = None,
                 first_recall: float | None = None, chunksize: int = DEFAULT_CHUNKSIZE, rejected=None,
-                progress: bool | None = None, temp_dir=None) -> TriageReport:
-    """Rank the reports in a CSV file of any size into a review queue file.
+                progress: bool | None = None, temp_dir=None, jobs: int | None = None) -> TriageReport:
+    """Rank the reports in a CSV or Parquet file of any size into a review queue file.
 
     Parameters
     ----------
     model : ClaimModel
     path : path
-        CSV with the contract's columns (``claim_status`` may be absent or
-        empty); other columns are carried through. The course file's variants
-        are read as :func:`claimstats.load` reads them
-        (:func:`claimstats.intake.normalise_reports`). Never modified.
+        Reports with the contract's columns (``claim_status`` may be absent or
+        empty); other columns are carried through. A CSV file, or a Parquet
+        file (``.parquet``) or folder of them (read by row groups; columns
+        must have the contract's types: :func:`claimstats.scale.check_parquet_schema`).
+        The course file's variants are read as :func:`claimstats.load` reads
+        them (:func:`claimstats.intake.normalise_reports`). Never modified.
     out : path
         The queue: ``rank``, ``tier``, ``claim_probability``, then the input
-        columns as they were read, highest probability first (ties in input order).
+        columns as they were read, highest probability first (ties in input
+        order). Parquet when it ends in ``.parquet``, else CSV.
     target_recall, first_recall : float, optional
         Recalls on validation that set the tier thresholds (default: the model's).
     chunksize : int
@@ -304,17 +443,19 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         with the file.
     rejected : path, optional
         Where rows that break the contract go, with their data row number
-        (``row``, from 1) and ``reason``. Default: ``<out>.rejected.csv``,
-        written only when a row is rejected (or replaced, header only, when
-        an earlier run left one there). Every input row ends in exactly
-        one of the two files; a repeated ``video_id`` is rejected. Both files
-        are written beside their targets and renamed at the end
-        (:class:`claimstats.outputs.Outputs`): a run that fails, or can score
-        no row (a :class:`ClaimstatsError`), leaves the previous files as they were.
+        (``row``, from 1) and ``reason`` (Parquet or CSV by extension).
+        Default: ``<out>.rejected.csv`` (``.rejected.parquet`` beside a
+        Parquet queue), written only when a row is rejected (or replaced,
+        header only, when an earlier run left one there). Every input row
+        ends in exactly one of the two files.
     progress : bool, optional
-        Draw a progress bar on stderr; default: when stderr is a terminal.
+        Draw a progress bar (tqdm) on stderr; default: when stderr is a terminal.
     temp_dir : path, optional
         Folder for the sorted runs (as much space as the queue needs).
+    jobs : int, optional
+        Worker processes that check and score chunks side by side (``-1``:
+        one per core). Default: one per core when the input holds more than a
+        few chunks, else this process alone. The queue does not depend on it.
 
     Returns
     -------
@@ -323,9 +464,11 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     Notes
     -----
     Ranking a file larger than memory is an external merge sort: each scored
-    chunk is sorted and written to a temporary file (a "run"), then the runs
-    are merged block by block (at most 128 at once; more runs are merged in
-    rounds). Memory is a few chunks of rows, whatever the file size.
+    chunk is sorted and written to a temporary Arrow file (a "run"), then the
+    runs are merged block by block (at most 128 at once; more runs are merged
+    in rounds). Memory is a few chunks of rows per process, whatever the file
+    size. Both outputs are written under a temporary name beside their
+    target and renamed once complete: a run that fails leaves neither behind.
     """
     started = time.perf_counter()
     if chunksize < 1:
@@ -333,79 +476,99 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     source, target = Path(path), Path(out)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such file")
-    rejected_target = Path(rejected) if rejected else target.with_name(target.stem + ".rejected.csv")
-    for written in (target, rejected_target):
-        if same_file(written, source):  # the same path, a symlink or a hard link
-            raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
-    if same_file(rejected_target, target):  # the queue, written last, would erase the rejected rows
-        raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
-                              "choose another file for the rejected rows")
-    target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
-    first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
-    first, review = model.thresholds(target_recall, first_recall)
-    needed = model.columns
-    meter = _Progress(source.stat().st_size, progress)
-    rows_in = rows_scored = 0
-    tiers = dict.fromkeys(TIERS, 0)
+    suffix = ".rejected.parquet" if file_format(target) == "parquet" else ".rejected.csv"
+    rejected_target = Path(rejected) if rejected else target.with_name(target.stem + suffix)
+    check_paths(source, target, rejected_target)
+    target_recall, first_recall, first, review = check_thresholds(model, target_recall, first_recall)
     # A side file left at the default path by an earlier run would read as this run's rejected rows:
     # replace it (header only when nothing is rejected), as the queue is replaced.
-    # Both files are written beside their targets and appear together, only if the whole run succeeds.
-    outputs = Outputs()
-    side = _SideFile(rejected_target, always=bool(rejected) or rejected_target.exists(), outputs=outputs)
-    with outputs, tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, \
-            open(source, "rb") as raw:
-        runs, repeats = _Runs(Path(work)), RepeatedIds()
-        try:
-            for chunk in _chunks(raw, source, chunksize):
-                if side.columns is None:
-                    columns = _check_header(chunk, needed, source)
-                    if chunk.empty:  # only a file with a header and no row gives an empty chunk
-                        raise ClaimstatsError(f"{source}: has a header but no data rows")
-                    side.columns = columns
-                numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
-                rows_in += len(chunk)
-                view = normalise_reports(chunk)  # checked and scored; the rows are written as read
-                reasons = repeats.check(view, check_reports(view, needed).to_numpy())
-                bad = reasons != ""
-                side.write(chunk[bad], numbers[bad], reasons[bad])
-                if not bad.all():
-                    good, numbers = chunk[~bad], numbers[~bad]
-                    scores = model.predict_proba(view[~bad])
-                    for tier, n in zip(*np.unique(tier_of(scores, first, review), return_counts=True)):
-                        tiers[str(tier)] += int(n)
-                    order = np.lexsort((numbers, -scores))
-                    run = good.iloc[order].reset_index(drop=True)
-                    run.insert(0, _ROW, numbers[order])
-                    run.insert(0, SCORE_COLUMN, scores[order])
-                    runs.add(run)
-                    rows_scored += len(good)
-                meter.update(raw.tell(), rows_in)
-        finally:
-            side.close()
-        if side.columns is None:
-            raise ClaimstatsError(f"{source}: has a header but no data rows")
-        if not rows_scored:
-            raise ClaimstatsError(f"{source}: no report can be scored: all {rows_in:,} rows break the data contract "
-                                  f"({_top_reasons(side.reasons)}); nothing was written")
-        handle = outputs.open(target)
-        written = [0]
+    always_side = bool(rejected) or rejected_target.exists()
+    batches = read_batches(source, chunksize)
+    queue = side = None
+    try:
+        names = _check_header(pd.DataFrame(columns=batches.names), model.columns, source)
+        estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
+        workers = _workers(jobs, estimated, chunksize)
+        pool = _pool(model, workers) if workers > 1 else None
+        rows_in = rows_scored = 0
+        tiers = dict.fromkeys(TIERS, 0)
+        reasons: dict[str, int] = {}
+        side_schema = None
+        meter = _progress(batches.total, batches.unit, progress, "scoring")
+        with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
+            runs = _Runs(Path(work))
+            schema = batches.schema
 
-        def write(frame):
-            s = frame[SCORE_COLUMN].to_numpy()
-            queue = frame.drop(columns=[_ROW, SCORE_COLUMN])
-            queue.insert(0, SCORE_COLUMN, s)
-            queue.insert(0, "tier", tier_of(s, first, review))
-            queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
-            write_rows(queue, handle, written[0] == 0)
-            written[0] += len(frame)
-            meter.update(written[0], written[0], "writing")
+            def collect(result: _Chunk) -> None:
+                nonlocal rows_scored, side, side_schema
+                if result.rejected is not None:
+                    if side is None:
+                        side_schema = result.rejected.schema
+                        side = _Sink(rejected_target, side_schema)
+                    side.write(result.rejected)
+                    for text in result.reasons:
+                        for reason in text.split("; "):
+                            reasons[reason] = reasons.get(reason, 0) + 1
+                for tier, n in result.tiers.items():
+                    tiers[tier] += n
+                rows_scored += result.scored
+                if result.run is not None:
+                    runs.add(result.run)
+                meter.update(batches.position() - meter.n)
 
-        meter.total = max(rows_scored, 1)
-        runs.merge(side.columns, write, chunksize)
-    meter.close()
+            pending: list = []
+            try:
+                for table in batches.tables:
+                    if schema is None:
+                        schema = table.schema
+                    first_row = rows_in + 1
+                    rows_in += table.num_rows
+                    if pool is None:
+                        collect(_triage_chunk(model, table, first_row, first, review, None))
+                        continue
+                    pending.append(pool.submit(_worker_chunk, table, first_row, first, review,
+                                               runs.folder / f"chunk{first_row:012d}.arrow"))
+                    while len(pending) > 2 * workers:  # bounded memory: a few chunks in flight
+                        collect(pending.pop(0).result())
+                for future in pending:
+                    collect(future.result())
+            finally:
+                for future in pending:  # after an error: do not leave work running
+                    future.cancel()
+            if not rows_in:
+                raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
+                                      else f"{source}: has no data rows")
+            if side is None and always_side:
+                side_schema = pa.schema([(ROW, pa.int64()), (REASON, pa.string()), *schema])
+                side = _Sink(rejected_target, side_schema)
+            queue_schema = pa.schema([("rank", pa.int64()), ("tier", pa.string()), (SCORE_COLUMN, pa.float64()),
+                                      *schema])
+            queue = _Sink(target, queue_schema)
+            writing = _progress(rows_scored, "rows", progress, "writing")
+            with writing:
+                def write(table: pa.Table) -> None:
+                    s = table.column(SCORE_COLUMN).to_numpy()
+                    ranked = _with_front(table.drop_columns([SCORE_COLUMN, _ROW]), {
+                        "rank": pa.array(np.arange(queue.rows + 1, queue.rows + len(s) + 1), pa.int64()),
+                        "tier": pa.array(tier_of(s, first, review), pa.string()),
+                        SCORE_COLUMN: pa.array(s, pa.float64())})
+                    queue.write(ranked)
+                    writing.update(len(s))
+
+                runs.merge(write, chunksize)
+        if side is not None:
+            side.commit()
+        queue.commit()
+    except BaseException:
+        for sink in (queue, side):
+            if sink is not None:
+                sink.discard()
+        raise
+    finally:
+        batches.close()
     return TriageReport(
-        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows,
-        reasons=tuple(sorted(side.reasons.items(), key=lambda kv: (-kv[1], kv[0]))), tiers=tuple(tiers.items()),
+        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows if side is not None else 0,
+        reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))), tiers=tuple(tiers.items()),
         target_recall=target_recall, threshold=review, first_recall=first_recall, first_threshold=first,
-        out=str(target), rejected_path=str(rejected_target) if side.rows or rejected else None,
+        out=str(target), rejected_path=str(rejected_target) if side is not None else None,
         seconds=time.perf_counter() - started)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from claimstats.cli._common import check_output_path, check_outputs, data_file_help, load_clean, print_json, print_table
 
@@ -49,17 +50,27 @@ def register(verbs) -> None:
 
     p = verbs.add_parser("triage", help="rank a backlog of reports into a review queue",
                          description="Score every report in REPORTS with MODEL and write the queue, highest claim "
-                         "probability first, with a review tier. The file is read in chunks (any size works); rows "
+                         "probability first, with a review tier. CSV or Parquet, in and out, by extension (.parquet: "
+                         "a file, or a folder of them as input). The input is read in chunks (any size works); rows "
                          "that break the data contract go to a side file with the reason. claim_status may be "
-                         "absent or empty.")
+                         "absent or empty. Outputs appear only when complete.")
     p.add_argument("model", help="model file written by `claimstats train`")
-    p.add_argument("reports", help="CSV file of reports (never modified)")
-    p.add_argument("--out", required=True, metavar="QUEUE", help="CSV file for the queue")
+    p.add_argument("reports", help="CSV or Parquet file of reports, or a folder of Parquet files (never modified)")
+    p.add_argument("--out", required=True, metavar="QUEUE", help="file for the queue (.csv or .parquet)")
     p.add_argument("--target-recall", type=float, default=None, metavar="R",
                    help="share of claims the review tier catches on validation (default: the model's, 0.95)")
     p.add_argument("--chunksize", type=int, default=50_000, metavar="N", help="rows read at a time (default 50,000)")
     p.add_argument("--rejected", default=None, metavar="FILE",
-                   help="CSV file for rejected rows (default: OUT with .rejected.csv, when any row is rejected)")
+                   help="file for rejected rows (default: OUT with .rejected.csv or .rejected.parquet, when any row "
+                   "is rejected)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: this machine's cores (default); dask: a Dask cluster (needs the dask extra; "
+                   "Parquet in, a Parquet folder out)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: a running scheduler (tcp://host:8786); default: a local cluster")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (local: -1 or default, one per core for large inputs; dask: local "
+                   "cluster workers, default 2)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_triage)
 
@@ -191,9 +202,17 @@ def run_triage(args) -> int:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
     paths = check_outputs({"--out": args.out, "--rejected": args.rejected}, args.reports, args.model)
     out, rejected = paths["--out"], paths["--rejected"]
+    if args.scheduler and args.engine != "dask":
+        raise ClaimstatsError("--scheduler needs --engine dask")
     model = load_model(args.model)
-    report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
-                         rejected=rejected)
+    if args.engine == "dask":
+        from claimstats.scale import triage_dask
+
+        report = triage_dask(model, args.reports, out, scheduler=args.scheduler, workers=args.jobs or 2,
+                             target_recall=args.target_recall, rejected=rejected)
+    else:
+        report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
+                             rejected=rejected, jobs=args.jobs)
     if args.json:
         print_json({"rows_in": report.rows_in, "rows_scored": report.rows_scored,
                     "rows_rejected": report.rows_rejected, "reasons": dict(report.reasons),
