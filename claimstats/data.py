@@ -183,7 +183,11 @@ def load(
         frame = simulate(rows if rows is not None else DEFAULT_ROWS, seed=chosen_seed)
         schema.check(frame, source=f"synthetic seed {chosen_seed}")
         return LoadResult(frame, DataSource(SYNTHETIC, len(frame), rule, seed=chosen_seed))
-    frame, notes, digest = read_csv(where)
+    if Path(where).suffix.lower() in (".parquet", ".pq"):
+        from claimstats.scale import read_parquet_frame as read_file
+    else:
+        read_file = read_csv
+    frame, notes, digest = read_file(where)
     return LoadResult(frame, DataSource("file", len(frame), rule, str(where), digest, notes=tuple(notes)))
 
 

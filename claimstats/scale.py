@@ -74,6 +74,7 @@ __all__ = [
     "file_format",
     "parquet_pieces",
     "read_batches",
+    "read_parquet_frame",
     "score_partition",
     "spark_schema",
     "triage_dask",
@@ -372,6 +373,33 @@ def read_batches(source, chunksize: int) -> Batches:
                       "bytes", handle.tell)
     batches._handle = handle
     return batches
+
+
+def read_parquet_frame(path) -> tuple[pd.DataFrame, list[str], str]:
+    """Read one Parquet file as :func:`claimstats.data.read_csv` reads a CSV: ``(frame, notes, sha256)``.
+
+    What :func:`claimstats.load` (and so ``validate`` and ``clean``) calls
+    for a ``.parquet`` file: the same normalisation and contract check; a file
+    that is not Parquet is one problem naming it. The file is never written.
+    """
+    import hashlib
+
+    from claimstats.data import coerce, normalise, read_bytes
+    from claimstats.schema import DataValidationError, Problem, check
+
+    path = Path(path)
+    where = str(path)
+    raw = read_bytes(path)
+    try:
+        table = pq.read_table(pa.BufferReader(raw))
+    except (pa.ArrowException, OSError) as err:
+        raise DataValidationError([Problem("", f"not a readable Parquet file ({_first_line(err)})")],
+                                  source=where) from None
+    if not table.num_rows:
+        raise DataValidationError([Problem("", "has no data rows")], source=where)
+    frame, notes = normalise(table.to_pandas(), where)
+    check(frame, source=where)
+    return coerce(frame), notes, hashlib.sha256(raw).hexdigest()
 
 
 # --------------------------------------------------------------- scoring

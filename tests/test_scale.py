@@ -226,3 +226,31 @@ def test_dask_on_a_local_cluster_ranks_as_the_single_process_path(model, typed, 
     # the Dask engine takes Parquet only, and says so
     with pytest.raises(ClaimstatsError, match="the Dask engine reads a Parquet file or dataset"):
         triage_dask(model, folder, tmp_path / "q.csv", client=client)
+
+
+# ------------------------------------------------------- validate and clean
+
+
+def test_load_validate_and_clean_read_parquet_as_they_read_csv(tmp_path, capsys):
+    from claimstats import clean, load, simulate
+
+    frame = simulate(400, seed=12)
+    csv_path, parquet_path = tmp_path / "data.csv", tmp_path / "data.parquet"
+    frame.to_csv(csv_path, index=False)
+    frame.rename(columns={"#": "id"}).to_parquet(parquet_path, index=False)  # a variant load normalises
+    from_csv, from_parquet = load(csv_path), load(parquet_path)
+    pd.testing.assert_frame_equal(from_parquet.frame, from_csv.frame)
+    assert "renamed column 'id' to '#'" in from_parquet.source.notes
+    assert clean(from_parquet.frame)[1].rows_out == clean(from_csv.frame)[1].rows_out
+    code, out, _ = run(capsys, "validate", parquet_path)
+    assert code == 0 and f"valid ({len(frame):,} rows" in out
+    code, _, _ = run(capsys, "clean", parquet_path, "--out", tmp_path / "tidy.csv")
+    assert code == 0 and len(pd.read_csv(tmp_path / "tidy.csv")) == clean(from_csv.frame)[1].rows_out
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(parquet_path.read_bytes()[:-50])
+    code, out, err = run(capsys, "validate", broken)
+    assert code == 2 and "not a readable Parquet file" in out + err and "Traceback" not in out + err
+    wrong = tmp_path / "wrong.parquet"
+    frame.assign(video_duration_sec=frame["video_duration_sec"] + 100).to_parquet(wrong, index=False)
+    code, out, _ = run(capsys, "validate", wrong)
+    assert code == 2 and "video_duration_sec" in out
