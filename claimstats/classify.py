@@ -91,6 +91,8 @@ _INPUTS = {
 }
 #: Words and word pairs :class:`TextFeatures` keeps by default.
 DEFAULT_VOCABULARY = 400
+#: Texts :class:`TextFeatures` tokenizes at once when transforming (more are done block by block).
+_TRANSFORM_BLOCK = 100_000
 
 
 # ------------------------------------------------------------------ text
@@ -236,6 +238,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "terms_")
         texts = _as_texts(X)
+        if len(texts) > _TRANSFORM_BLOCK:  # the tokens of a block at a time: memory bounded by the block
+            return sp.vstack([self._transform(texts[start:start + _TRANSFORM_BLOCK])
+                              for start in range(0, len(texts), _TRANSFORM_BLOCK)], format="csr")
+        return self._transform(texts)
+
+    def _transform(self, texts: list):
         n_docs, n_terms = len(texts), len(self.terms_)
         parts, word_chars = _split_tokens(texts)
         # Each token → its word id (-1 outside the vocabulary, -2 separator, -3 one-character

@@ -143,3 +143,14 @@ def test_pipeline_reads_only_its_columns_and_predicts_claim_probability(tidy):
     np.testing.assert_array_equal(probability, expected)
     with pytest.raises(ClaimstatsError, match="video_transcription_text"):
         predict_claim_probability(pipeline, tidy.drop(columns=TEXT))
+
+
+def test_text_features_transform_block_by_block_as_at_once(monkeypatch):
+    from claimstats import classify, simulate
+
+    texts = simulate(500, seed=4)["video_transcription_text"].dropna().tolist()
+    features = classify.TextFeatures(max_features=50).fit(texts)
+    whole = features.transform(texts)
+    monkeypatch.setattr(classify, "_TRANSFORM_BLOCK", 7)
+    blocks = features.transform(texts)
+    assert blocks.shape == whole.shape and abs(blocks - whole).max() == 0 and blocks.nnz == whole.nnz
