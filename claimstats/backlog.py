@@ -1,19 +1,22 @@
-"""Execute: triage of a backlog held in a CSV file of any size.
+"""Execute: triage of a backlog held in a CSV or Parquet file of any size.
 
-:func:`triage_file` reads the file in chunks, checks each row against the data
+:func:`triage_file` reads the file in chunks (Arrow record batches:
+:func:`claimstats.scale.read_batches`), checks each row against the data
 contract (:func:`claimstats.intake.check_reports`; rejected rows go to a side
 file with the reason), scores the valid rows with a
-:class:`~claimstats.triage.ClaimModel`, writes each scored chunk sorted to a
-temporary file and merges those files into the queue, so memory stays bounded
-by the chunk size, not the file size. The queue is the one
-:func:`claimstats.triage.prioritize` gives for the valid rows; what was done is
-summed up in a :class:`TriageReport`.
+:class:`~claimstats.triage.ClaimModel` (on worker processes for a large
+input), writes each scored chunk sorted to a temporary Arrow file and merges
+those files into the queue, so memory stays bounded by the chunk size, not
+the file size. The queue is the one :func:`claimstats.triage.prioritize`
+gives for the valid rows; what was done is summed up in a :class:`TriageReport`.
+Queue and side file are written under a temporary name and renamed when
+complete (:class:`claimstats.scale.AtomicPath`).
 
 Output CSVs are safe to open in a spreadsheet: a text cell that starts like a
-formula is prefixed with ``'`` (:func:`neutralize_formulas`). Their lines end
-with CR LF (as RFC 4180 and spreadsheets write CSV), which makes Python's CSV
-writer quote any cell holding a carriage return: a bare CR inside an unquoted
-cell would end the row for every CSV reader.
+formula is prefixed with ``'`` (:func:`neutralize_formulas`; for Arrow tables
+:func:`claimstats.scale.neutralize_arrow`). Text cells are quoted and lines end
+with CR LF (as RFC 4180 and spreadsheets write CSV), so a carriage return
+inside a cell stays inside it.
 
 Examples
 --------
@@ -30,6 +33,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -535,6 +539,7 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
             finally:
                 for future in pending:  # after an error: do not leave work running
                     future.cancel()
+                wait(pending)  # nor a worker writing into the folder about to be removed
             if not rows_in:
                 raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
                                       else f"{source}: has no data rows")

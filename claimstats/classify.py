@@ -15,9 +15,10 @@ The three **feature sets** (:data:`FEATURE_SETS`):
 
 Text features come from :class:`TextFeatures`: the transcription's length and
 TF-IDF weights of its words and word pairs over a bounded vocabulary. It gives
-exactly what scikit-learn's ``TfidfVectorizer`` gives for that vocabulary, about
-three times faster, which is what lets :mod:`claimstats.triage` score a backlog
-at more than 100,000 reports a second. Engagement counts and their per-view
+exactly what scikit-learn's ``TfidfVectorizer`` gives for that vocabulary, several
+times faster (``benchmarks/bench_tfidf.py`` times it against ``TfidfVectorizer``
+and ``HashingVectorizer`` + ``TfidfTransformer``), which is what lets
+:mod:`claimstats.triage` score a backlog at more than 100,000 reports a second. Engagement counts and their per-view
 rates come from :class:`EngagementFeatures`.
 
 How the models are split, tuned, compared and tested is in

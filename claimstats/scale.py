@@ -367,8 +367,8 @@ def read_batches(source, chunksize: int) -> Batches:
         batches = Batches(list(schema.names), schema, _rebatch(counted(), chunksize),
                           sum(p.rows for p in pieces), "rows", lambda: done[0])
         return batches
-    handle = open(source, "rb")
     names = _csv_names(source)
+    handle = open(source, "rb")
     batches = Batches(names, None, _rebatch(_csv_tables(source, handle), chunksize), source.stat().st_size,
                       "bytes", handle.tell)
     batches._handle = handle
