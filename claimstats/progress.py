@@ -25,10 +25,8 @@ def progress_bar(iterable=None, *, total: int | None = None, desc: str = "", uni
 
     Examples
     --------
-    >>> with progress_bar(total=2, desc="files", enabled=False) as bar:
-    ...     bar.update(2)
-    ...     bar.n
-    2
+    >>> list(progress_bar(["a.yaml", "b.yaml"], desc="files", enabled=False))  # drawn nowhere
+    ['a.yaml', 'b.yaml']
     """
     return tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
                 disable=None if enabled is None else not enabled, **options)
