@@ -171,6 +171,10 @@ def main() -> None:
             print(f"{rows:>10,} {kind:>7} {rate:>9,.0f} {run['seconds']:>9.1f} {rows / run['seconds']:>9,.0f} "
                   f"{baseline['seconds']:>7.1f} {run['seconds'] / baseline['seconds']:>5.1f}x "
                   f"{run['rss_peak'] / 2**20:>7.0f}MB {run['worker_peak'] / 2**20:>6.0f}MB", flush=True)
+            if one_core:
+                print(f"{'':>10} {kind:>7} one process, one core: triage {one_core['seconds']:.1f} s "
+                      f"({rows / one_core['seconds']:,.0f} rows/s); {args.jobs} workers are "
+                      f"{one_core['seconds'] / run['seconds']:.2f}x faster", flush=True)
             path.with_name("queue" + path.suffix).unlink(missing_ok=True)
     for kind, target in (("parquet", 250_000), ("csv", 100_000)):
         rates = [r for _, k, r, _ in results if k == kind]

@@ -254,3 +254,13 @@ def test_load_validate_and_clean_read_parquet_as_they_read_csv(tmp_path, capsys)
     frame.assign(video_duration_sec=frame["video_duration_sec"] + 100).to_parquet(wrong, index=False)
     code, out, _ = run(capsys, "validate", wrong)
     assert code == 2 and "video_duration_sec" in out
+
+
+def test_the_engine_flags_are_checked_before_any_work(model, reports, tmp_path, capsys):
+    model_path = tmp_path / "model.skops"
+    save_model(model, model_path)
+    code, _, err = run(capsys, "triage", model_path, reports, "--out", tmp_path / "q.csv", "--scheduler", "tcp://x:1")
+    assert code == 2 and err.strip().endswith("--scheduler needs --engine dask")
+    code, _, err = run(capsys, "triage", model_path, reports, "--out", tmp_path / "q.parquet", "--engine", "dask")
+    assert code == 2 and "the Dask engine reads a Parquet file or dataset" in err
+    assert not (tmp_path / "q.csv").exists() and not (tmp_path / "q.parquet").exists()
