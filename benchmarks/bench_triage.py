@@ -163,7 +163,7 @@ def main() -> None:
         paths = write_reports(folder, rows)
         for path in paths:
             kind = "parquet" if path.suffix == ".parquet" else "csv"
-            one_core = measure("triage", path, model_path, args.chunksize, 1) if rows == min(args.sizes) else None
+            one_core = measure("triage", path, model_path, args.chunksize, 1) if rows == min(args.sizes) or len(args.sizes) == 1 else None
             run = measure("triage", path, model_path, args.chunksize, args.jobs)
             baseline = measure("read", path, model_path, args.chunksize, 1)
             rate = one_core["scored"] / one_core["scoring_seconds"] if one_core else float("nan")

@@ -227,7 +227,8 @@ def _write_ipc(table: pa.Table, path: Path) -> None:
 
 
 def _run_tables(path: Path):
-    reader = pa.ipc.open_file(pa.memory_map(str(path)))
+    # read, not memory-mapped: mapped pages would count in the process's memory as the merge touches them
+    reader = pa.ipc.open_file(pa.OSFile(str(path)))
     for i in range(reader.num_record_batches):
         yield pa.Table.from_batches([reader.get_batch(i)])
 
