@@ -9,14 +9,15 @@ input), writes each scored chunk sorted to a temporary Arrow file and merges
 those files into the queue, so memory stays bounded by the chunk size, not
 the file size. The queue is the one :func:`claimstats.triage.prioritize`
 gives for the valid rows; what was done is summed up in a :class:`TriageReport`.
-Queue and side file are written under a temporary name and renamed when
-complete (:class:`claimstats.scale.AtomicPath`).
+Queue and side file are written beside their targets and renamed into place
+together only when the whole run succeeded (:class:`claimstats.outputs.Outputs`,
+the project's one writer), whether they are CSV or Parquet.
 
 Output CSVs are safe to open in a spreadsheet: a text cell that starts like a
-formula is prefixed with ``'`` (:func:`neutralize_formulas`; for Arrow tables
-:func:`claimstats.scale.neutralize_arrow`). Text cells are quoted and lines end
-with CR LF (as RFC 4180 and spreadsheets write CSV), so a carriage return
-inside a cell stays inside it.
+formula is prefixed with ``'`` (:func:`claimstats.outputs.neutralize_formulas`;
+for Arrow tables :func:`claimstats.outputs.neutralize_arrow`, the same rule).
+Text cells are quoted and lines end with CR LF (as RFC 4180 and spreadsheets
+write CSV), so a carriage return inside a cell stays inside it.
 
 Examples
 --------
@@ -27,10 +28,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
-import sys
 import tempfile
 import time
 from concurrent.futures import wait
@@ -43,64 +44,26 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from claimstats.data import check_header
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import check_reports, normalise_reports
+from claimstats.intake import RepeatedIds, check_reports, normalise_reports
+from claimstats.outputs import LINE_END, Outputs, inside, neutralize_arrow, neutralize_formulas, same_file
 from claimstats.progress import progress_bar
-from claimstats.scale import REASON, ROW, AtomicPath, file_format, neutralize_arrow, read_batches, score_frame
+from claimstats.reporting import format_bounded
+from claimstats.scale import REASON, ROW, file_format, read_batches, score_frame
+from claimstats.schema import VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 
 DEFAULT_CHUNKSIZE = 50_000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ROW = "_row"
 _MAX_FAN_IN = 128
 _RUN_BATCH = 4096  # rows per record batch of a run file: the merge reads runs in blocks of these
 _PARALLEL_FROM_ROWS = 250_000  # fewer rows are scored in this process by default (workers take seconds to start)
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
-_LINE_END = "\r\n"  # as RFC 4180 and spreadsheets write CSV
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
-_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=_LINE_END)
-
-
-# ------------------------------------------------------ spreadsheet safety
-
-
-def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells that a spreadsheet would run as a formula start with ``'``.
-
-    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    are prefixed, column names included (a header row is cells too); numbers
-    are left alone.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> neutralize_formulas(pd.DataFrame({"t": ["=1+1", "ok", "@SUM(A1)"], "n": [-1, 2, 3]}))["t"].tolist()
-    ["'=1+1", 'ok', "'@SUM(A1)"]
-    """
-    out = frame.copy()
-    for name in out.columns:
-        col = out[name]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            continue
-        values = col.astype(object).to_numpy()
-        # One pass in C over the joined column finds whether any cell needs a look (most do not).
-        if pd.api.types.is_string_dtype(col) and col.dtype != object:
-            items = col.fillna("").tolist()
-        else:
-            items = [v if isinstance(v, str) else "" for v in values]
-        joined = "\x00" + "\x00".join(items)
-        if not any(f"\x00{start}" in joined for start in _FORMULA_START):
-            continue
-        risky = np.fromiter((isinstance(v, str) and v.startswith(_FORMULA_START) for v in values), bool, len(values))
-        values = values.copy()
-        values[risky] = ["'" + v for v in values[risky]]
-        out[name] = values
-    names = ["'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
-    if names != list(out.columns):
-        out.columns = names
-    return out
+_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=LINE_END)
 
 
 # --------------------------------------------------------- triage of a file
@@ -143,20 +106,24 @@ class TriageReport:
         first = dict(self.tiers).get(TIERS[0], 0)
         rejected = f" ({self.rows_rejected:,} rejected, listed in {self.rejected_path})" if self.rows_rejected else ""
         return (f"Scored {self.rows_scored:,} of {self.rows_in:,} reports{rejected}; {above:,} are at or above the "
-                f"review threshold {self.threshold:.4g} (chosen to catch at least {100 * self.target_recall:g}% of "
-                f"the validation claims), {first:,} of them at or above the review-first threshold "
-                f"{self.first_threshold:.4g}; queue written to {self.out}.")
+                f"review threshold {format_bounded(self.threshold)} (chosen to catch at least "
+                f"{format_bounded(100 * self.target_recall, '.6g', (0.0, 100.0))}% of the validation claims), "
+                f"{first:,} of them at or above the review-first threshold {format_bounded(self.first_threshold)}; "
+                f"queue written to {self.out}.")
 
 
 # ------------------------------------------------------------ output files
 
 
 def check_paths(source: Path, target: Path, rejected_target: Path) -> None:
-    """Refuse outputs that would overwrite the input, or a queue and rejected rows in one file."""
+    """Refuse outputs that would overwrite the input (by path, symlink or hard link) or join an input
+    dataset folder, and a queue and rejected rows in one file."""
     for written in (target, rejected_target):
-        if written.exists() and written.resolve() == source.resolve():
+        if same_file(written, source):
             raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
-    if rejected_target.resolve() == target.resolve():  # the queue, written last, would erase the rejected rows
+        if source.is_dir() and inside(written, source):  # it would become part of the dataset it is made from
+            raise ClaimstatsError(f"{written}: is inside the input dataset folder {source}; write it elsewhere")
+    if same_file(rejected_target, target):  # the queue, written last, would erase the rejected rows
         raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
                               "choose another file for the rejected rows")
 
@@ -170,20 +137,24 @@ def check_thresholds(model: ClaimModel, target_recall, first_recall) -> tuple[fl
 
 
 class _Sink:
-    """A queue or rejected-rows file being written (CSV or Parquet by extension) under a temporary name."""
+    """A queue or rejected-rows file (CSV or Parquet by extension) written through :class:`Outputs`.
 
-    def __init__(self, target: Path, schema: pa.Schema):
-        self.atomic = AtomicPath(target)
-        self.format = file_format(target) if not target.is_dir() else "parquet"
+    The file is a temporary one beside the target until ``outputs`` commits;
+    :meth:`close` must come before that (and after an error, before ``outputs`` aborts).
+    """
+
+    def __init__(self, target: Path, schema: pa.Schema, outputs: Outputs):
+        self.format = file_format(target)
         self.schema = schema
         self.rows = 0
+        self.writer = self.handle = None
         if self.format == "parquet":
-            self.writer = pq.ParquetWriter(self.atomic.temp, schema)
-        else:
-            self.handle = open(self.atomic.temp, "wb")
+            self.writer = pq.ParquetWriter(str(outputs.path(target)), schema)
+        else:  # a text handle, as every CSV the project writes (Arrow writes each block to memory first)
+            self.handle = outputs.open(target)
             header = io.StringIO()
-            csv.writer(header, lineterminator=_LINE_END).writerow(neutralize_arrow(schema.empty_table()).column_names)
-            self.handle.write(header.getvalue().encode("utf-8"))
+            csv.writer(header, lineterminator=LINE_END).writerow(neutralize_arrow(schema.empty_table()).column_names)
+            self.handle.write(header.getvalue())
 
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:
@@ -192,24 +163,15 @@ class _Sink:
         if self.format == "parquet":
             self.writer.write_table(table)
         else:
-            pcsv.write_csv(neutralize_arrow(table), self.handle, _CSV_OPTIONS)
+            block = pa.BufferOutputStream()
+            pcsv.write_csv(neutralize_arrow(table), block, _CSV_OPTIONS)
+            self.handle.write(block.getvalue().to_pybytes().decode("utf-8"))
         self.rows += table.num_rows
 
-    def _close(self) -> None:
-        if self.format == "parquet":
-            self.writer.close()
-        else:
-            self.handle.close()
-
-    def commit(self) -> None:
-        self._close()
-        self.atomic.commit()
-
-    def discard(self) -> None:
-        try:
-            self._close()
-        finally:
-            self.atomic.discard()
+    def close(self) -> None:
+        opened, self.writer, self.handle = self.writer or self.handle, None, None
+        if opened is not None:
+            opened.close()
 
 
 def _with_front(table: pa.Table, front: dict) -> pa.Table:
@@ -332,42 +294,50 @@ class _Runs:
 # ------------------------------------------------------------ one chunk
 
 
-@dataclass(frozen=True)
-class _Chunk:
-    """What triaging one chunk gave: its sorted run (a table, a path, or None), rejected rows, counts."""
-
-    run: object
-    rejected: pa.Table | None
-    reasons: np.ndarray
-    tiers: dict
-    scored: int
+def _score_chunk(model: ClaimModel, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, reasons)`` of one chunk's rows (:func:`claimstats.scale.score_frame`): the work a worker does."""
+    return score_frame(table.to_pandas(), model)
 
 
-def _triage_chunk(model: ClaimModel, table: pa.Table, first_row: int, first: float, review: float,
-                  run_path: Path | None) -> _Chunk:
-    """Check and score one chunk, sort its valid rows into a run (written to ``run_path`` if given)."""
-    scores, reasons = score_frame(table.to_pandas(), model)
-    numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
-    bad = reasons != ""
-    rejected = None
-    if bad.any():
-        at = np.flatnonzero(bad)
-        rejected = _with_front(table.take(at), {ROW: pa.array(numbers[at], pa.int64()),
+class _Chunks:
+    """Everything that follows the scoring of each chunk, in row order, in this process.
+
+    Repeats of a valid row's ``video_id`` are found here, across chunks
+    (:class:`claimstats.intake.RepeatedIds`), so that the queue does not
+    depend on how the rows were shared out between workers.
+    """
+
+    def __init__(self, runs: _Runs, id_column: str, first: float, review: float, open_side):
+        self.runs, self.id_column, self.first, self.review = runs, id_column, first, review
+        self.open_side = open_side  # () -> the rejected rows' sink, opened at the first one
+        self.repeats = RepeatedIds()
+        self.tiers = dict.fromkeys(TIERS, 0)
+        self.reasons: dict[str, int] = {}
+        self.scored = self.rejected = 0
+
+    def add(self, table: pa.Table, first_row: int, scores: np.ndarray, reasons: np.ndarray) -> None:
+        ids = pd.DataFrame({VIDEO_ID: table.column(self.id_column).to_pandas()})
+        reasons = self.repeats.check(ids, reasons)
+        numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+        bad = reasons != ""
+        if bad.any():
+            at = np.flatnonzero(bad)
+            side = _with_front(table.take(at), {ROW: pa.array(numbers[at], pa.int64()),
                                                 REASON: pa.array(reasons[at].astype(str), pa.string())})
-    good = np.flatnonzero(~bad)
-    tiers = {}
-    run = None
-    if len(good):
-        s, n = scores[good], numbers[good]
-        for tier, count in zip(*np.unique(tier_of(s, first, review), return_counts=True)):
-            tiers[str(tier)] = int(count)
-        order = np.lexsort((n, -s))
-        run = _with_front(table.take(good[order]), {SCORE_COLUMN: pa.array(s[order], pa.float64()),
-                                                    _ROW: pa.array(n[order], pa.int64())})
-        if run_path is not None:
-            _write_ipc(run, run_path)
-            run = run_path
-    return _Chunk(run, rejected, reasons[bad], tiers, len(good))
+            self.open_side(side.schema).write(side)
+            self.rejected += len(at)
+            for text in reasons[at]:
+                for reason in text.split("; "):
+                    self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        good = np.flatnonzero(~bad)
+        if len(good):
+            s, n = scores[good], numbers[good]
+            for tier, count in zip(*np.unique(tier_of(s, self.first, self.review), return_counts=True)):
+                self.tiers[str(tier)] += int(count)
+            order = np.lexsort((n, -s))
+            self.runs.add(_with_front(table.take(good[order]), {SCORE_COLUMN: pa.array(s[order], pa.float64()),
+                                                                _ROW: pa.array(n[order], pa.int64())}))
+            self.scored += len(good)
 
 
 _WORKER_MODEL: list = []
@@ -380,8 +350,8 @@ def _start_worker(model: ClaimModel) -> None:
     _WORKER_MODEL[:] = [model]
 
 
-def _worker_chunk(table, first_row, first, review, run_path):
-    return _triage_chunk(_WORKER_MODEL[0], table, first_row, first, review, run_path)
+def _worker_chunk(table):
+    return _score_chunk(_WORKER_MODEL[0], table)
 
 
 def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
@@ -408,18 +378,35 @@ def _progress(total: int, unit: str, enabled: bool | None, desc: str):
     return progress_bar(total=total, unit="B" if unit == "bytes" else " rows", unit_scale=True, desc=desc,
                         enabled=enabled)
 
-def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
+
+def _top_reasons(reasons: dict[str, int], shown: int = 3) -> str:
+    """The commonest rejection reasons, for a one-line message.
+
+    Examples
+    --------
+    >>> _top_reasons({"a: missing": 3, "b: negative": 5})
+    '5 × b: negative, 3 × a: missing'
+    """
+    top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{n:,} × {reason}" for reason, n in top[:shown])
+    return text + (", …" if len(top) > shown else "")
+
+
+def _check_header(names: list[str], needed, source: Path, csv_file: bool) -> str:
+    """Refuse a header without the reports' columns, or with a column triage adds; the raw ``video_id`` name."""
+    if csv_file and len(names) == 1:  # another delimiter: say so, as load does
+        check_header(str(names[0]), str(source))
     try:
         # one clear error naming the missing columns, before any work
-        check_reports(normalise_reports(chunk.head(0)), needed)
+        check_reports(normalise_reports(pd.DataFrame(columns=names)), needed)
     except ClaimstatsError as err:
         raise ClaimstatsError(f"{source}: {err}") from None
-    columns = [str(c) for c in chunk.columns]
+    columns = [str(c) for c in names]
     clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW, "row", "reason") if c in columns]
     if clash:
         raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column that triage adds to the queue "
                               "or to the rejected rows; rename it")
-    return columns
+    return next(c for c in columns if c.strip() == VIDEO_ID)
 
 
 def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = None,
@@ -452,7 +439,8 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         Default: ``<out>.rejected.csv`` (``.rejected.parquet`` beside a
         Parquet queue), written only when a row is rejected (or replaced,
         header only, when an earlier run left one there). Every input row
-        ends in exactly one of the two files.
+        ends in exactly one of the two files; a repeated ``video_id`` is
+        rejected, and so is a cell holding a NUL byte.
     progress : bool, optional
         Draw a progress bar (tqdm) on stderr; default: when stderr is a terminal.
     temp_dir : path, optional
@@ -466,14 +454,22 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     -------
     TriageReport
 
+    Raises
+    ------
+    ClaimstatsError
+        For input that cannot be read (one line naming the file and the
+        problem), an output that is the input, or a run in which no row can
+        be scored. Nothing is written then.
+
     Notes
     -----
     Ranking a file larger than memory is an external merge sort: each scored
     chunk is sorted and written to a temporary Arrow file (a "run"), then the
     runs are merged block by block (at most 128 at once; more runs are merged
     in rounds). Memory is a few chunks of rows per process, whatever the file
-    size. Both outputs are written under a temporary name beside their
-    target and renamed once complete: a run that fails leaves neither behind.
+    size. Both outputs are written beside their targets and renamed into
+    place together when complete (:class:`claimstats.outputs.Outputs`): a run
+    that fails leaves the previous files as they were.
     """
     started = time.perf_counter()
     if chunksize < 1:
@@ -489,92 +485,95 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     # replace it (header only when nothing is rejected), as the queue is replaced.
     always_side = bool(rejected) or rejected_target.exists()
     batches = read_batches(source, chunksize)
-    queue = side = None
+    sinks: list[_Sink] = []
     try:
-        names = _check_header(pd.DataFrame(columns=batches.names), model.columns, source)
-        estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
-        workers = _workers(jobs, estimated, chunksize)
-        pool = _pool(model, workers) if workers > 1 else None
-        rows_in = rows_scored = 0
-        tiers = dict.fromkeys(TIERS, 0)
-        reasons: dict[str, int] = {}
-        side_schema = None
-        meter = _progress(batches.total, batches.unit, progress, "scoring")
-        with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
-            runs = _Runs(Path(work))
-            schema = batches.schema
-
-            def collect(result: _Chunk) -> None:
-                nonlocal rows_scored, side, side_schema
-                if result.rejected is not None:
-                    if side is None:
-                        side_schema = result.rejected.schema
-                        side = _Sink(rejected_target, side_schema)
-                    side.write(result.rejected)
-                    for text in result.reasons:
-                        for reason in text.split("; "):
-                            reasons[reason] = reasons.get(reason, 0) + 1
-                for tier, n in result.tiers.items():
-                    tiers[tier] += n
-                rows_scored += result.scored
-                if result.run is not None:
-                    runs.add(result.run)
-                meter.update(batches.position() - meter.n)
-
-            pending: list = []
+        with Outputs() as outputs:
             try:
-                for table in batches.tables:
-                    if schema is None:
-                        schema = table.schema
-                    first_row = rows_in + 1
-                    rows_in += table.num_rows
-                    if pool is None:
-                        collect(_triage_chunk(model, table, first_row, first, review, None))
-                        continue
-                    pending.append(pool.submit(_worker_chunk, table, first_row, first, review,
-                                               runs.folder / f"chunk{first_row:012d}.arrow"))
-                    while len(pending) > 2 * workers:  # bounded memory: a few chunks in flight
-                        collect(pending.pop(0).result())
-                for future in pending:
-                    collect(future.result())
-            finally:
-                for future in pending:  # after an error: do not leave work running
-                    future.cancel()
-                wait(pending)  # nor a worker writing into the folder about to be removed
-            if not rows_in:
-                raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
-                                      else f"{source}: has no data rows")
-            if side is None and always_side:
-                side_schema = pa.schema([(ROW, pa.int64()), (REASON, pa.string()), *schema])
-                side = _Sink(rejected_target, side_schema)
-            queue_schema = pa.schema([("rank", pa.int64()), ("tier", pa.string()), (SCORE_COLUMN, pa.float64()),
-                                      *schema])
-            queue = _Sink(target, queue_schema)
-            writing = _progress(rows_scored, "rows", progress, "writing")
-            with writing:
-                def write(table: pa.Table) -> None:
-                    s = table.column(SCORE_COLUMN).to_numpy()
-                    ranked = _with_front(table.drop_columns([SCORE_COLUMN, _ROW]), {
-                        "rank": pa.array(np.arange(queue.rows + 1, queue.rows + len(s) + 1), pa.int64()),
-                        "tier": pa.array(tier_of(s, first, review), pa.string()),
-                        SCORE_COLUMN: pa.array(s, pa.float64())})
-                    queue.write(ranked)
-                    writing.update(len(s))
-
-                runs.merge(write, chunksize)
-        if side is not None:
-            side.commit()
-        queue.commit()
-    except BaseException:
-        for sink in (queue, side):
-            if sink is not None:
-                sink.discard()
-        raise
+                rows_in, chunks = _triage(model, batches, source, target, rejected_target, always_side, outputs,
+                                          sinks, first, review, chunksize, jobs, progress, temp_dir)
+            except BaseException:
+                for sink in sinks:  # closed before the temporary files are deleted
+                    with contextlib.suppress(OSError):
+                        sink.close()
+                raise
+            for sink in sinks:  # closed (flushed) before the files are renamed into place
+                sink.close()
     finally:
         batches.close()
     return TriageReport(
-        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows if side is not None else 0,
-        reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))), tiers=tuple(tiers.items()),
-        target_recall=target_recall, threshold=review, first_recall=first_recall, first_threshold=first,
-        out=str(target), rejected_path=str(rejected_target) if side is not None else None,
+        rows_in=rows_in, rows_scored=chunks.scored, rows_rejected=chunks.rejected,
+        reasons=tuple(sorted(chunks.reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        tiers=tuple(chunks.tiers.items()), target_recall=target_recall, threshold=review, first_recall=first_recall,
+        first_threshold=first, out=str(target),
+        rejected_path=str(rejected_target) if chunks.rejected or rejected else None,
         seconds=time.perf_counter() - started)
+
+
+def _triage(model, batches, source, target, rejected_target, always_side, outputs, sinks, first, review, chunksize,
+            jobs, progress, temp_dir):
+    """The body of :func:`triage_file`: ``(rows_in, _Chunks)``; opened sinks are appended to ``sinks``."""
+    id_column = _check_header(batches.names, model.columns, source, batches.unit == "bytes")
+    estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
+    workers = _workers(jobs, estimated, chunksize)
+    pool = _pool(model, workers) if workers > 1 else None
+    side: list[_Sink] = []
+
+    def open_side(schema: pa.Schema) -> _Sink:
+        if not side:
+            side.append(_Sink(rejected_target, schema, outputs))
+            sinks.append(side[0])
+        return side[0]
+
+    rows_in = 0
+    meter = _progress(batches.total, batches.unit, progress, "scoring")
+    with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
+        runs = _Runs(Path(work))
+        chunks = _Chunks(runs, id_column, first, review, open_side)
+        schema = batches.schema
+        pending: list = []  # (future, table, first row), in row order
+        try:
+            for table in batches.tables:
+                if schema is None:
+                    schema = table.schema
+                first_row = rows_in + 1
+                rows_in += table.num_rows
+                if pool is None:
+                    chunks.add(table, first_row, *_score_chunk(model, table))
+                else:
+                    pending.append((pool.submit(_worker_chunk, table), table, first_row))
+                    while len(pending) > 2 * workers:  # bounded memory: a few chunks in flight
+                        future, done, at = pending.pop(0)
+                        chunks.add(done, at, *future.result())
+                meter.update(batches.position() - meter.n)
+            while pending:
+                future, done, at = pending.pop(0)
+                chunks.add(done, at, *future.result())
+        finally:
+            for future, _, _ in pending:  # after an error: do not leave work running
+                future.cancel()
+            wait([future for future, _, _ in pending])
+        if not rows_in:
+            raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
+                                  else f"{source}: has no data rows")
+        if not chunks.scored:
+            raise ClaimstatsError(f"{source}: no report can be scored: all {rows_in:,} rows break the data contract "
+                                  f"({_top_reasons(chunks.reasons)}); nothing was written")
+        if not side and always_side:
+            open_side(pa.schema([(ROW, pa.int64()), (REASON, pa.string()), *schema]))
+        queue_schema = pa.schema([("rank", pa.int64()), ("tier", pa.string()), (SCORE_COLUMN, pa.float64()),
+                                  *schema])
+        queue = _Sink(target, queue_schema, outputs)
+        sinks.insert(0, queue)
+        writing = _progress(chunks.scored, "rows", progress, "writing")
+        with writing:
+            def write(table: pa.Table) -> None:
+                s = table.column(SCORE_COLUMN).to_numpy()
+                ranked = _with_front(table.drop_columns([SCORE_COLUMN, _ROW]), {
+                    "rank": pa.array(np.arange(queue.rows + 1, queue.rows + len(s) + 1), pa.int64()),
+                    "tier": pa.array(tier_of(s, first, review), pa.string()),
+                    SCORE_COLUMN: pa.array(s, pa.float64())})
+                queue.write(ranked)
+                writing.update(len(s))
+
+            runs.merge(write, chunksize)
+    return rows_in, chunks

@@ -183,11 +183,7 @@ def load(
         frame = simulate(rows if rows is not None else DEFAULT_ROWS, seed=chosen_seed)
         schema.check(frame, source=f"synthetic seed {chosen_seed}")
         return LoadResult(frame, DataSource(SYNTHETIC, len(frame), rule, seed=chosen_seed))
-    if Path(where).suffix.lower() in (".parquet", ".pq"):
-        from claimstats.scale import read_parquet_frame as read_file
-    else:
-        read_file = read_csv
-    frame, notes, digest = read_file(where)
+    frame, notes, digest = read_csv(where)
     return LoadResult(frame, DataSource("file", len(frame), rule, str(where), digest, notes=tuple(notes)))
 
 
@@ -204,6 +200,28 @@ def _check_readable(path: Path) -> None:
         raise FileNotFoundError(f"{path}: no such file")
     if path.is_dir():
         raise ClaimstatsError(f"{path}: is a folder, not a CSV file")
+
+
+def is_parquet(path: str | os.PathLike) -> bool:
+    """Whether a data file is Parquet: a ``.parquet``/``.pq`` file, or a folder of them (a dataset).
+
+    Examples
+    --------
+    >>> is_parquet("reports.parquet"), is_parquet("reports.csv")
+    (True, False)
+    """
+    from claimstats.scale import file_format
+
+    return file_format(path) == "parquet"
+
+
+def _scan(path: Path) -> str:
+    """:func:`scan_file` for a CSV; for Parquet, the sha256 of its bytes (its footer is checked when read)."""
+    if path.exists() and is_parquet(path):
+        from claimstats.scale import parquet_digest
+
+        return parquet_digest(path)
+    return scan_file(path)
 
 
 def scan_file(path: str | os.PathLike) -> str:
@@ -519,17 +537,34 @@ def _chunks_of(path: Path, where: str, chunksize: int):
     def generate():
         # The header's problems (unknown or missing columns) come from the whole header; the chunks hold
         # only the columns that can be the contract's.
-        names = check_header(_header_line(path), where)
+        if is_parquet(path):  # typed columns, read by row groups
+            from claimstats.scale import parquet_frames
+
+            names, frames = parquet_frames(path, chunksize)
+            frames = _some_rows(frames, where)
+        else:
+            names = check_header(_header_line(path), where)
+            wide = sum(not _contract_column(n) for n in names) > _MANY_COLUMNS  # invalid anyway: read what matters
+            frames = read_chunks(path, chunksize, usecols_contract=wide)
         header = _normalise(pd.DataFrame(columns=names), _Notes())
-        wide = sum(not _contract_column(n) for n in names) > _MANY_COLUMNS  # invalid anyway: read what matters
         offset = 0
-        for chunk in read_chunks(path, chunksize, usecols_contract=wide):
+        for chunk in frames:
             frame = _normalise(chunk, notes)
             problems = schema.validate(frame)
             yield offset, frame, (schema.validate(header) + problems if offset == 0 else problems)
             offset += len(chunk)
 
     return generate(), notes
+
+
+def _some_rows(frames, where: str):
+    """``frames``, refusing a file with none of them (as a CSV with a header and no row is refused)."""
+    seen = 0
+    for frame in frames:
+        seen += len(frame)
+        yield frame
+    if not seen:
+        raise DataValidationError([Problem("", "has no data rows")], source=where)
 
 
 def _synthetic_file(spec: str, folder: str | os.PathLike) -> tuple[Path, DataSource]:
@@ -567,7 +602,7 @@ def check_file(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> FileC
             return replace(check_file(file, chunksize=chunksize), path=str(path))
     path = Path(path)
     where = str(path)
-    digest = scan_file(path)
+    digest = _scan(path)
     log = _ProblemLog()
     dropper = _Dropper()
     drops: dict[str, list] = {r: [0, []] for r in REASONS}
@@ -598,7 +633,7 @@ def read_csv(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> tuple[p
     """
     path = Path(path)
     where = str(path)
-    digest = scan_file(path)
+    digest = _scan(path)
     log = _ProblemLog()
     parts = []
     chunks, notes = _chunks_of(path, where, chunksize)
@@ -853,7 +888,7 @@ def clean_file(path: str | os.PathLike, out: str | os.PathLike, dropped: str | o
             return clean_file(file, out, dropped, chunksize=chunksize)[0], source
     path = Path(path)
     where = str(path)
-    digest = scan_file(path)
+    digest = _scan(path)
     log, dropper = _ProblemLog(), _Dropper()
     reasons, dropped_rows, rows_in = [], [], 0
     chunks, notes = _chunks_of(path, where, chunksize)

@@ -14,8 +14,9 @@ Parquet file must hold the contract's columns with types a CSV cell could
 have: text columns as strings, number columns as numbers (or as text, checked
 row by row); anything else is one clear error naming the file.
 
-Outputs are written beside the target under a temporary name and renamed on
-success (:class:`AtomicPath`), so a failed run leaves no partial queue.
+Outputs are written through :class:`claimstats.outputs.Outputs` (the project's
+one writer): beside the target under a temporary name, renamed into place only
+when the whole run succeeded, so a failed run leaves no partial queue.
 
 Spark recipe (the same function, not run by the tests)::
 
@@ -50,31 +51,27 @@ Examples
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from claimstats.errors import ClaimstatsError
 from claimstats.intake import REPORT_COLUMNS, check_reports, normalise_reports
-from claimstats.schema import CATEGORIES, COLUMNS, TEXT
+from claimstats.schema import CATEGORIES, COLUMNS, TEXT, VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, tier_of
 
 __all__ = [
     "PARQUET_SUFFIXES",
-    "AtomicPath",
     "file_format",
     "parquet_pieces",
     "read_batches",
-    "read_parquet_frame",
+    "parquet_digest",
+    "parquet_frames",
     "score_partition",
     "spark_schema",
     "triage_dask",
@@ -102,41 +99,6 @@ def file_format(path) -> str:
     return "parquet" if path.suffix.lower() in PARQUET_SUFFIXES or path.is_dir() else "csv"
 
 
-class AtomicPath:
-    """A temporary path beside ``target``, renamed to it by :meth:`commit` or removed by :meth:`discard`.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> out = AtomicPath(folder / "q.csv")
-    >>> _ = out.temp.write_text("x")
-    >>> (folder / "q.csv").exists(), out.commit().read_text()
-    (False, 'x')
-    """
-
-    def __init__(self, target):
-        self.target = Path(target)
-        self.temp = self.target.with_name(f".{self.target.name}.{uuid.uuid4().hex[:8]}.tmp")
-
-    def commit(self) -> Path:
-        if self.temp.is_dir():  # a dataset folder: the old one goes only once the new one is complete
-            old = self.target.with_name(f".{self.target.name}.{uuid.uuid4().hex[:8]}.old")
-            if self.target.exists():
-                os.replace(self.target, old)
-            os.replace(self.temp, self.target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self.temp, self.target)
-        return self.target
-
-    def discard(self) -> None:
-        if self.temp.is_dir():
-            shutil.rmtree(self.temp, ignore_errors=True)
-        elif self.temp.exists():
-            self.temp.unlink()
-
-
 # --------------------------------------------------------------- reading
 
 
@@ -155,7 +117,8 @@ def _parquet_files(source: Path) -> list[Path]:
         return [source]
     files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in PARQUET_SUFFIXES)
     if not files:
-        raise ClaimstatsError(f"{source}: a folder with no .parquet files")
+        raise ClaimstatsError(f"{source}: is a folder with no .parquet files; give a CSV or Parquet file, or a "
+                              "folder of Parquet files")
     return files
 
 
@@ -176,11 +139,12 @@ def _is_text(kind: pa.DataType) -> bool:
         pa.types.is_dictionary(kind) and _is_text(kind.value_type))
 
 
-def check_parquet_schema(schema: pa.Schema, path) -> None:
+def check_parquet_schema(schema: pa.Schema, path, *, required: bool = True) -> None:
     """Refuse a Parquet schema without the reports' columns or with a column of the wrong type.
 
     Text columns must hold strings; number columns numbers, or text (checked
-    row by row, as in a CSV file).
+    row by row, as in a CSV file). ``required=False`` checks the types only
+    (``validate`` and ``clean`` name missing columns among a file's problems).
 
     Examples
     --------
@@ -192,7 +156,8 @@ def check_parquet_schema(schema: pa.Schema, path) -> None:
     """
     names = normalise_reports(pd.DataFrame(columns=schema.names)).columns
     try:
-        check_reports(pd.DataFrame(columns=names))
+        if required:
+            check_reports(pd.DataFrame(columns=names))
     except ClaimstatsError as err:
         raise ClaimstatsError(f"{path}: {err}") from None
     for field, name in zip(schema, names):
@@ -230,7 +195,7 @@ def _unified(a: pa.DataType, b: pa.DataType) -> pa.DataType | None:
     return None
 
 
-def parquet_pieces(source) -> tuple[pa.Schema, list[Piece]]:
+def parquet_pieces(source, *, required: bool = True) -> tuple[pa.Schema, list[Piece]]:
     """The schema of a Parquet file or dataset and its row groups in order, each with its first row number.
 
     Every file must have the first file's columns, of types that mix with
@@ -244,7 +209,7 @@ def parquet_pieces(source) -> tuple[pa.Schema, list[Piece]]:
     for path in files:
         handle = _open_parquet(path)
         found = handle.schema_arrow
-        check_parquet_schema(found, path)
+        check_parquet_schema(found, path, required=required)
         if schema is None:
             schema = found
         elif not found.equals(schema):
@@ -375,31 +340,40 @@ def read_batches(source, chunksize: int) -> Batches:
     return batches
 
 
-def read_parquet_frame(path) -> tuple[pd.DataFrame, list[str], str]:
-    """Read one Parquet file as :func:`claimstats.data.read_csv` reads a CSV: ``(frame, notes, sha256)``.
+def parquet_frames(source, chunksize: int) -> tuple[list[str], object]:
+    """A Parquet file's or dataset's column names and its rows as frames of ``chunksize`` rows, in order.
 
-    What :func:`claimstats.load` (and so ``validate`` and ``clean``) calls
-    for a ``.parquet`` file: the same normalisation and contract check; a file
-    that is not Parquet is one problem naming it. The file is never written.
+    What :func:`claimstats.data.load`, ``validate`` and ``clean`` read a
+    ``.parquet`` file (or a folder of them) with, in bounded memory: columns
+    keep their Parquet types (text as Python strings), so the contract is
+    checked as for a frame in memory. The footers are read first, so a
+    corrupt or mistyped file is one :class:`ClaimstatsError` naming it
+    before any row is read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from claimstats import simulate
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "f.parquet"
+    >>> simulate(5, seed=1).to_parquet(path, index=False)
+    >>> names, frames = parquet_frames(path, 2)
+    >>> names[:2], [len(f) for f in frames]
+    (['#', 'claim_status'], [2, 2, 1])
     """
+    schema, pieces = parquet_pieces(source, required=False)
+    return list(schema.names), (_to_pandas(t) for t in _rebatch(_parquet_tables(pieces, chunksize, schema), chunksize))
+
+
+def parquet_digest(source) -> str:
+    """The sha256 of a Parquet file, or of a dataset's files in name order (read in blocks, never written)."""
     import hashlib
 
-    from claimstats.data import coerce, normalise, read_bytes
-    from claimstats.schema import DataValidationError, Problem, check
-
-    path = Path(path)
-    where = str(path)
-    raw = read_bytes(path)
-    try:
-        table = pq.read_table(pa.BufferReader(raw))
-    except (pa.ArrowException, OSError) as err:
-        raise DataValidationError([Problem("", f"not a readable Parquet file ({_first_line(err)})")],
-                                  source=where) from None
-    if not table.num_rows:
-        raise DataValidationError([Problem("", "has no data rows")], source=where)
-    frame, notes = normalise(table.to_pandas(), where)
-    check(frame, source=where)
-    return coerce(frame), notes, hashlib.sha256(raw).hexdigest()
+    digest = hashlib.sha256()
+    for path in _parquet_files(Path(source)):
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------- scoring
@@ -460,28 +434,6 @@ def spark_schema(schema):
     return T.StructType(added + [f for f in schema.fields if f.name != ROW])
 
 
-def neutralize_arrow(table: pa.Table) -> pa.Table:
-    """The Arrow version of :func:`claimstats.backlog.neutralize_formulas`: the same cells prefixed with ``'``."""
-    from claimstats.backlog import _FORMULA_START
-
-    columns = []
-    for column in table.columns:
-        kind = column.type
-        if pa.types.is_dictionary(kind):
-            column, kind = column.cast(kind.value_type), kind.value_type
-        if _is_text(kind) and not pa.types.is_null(kind):
-            risky = None
-            for start in _FORMULA_START:
-                hit = pc.starts_with(column, start)
-                risky = hit if risky is None else pc.or_(risky, hit)
-            if pc.any(risky).as_py():
-                quote, nothing = pa.scalar("'", kind), pa.scalar("", kind)
-                column = pc.if_else(risky, pc.binary_join_element_wise(quote, column, nothing), column)
-        columns.append(column)
-    names = ["'" + n if n.startswith(_FORMULA_START) else n for n in table.column_names]
-    return pa.table(columns, names=names)
-
-
 # ------------------------------------------------------------- Dask path
 
 
@@ -510,6 +462,27 @@ def _ranked_part(frame: pd.DataFrame, offsets, first: float, review: float, part
     return out[["rank", TIER, SCORE_COLUMN, *[c for c in out.columns if c not in ("rank", TIER, SCORE_COLUMN)]]]
 
 
+def _valid_ids(frame: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """The row numbers and ``video_id`` of a scored partition's valid rows."""
+    valid = (frame[REASON] == "").to_numpy()
+    ids = pd.to_numeric(frame[id_column], errors="coerce").to_numpy(dtype=float)[valid]
+    return pd.DataFrame({ROW: frame[ROW].to_numpy(dtype=np.int64)[valid], VIDEO_ID: ids.astype(np.int64)})
+
+
+def _mark_repeats(frame: pd.DataFrame, repeats: np.ndarray) -> pd.DataFrame:
+    """A scored partition with the rows numbered in ``repeats`` rejected as repeats of an earlier row."""
+    from claimstats.intake import RepeatedIds
+
+    hit = np.isin(frame[ROW].to_numpy(), repeats)
+    if not hit.any():
+        return frame
+    out = frame.copy()
+    out.loc[hit, REASON] = RepeatedIds.REASON  # only valid rows can be repeats: their reason was ""
+    out.loc[hit, SCORE_COLUMN] = np.nan
+    out.loc[hit, TIER] = None
+    return out
+
+
 def triage_dask(model: ClaimModel, source, out, *, scheduler: str | None = None, workers: int = 2,
                 target_recall: float | None = None, first_recall: float | None = None, rejected=None,
                 client=None):
@@ -520,9 +493,12 @@ def triage_dask(model: ClaimModel, source, out, *, scheduler: str | None = None,
     (highest first, ties by data row number) and written, with their rank and
     tier, to ``out`` (a folder of ``part-NNNNN.parquet`` files, in queue
     order); rejected rows go to ``rejected`` (default ``<out>.rejected.parquet``)
-    with their row number and reason. Both are written under a temporary name
-    and renamed when complete. The scores and the order equal
-    :func:`claimstats.backlog.triage_file`'s.
+    with their row number and reason; a repeat of an earlier valid row's
+    ``video_id`` and a cell holding a NUL byte are rejected, as in one
+    process. Both folders are written beside their targets and swapped into
+    place only when the whole run succeeded (:class:`claimstats.outputs.Outputs`);
+    a run that can score no row writes nothing. The scores and the order
+    equal :func:`claimstats.backlog.triage_file`'s.
 
     Parameters
     ----------
@@ -538,7 +514,8 @@ def triage_dask(model: ClaimModel, source, out, *, scheduler: str | None = None,
     """
     import time
 
-    from claimstats.backlog import TriageReport, check_paths, check_thresholds
+    from claimstats.backlog import TriageReport, _top_reasons, check_paths, check_thresholds
+    from claimstats.outputs import Outputs
 
     try:
         import dask
@@ -576,40 +553,47 @@ def triage_dask(model: ClaimModel, source, out, *, scheduler: str | None = None,
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, host="127.0.0.1")
             client = own = Client(cluster)
-    queue_out, side_out = AtomicPath(target), AtomicPath(rejected_target)
     try:
-        with dask.config.set({"dataframe.convert-string": False, "dataframe.shuffle.method": "tasks"}):
+        with Outputs() as outputs, dask.config.set({"dataframe.convert-string": False,
+                                                     "dataframe.shuffle.method": "tasks"}):
             frames = dd.from_map(_read_piece, pieces, columns=names, schema=schema, meta=meta_in, enforce_metadata=False)
             scored = frames.map_partitions(score_partition, model, first=first, review=review,
                                            meta=meta_scored).persist()
+            # A repeat of an earlier valid row's video_id is rejected, as in one process: the valid rows'
+            # ids (16 bytes a row) come to the client, which finds the repeats in row order.
+            id_column = next(c for c in names if c.strip() == VIDEO_ID)
+            ids = scored.map_partitions(_valid_ids, id_column, meta=_valid_ids(meta_scored, id_column)).compute()
+            ids = ids.sort_values(ROW, kind="stable")
+            repeats = ids[ROW].to_numpy()[ids[VIDEO_ID].duplicated(keep="first").to_numpy()]
+            if len(repeats):
+                scored = scored.map_partitions(_mark_repeats, repeats, meta=meta_scored).persist()
             valid = scored[scored[REASON] == ""]
             valid = valid.assign(_key=-valid[SCORE_COLUMN]).sort_values(["_key", ROW]).persist()
             lengths = valid.map_partitions(len).compute().tolist()
+            side = scored[scored[REASON] != ""].drop(columns=[SCORE_COLUMN, TIER])
+            reasons = side[REASON].compute()
+            counted: dict[str, int] = {}
+            for text in reasons:
+                for reason in text.split("; "):
+                    counted[reason] = counted.get(reason, 0) + 1
+            if not sum(lengths):
+                raise ClaimstatsError(f"{source}: no report can be scored: all {len(reasons):,} rows break the data "
+                                      f"contract ({_top_reasons(counted)}); nothing was written")
             offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64).tolist()
             meta_queue = _ranked_part(valid._meta, [0], first, review)
             queue = valid.map_partitions(_ranked_part, offsets, first, review, meta=meta_queue)
-            side = scored[scored[REASON] != ""].drop(columns=[SCORE_COLUMN, TIER])
             tiers = valid[TIER].value_counts().compute()
-            reasons = side[REASON].compute()
             name = lambda i: f"part-{i:05d}.parquet"  # noqa: E731 (queue order is file order)
-            dask.compute(queue.to_parquet(queue_out.temp, name_function=name, write_index=False, compute=False),
-                         side.to_parquet(side_out.temp, name_function=name, write_index=False, compute=False))
-        side_out.commit()
-        queue_out.commit()
-    except BaseException:
-        queue_out.discard()
-        side_out.discard()
-        raise
+            dask.compute(queue.to_parquet(outputs.folder(target), name_function=name, write_index=False,
+                                          compute=False),
+                         side.to_parquet(outputs.folder(rejected_target), name_function=name, write_index=False,
+                                         compute=False))
     finally:
         if own is not None:
             cluster = getattr(own, "cluster", None)
             own.close()
             if cluster is not None:
                 cluster.close()
-    counted: dict[str, int] = {}
-    for text in reasons:
-        for reason in text.split("; "):
-            counted[reason] = counted.get(reason, 0) + 1
     rows_in = sum(p.rows for p in pieces)
     return TriageReport(
         rows_in=rows_in, rows_scored=int(sum(lengths)), rows_rejected=len(reasons),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from claimstats.cli._common import check_output_path, check_outputs, data_file_help, load_clean, print_json, print_table
 
@@ -200,7 +199,8 @@ def run_triage(args) -> int:
 
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
-    paths = check_outputs({"--out": args.out, "--rejected": args.rejected}, args.reports, args.model)
+    paths = check_outputs({"--out": args.out, "--rejected": args.rejected}, args.reports, args.model,
+                          folders=args.engine == "dask")  # the Dask engine writes (and replaces) dataset folders
     out, rejected = paths["--out"], paths["--rejected"]
     if args.scheduler and args.engine != "dask":
         raise ClaimstatsError("--scheduler needs --engine dask")
