@@ -366,12 +366,14 @@ def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
 
 
 def _pool(model: ClaimModel, workers: int):
-    from joblib.externals.loky import get_reusable_executor
+    from joblib.externals.loky import ProcessPoolExecutor
 
-    # loky (joblib's process pool): workers start from a fresh interpreter, not a fork of this process
-    # (whose Arrow and OpenMP thread pools a fork would copy in an unknown state), without re-running
-    # the caller's script, and stay up for the next call with the same model.
-    return get_reusable_executor(max_workers=workers, initializer=_start_worker, initargs=(model,), reuse=True)
+    # loky's process pool: workers start from a fresh interpreter, not a fork of this process (whose
+    # Arrow and OpenMP thread pools a fork would copy in an unknown state), without re-running the
+    # caller's script. A pool of this run's own, shut down at its end: loky's reusable executor is
+    # joblib's, and a pool started there with this initializer breaks the next joblib.Parallel
+    # (training after triage in one process).
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(model,))
 
 
 def _progress(total: int, unit: str, enabled: bool | None, desc: str):
@@ -552,6 +554,8 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
             for future, _, _ in pending:  # after an error: do not leave work running
                 future.cancel()
             wait([future for future, _, _ in pending])
+            if pool is not None:
+                pool.shutdown(wait=True)
         if not rows_in:
             raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
                                   else f"{source}: has no data rows")
