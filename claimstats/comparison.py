@@ -387,10 +387,8 @@ def _fold_fit(X_fit, X_held, y_fit: np.ndarray, y_held: np.ndarray, model: str, 
               target_recall: float = CHOICE_RECALL) -> dict:
     """The cross-validation scores (:data:`_CV_SCORES`) on a fold's held-out rows of one grid point fitted on
     its other rows."""
-    dense = model == "gradient_boosting"  # the same values as build_pipeline's dense features
-    fit_part, held_part = (X_fit.toarray(), X_held.toarray()) if dense else (X_fit, X_held)
-    classifier = build_classifier(model, params, seed=seed).fit(fit_part, y_fit)
-    scores = classifier.predict_proba(held_part)[:, 1]
+    classifier = build_classifier(model, params, seed=seed).fit(X_fit, y_fit)  # sparse, as in build_pipeline
+    scores = classifier.predict_proba(X_held)[:, 1]
     found = metrics_at(y_held, scores)
     return {**{k: found[k] for k in ("recall", "precision", "f1", "average_precision")},
             "review_share": review_share_at_recall(y_held, scores, target_recall)}

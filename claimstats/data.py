@@ -755,6 +755,12 @@ def clean(data: pd.DataFrame) -> tuple[pd.DataFrame, CleaningReport]:
 class SeenIds:
     """Whole-number ids seen so far, chunk after chunk, in 8 bytes an id (a few sorted arrays).
 
+    The arrays are kept as a log-structured merge: a new chunk's array is
+    merged with the last one while that one is at most twice its size, so
+    there are about log2(ids / chunk) arrays and each id is merged about as
+    many times: adding N ids costs O(N log N), not a re-sort of every id
+    seen at every few chunks.
+
     Examples
     --------
     >>> seen = SeenIds()
@@ -763,24 +769,29 @@ class SeenIds:
     [True, False, True]
     """
 
-    _MAX_PARTS = 8
-
     def __init__(self):
         self.parts: list[np.ndarray] = []
 
     def contains(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        wanted = ids[order]  # looked up in order: each search starts where the last one ended
         found = np.zeros(len(ids), bool)
         for part in self.parts:
-            at = np.minimum(np.searchsorted(part, ids), len(part) - 1)
-            found |= part[at] == ids
+            at = np.minimum(np.searchsorted(part, wanted), len(part) - 1)
+            found[order] |= part[at] == wanted
         return found
 
     def add(self, ids: np.ndarray) -> None:
-        if len(ids):
-            self.parts.append(np.unique(np.asarray(ids, dtype=np.int64)))
-        if len(self.parts) > self._MAX_PARTS:  # merge, so that a lookup checks a few arrays, not one per chunk
-            self.parts = [np.unique(np.concatenate(self.parts))]
+        if not len(ids):
+            return
+        self.parts.append(np.unique(np.asarray(ids, dtype=np.int64)))
+        while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
+            newer, older = self.parts.pop(), self.parts.pop()
+            merged = np.sort(np.concatenate([older, newer]), kind="stable")  # two sorted runs: a linear merge
+            keep = np.ones(len(merged), bool)
+            keep[1:] = merged[1:] != merged[:-1]
+            self.parts.append(merged[keep])
 
 
 class _Dropper:
