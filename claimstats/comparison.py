@@ -586,8 +586,26 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         candidates.loc[of_set[choose(candidates.loc[of_set], workload="validation_review_share",
                                      ap="validation_average_precision")], "champion"] = True
     champions = candidates[candidates["champion"]]
-    tested = _run([(_test_champion, pipelines[(f, m)], split.test, f, m, importance_repeats, seed)
-                   for f, m in zip(champions["feature_set"], champions["model"])], n_jobs, "testing")
+    # The test of each champion and its refit on held-out phrasing (step 4) are independent: one round.
+    phrasing, phrasing_note, by_template, groups = None, "", None, None
+    if phrasing_words is not None:
+        try:
+            groups = opening(usable, phrasing_words)
+            by_template = grouped_split(usable, groups.to_numpy(), seed=seed, validation_size=validation_size,
+                                        test_size=test_size)
+            held = np.bincount(claim_labels(by_template.train), minlength=2)
+            if held.min() < MIN_CLASS_ROWS:
+                raise ClaimstatsError(f"its training part holds {held[1]:,} claims and {held[0]:,} opinions; "
+                                      f"each class needs at least {MIN_CLASS_ROWS}")
+        except ClaimstatsError as err:
+            phrasing_note, by_template = str(err), None
+    pairs = list(zip(champions["feature_set"], champions["model"]))
+    tasks = [(_test_champion, pipelines[(f, m)], split.test, f, m, importance_repeats, seed) for f, m in pairs]
+    if by_template is not None:
+        tasks += [(_phrasing_champion, by_template, f, m, chosen_grid[m][best[(f, m)]], seed, vocabulary)
+                  for f, m in pairs]
+    done = _run(tasks, n_jobs, "testing")
+    tested, refits = done[:len(pairs)], done[len(pairs):]
     evaluations, validation_scores = {}, {}
     test_metrics = ("recall", "precision", "f1", "accuracy", "roc_auc", "average_precision")
     for column in [f"test_{k}" for k in test_metrics] + ["fresh_recall"]:
@@ -602,29 +620,15 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     candidates = candidates.drop(columns="_scores")
 
     # 4. held-out phrasing: each champion, as chosen, refitted on templates apart from its test templates
-    phrasing, phrasing_note = None, ""
-    if phrasing_words is not None:
-        try:
-            groups = opening(usable, phrasing_words)
-            by_template = grouped_split(usable, groups.to_numpy(), seed=seed, validation_size=validation_size,
-                                        test_size=test_size)
-            held = np.bincount(claim_labels(by_template.train), minlength=2)
-            if held.min() < MIN_CLASS_ROWS:
-                raise ClaimstatsError(f"its training part holds {held[1]:,} claims and {held[0]:,} opinions; "
-                                      f"each class needs at least {MIN_CLASS_ROWS}")
-        except ClaimstatsError as err:
-            phrasing_note = str(err)
-        else:
-            refits = _run([(_phrasing_champion, by_template, f, m, chosen_grid[m][best[(f, m)]], seed, vocabulary)
-                           for f, m in zip(champions["feature_set"], champions["model"])], n_jobs)
-            features = list(champions["feature_set"])
-            phrasing = HeldOutPhrasing(
-                words=int(phrasing_words),
-                templates={name: int(groups.loc[part.index].nunique())
-                           for name, part in zip(DataSplit._fields, by_template)},
-                split=by_template, pipelines={f: r[0] for f, r in zip(features, refits)},
-                validation_scores={f: (claim_labels(by_template.validation), r[1]) for f, r in zip(features, refits)},
-                evaluations={f: r[2] for f, r in zip(features, refits)})
+    if by_template is not None:
+        features = list(champions["feature_set"])
+        phrasing = HeldOutPhrasing(
+            words=int(phrasing_words),
+            templates={name: int(groups.loc[part.index].nunique())
+                       for name, part in zip(DataSplit._fields, by_template)},
+            split=by_template, pipelines={f: r[0] for f, r in zip(features, refits)},
+            validation_scores={f: (claim_labels(by_template.validation), r[1]) for f, r in zip(features, refits)},
+            evaluations={f: r[2] for f, r in zip(features, refits)})
     candidates.insert(2, "label", [f"{MODELS[m]}, {FEATURE_SETS[f]}" for f, m in
                                    zip(candidates["feature_set"], candidates["model"])])
     tuning = tuned.rename(columns={k: f"cv_{k}" for k in _CV_SCORES})

@@ -31,7 +31,9 @@ def register(verbs) -> None:
                    help="small: tune by 5-fold cross-validation (default); fast: one candidate per model")
     p.add_argument("--target-recall", type=float, default=0.95, metavar="R",
                    help="share of new claims the review tier must catch, with 95%% confidence (default 0.95)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (-1: one per core; default 1)")
+    p.add_argument("--jobs", type=int, default=-1, metavar="N",
+                   help="worker processes (default -1: one per core; 1: this process only); the results do not "
+                   "depend on it")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_train)
 
