@@ -294,9 +294,12 @@ class _Runs:
 # ------------------------------------------------------------ one chunk
 
 
-def _score_chunk(model: ClaimModel, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """``(scores, reasons)`` of one chunk's rows (:func:`claimstats.scale.score_frame`): the work a worker does."""
-    return score_frame(table.to_pandas(), model)
+def _score_chunk(model: ClaimModel, table: pa.Table, id_column: str) -> tuple[np.ndarray, ...]:
+    """``(scores, reasons, video ids as numbers)`` of one chunk's rows: the work a worker does
+    (:func:`claimstats.scale.score_frame`)."""
+    frame = table.to_pandas()
+    scores, reasons = score_frame(frame, model)
+    return scores, reasons, pd.to_numeric(frame[id_column], errors="coerce").to_numpy(dtype=float)
 
 
 class _Chunks:
@@ -315,9 +318,8 @@ class _Chunks:
         self.reasons: dict[str, int] = {}
         self.scored = self.rejected = 0
 
-    def add(self, table: pa.Table, first_row: int, scores: np.ndarray, reasons: np.ndarray) -> None:
-        ids = pd.DataFrame({VIDEO_ID: table.column(self.id_column).to_pandas()})
-        reasons = self.repeats.check(ids, reasons)
+    def add(self, table: pa.Table, first_row: int, scores: np.ndarray, reasons: np.ndarray, ids: np.ndarray) -> None:
+        reasons = self.repeats.check_values(ids, reasons)
         numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
         bad = reasons != ""
         if bad.any():
@@ -350,8 +352,8 @@ def _start_worker(model: ClaimModel) -> None:
     _WORKER_MODEL[:] = [model]
 
 
-def _worker_chunk(table):
-    return _score_chunk(_WORKER_MODEL[0], table)
+def _worker_chunk(table, id_column):
+    return _score_chunk(_WORKER_MODEL[0], table, id_column)
 
 
 def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
@@ -540,9 +542,9 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
                 first_row = rows_in + 1
                 rows_in += table.num_rows
                 if pool is None:
-                    chunks.add(table, first_row, *_score_chunk(model, table))
+                    chunks.add(table, first_row, *_score_chunk(model, table, id_column))
                 else:
-                    pending.append((pool.submit(_worker_chunk, table), table, first_row))
+                    pending.append((pool.submit(_worker_chunk, table, id_column), table, first_row))
                     while len(pending) > 2 * workers:  # bounded memory: a few chunks in flight
                         future, done, at = pending.pop(0)
                         chunks.add(done, at, *future.result())
