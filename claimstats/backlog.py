@@ -246,14 +246,11 @@ class _Runs:
     def next_path(self) -> Path:
         return self.folder / f"run{len(self.paths):06d}.arrow"
 
-    def add(self, run) -> None:
-        """A run: a path written by a worker, or a table (kept in memory until the next one comes)."""
+    def add(self, run: pa.Table) -> None:
+        """A run, kept in memory until the next one comes (then written to disk)."""
         if self.last is not None:
             self._spill()
-        if isinstance(run, Path):
-            self.paths.append(run)
-        else:
-            self.last = run
+        self.last = run
 
     def _spill(self) -> None:
         path = self.next_path()

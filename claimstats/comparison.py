@@ -73,7 +73,6 @@ from claimstats.classify import (
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.evaluation import (
     DataSplit,
-    Evaluation,
     claim_labels,
     count_separation,
     evaluate,

@@ -14,7 +14,6 @@ import codecs
 import csv
 import hashlib
 import os
-import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace

@@ -61,7 +61,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import REPORT_COLUMNS, check_reports, normalise_reports
+from claimstats.intake import check_reports, normalise_reports
 from claimstats.schema import CATEGORIES, COLUMNS, TEXT, VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, tier_of
 
