@@ -103,12 +103,20 @@ def _timed_run(run):
     return timed
 
 
+CPU: dict[str, float] = {}
+
+
 def _whole_process(argv: list[str]) -> tuple[float, str]:
-    """Seconds and stdout of a whole command, as a user runs it."""
+    """Seconds and stdout of a whole command, as a user runs it; its CPU seconds (with its workers') in CPU."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(done.stderr)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return time.perf_counter() - started, done.stdout
 
 
@@ -138,8 +146,9 @@ def main() -> None:
                                            str(jobs), "--out", str(Path(folder) / "model.skops"), "--json"])
             result = json.loads(out)
             trained[jobs] = (seconds, result["test"]["recall"], result["model"]["model"])
-            print(f"claimstats train --features all --jobs {jobs}: {seconds:.1f} s (whole process); champion "
-                  f"{trained[jobs][2]}, test recall {trained[jobs][1]:.4f}", flush=True)
+            print(f"claimstats train --features all --jobs {jobs}: {seconds:.1f} s (whole process; {CPU['last']:.1f} "
+                  f"CPU s with its workers; load average {os.getloadavg()[0]:.2f}); champion {trained[jobs][2]}, "
+                  f"test recall {trained[jobs][1]:.4f}", flush=True)
     comparison._run = _timed_run(comparison._run)
     PHASES.clear()
     started = time.perf_counter()
@@ -156,8 +165,8 @@ def main() -> None:
         found = json.loads(out.strip().splitlines()[-1])
         recall, best = found["recall"], found["best"]
         baseline = (seconds, recall)
-        print(f"baseline: course random-forest GridSearchCV (72 candidates x 5 folds), whole process: {seconds:.1f} s; "
-              f"test recall {recall:.4f}; best {best}")
+        print(f"baseline: course random-forest GridSearchCV (72 candidates x 5 folds), whole process: {seconds:.1f} s "
+              f"({CPU['last']:.1f} CPU s; load average {os.getloadavg()[0]:.2f}); test recall {recall:.4f}; best {best}")
         print(f"ratio baseline / train: {seconds / train_seconds:.1f}x (target at least 10x)")
         print(f"train recall {train_recall:.4f} against the course's {recall:.4f}: "
               f"{'met' if train_recall >= recall else 'MISSED'}")
