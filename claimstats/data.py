@@ -786,11 +786,10 @@ class SeenIds:
             return
         self.parts.append(np.unique(np.asarray(ids, dtype=np.int64)))
         while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
-            newer, older = self.parts.pop(), self.parts.pop()
-            merged = np.sort(np.concatenate([older, newer]), kind="stable")  # two sorted runs: a linear merge
-            keep = np.ones(len(merged), bool)
-            keep[1:] = merged[1:] != merged[:-1]
-            self.parts.append(merged[keep])
+            merged = np.concatenate([self.parts.pop(-2), self.parts.pop()])
+            merged.sort(kind="stable")  # in place; two sorted runs: a linear merge
+            repeated = merged[1:] == merged[:-1]  # callers add unseen ids, so usually none
+            self.parts.append(np.delete(merged, np.flatnonzero(repeated) + 1) if repeated.any() else merged)
 
 
 class _Dropper:
