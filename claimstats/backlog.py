@@ -331,8 +331,9 @@ class _Chunks:
         good = np.flatnonzero(~bad)
         if len(good):
             s, n = scores[good], numbers[good]
-            for tier, count in zip(*np.unique(tier_of(s, self.first, self.review), return_counts=True)):
-                self.tiers[str(tier)] += int(count)
+            first, review = s >= self.first, s >= self.review  # the tiers of tier_of, counted without strings
+            for tier, count in zip(TIERS, (first.sum(), (review & ~first).sum(), (~review).sum())):
+                self.tiers[tier] += int(count)
             order = np.lexsort((n, -s))
             self.runs.add(_with_front(table.take(good[order]), {SCORE_COLUMN: pa.array(s[order], pa.float64()),
                                                                 _ROW: pa.array(n[order], pa.int64())}))
@@ -342,11 +343,14 @@ class _Chunks:
 _WORKER_MODEL: list = []
 
 
-def _start_worker(model: ClaimModel) -> None:
+def _start_worker(model_path: str) -> None:
+    import pickle
+
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)  # one BLAS/OpenMP thread a worker: the workers are the parallelism
-    _WORKER_MODEL[:] = [model]
+    with open(model_path, "rb") as handle:
+        _WORKER_MODEL[:] = [pickle.load(handle)]  # noqa: S301 - the calling process's own model, just pickled
 
 
 def _worker_chunk(table, id_column):
@@ -364,15 +368,22 @@ def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
     return max(1, min(wanted, -(-estimated_rows // chunksize)))
 
 
-def _pool(model: ClaimModel, workers: int):
+def _pool(model: ClaimModel, workers: int, folder: Path):
+    import pickle
+
     from joblib.externals.loky import ProcessPoolExecutor
 
     # loky's process pool: workers start from a fresh interpreter, not a fork of this process (whose
     # Arrow and OpenMP thread pools a fork would copy in an unknown state), without re-running the
     # caller's script. A pool of this run's own, shut down at its end: loky's reusable executor is
     # joblib's, and a pool started there with this initializer breaks the next joblib.Parallel
-    # (training after triage in one process).
-    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(model,))
+    # (training after triage in one process). The model goes through a file in the run's folder:
+    # in the start-up data each worker reads from this process, it made this process wait while
+    # that worker imported scikit-learn (about 2 s a worker, one worker after the other).
+    path = folder / "model.pickle"
+    with open(path, "wb") as handle:
+        pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(str(path),))
 
 
 def _progress(total: int, unit: str, enabled: bool | None, desc: str):
@@ -516,7 +527,6 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
     id_column = _check_header(batches.names, model.columns, source, batches.unit == "bytes")
     estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
     workers = _workers(jobs, estimated, chunksize)
-    pool = _pool(model, workers) if workers > 1 else None
     side: list[_Sink] = []
 
     def open_side(schema: pa.Schema) -> _Sink:
@@ -529,6 +539,7 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
     meter = _progress(batches.total, batches.unit, progress, "scoring")
     with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
         runs = _Runs(Path(work))
+        pool = _pool(model, workers, Path(work)) if workers > 1 else None
         chunks = _Chunks(runs, id_column, first, review, open_side)
         schema = batches.schema
         pending: list = []  # (future, table, first row), in row order
