@@ -1,19 +1,23 @@
-"""Execute: triage of a backlog held in a CSV file of any size.
+"""Execute: triage of a backlog held in a CSV or Parquet file of any size.
 
-:func:`triage_file` reads the file in chunks, checks each row against the data
+:func:`triage_file` reads the file in chunks (Arrow record batches:
+:func:`claimstats.scale.read_batches`), checks each row against the data
 contract (:func:`claimstats.intake.check_reports`; rejected rows go to a side
 file with the reason), scores the valid rows with a
-:class:`~claimstats.triage.ClaimModel`, writes each scored chunk sorted to a
-temporary file and merges those files into the queue, so memory stays bounded
-by the chunk size, not the file size. The queue is the one
-:func:`claimstats.triage.prioritize` gives for the valid rows; what was done is
-summed up in a :class:`TriageReport`.
+:class:`~claimstats.triage.ClaimModel` (on worker processes for a large
+input), writes each scored chunk sorted to a temporary Arrow file and merges
+those files into the queue, so memory stays bounded by the chunk size, not
+the file size. The queue is the one :func:`claimstats.triage.prioritize`
+gives for the valid rows; what was done is summed up in a :class:`TriageReport`.
+Queue and side file are written beside their targets and renamed into place
+together only when the whole run succeeded (:class:`claimstats.outputs.Outputs`,
+the project's one writer), whether they are CSV or Parquet.
 
 Output CSVs are safe to open in a spreadsheet: a text cell that starts like a
-formula is prefixed with ``'`` (:func:`neutralize_formulas`). Their lines end
-with CR LF (as RFC 4180 and spreadsheets write CSV), which makes Python's CSV
-writer quote any cell holding a carriage return: a bare CR inside an unquoted
-cell would end the row for every CSV reader.
+formula is prefixed with ``'`` (:func:`claimstats.outputs.neutralize_formulas`;
+for Arrow tables :func:`claimstats.outputs.neutralize_arrow`, the same rule).
+Text cells are quoted and lines end with CR LF (as RFC 4180 and spreadsheets
+write CSV), so a carriage return inside a cell stays inside it.
 
 Examples
 --------
@@ -24,20 +28,30 @@ Examples
 
 from __future__ import annotations
 
-import sys
+import contextlib
+import csv
+import io
+import os
 import tempfile
 import time
+from concurrent.futures import wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 from claimstats.data import check_header
 from claimstats.errors import ClaimstatsError
 from claimstats.intake import RepeatedIds, check_reports, normalise_reports
-from claimstats.outputs import LINE_END, Outputs, neutralize_formulas, same_file, write_rows
+from claimstats.outputs import LINE_END, Outputs, inside, neutralize_arrow, neutralize_formulas, same_file
+from claimstats.progress import progress_bar
 from claimstats.reporting import format_bounded
+from claimstats.scale import REASON, ROW, file_format, read_batches, score_frame
+from claimstats.schema import VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
@@ -45,6 +59,11 @@ __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 DEFAULT_CHUNKSIZE = 50_000
 _ROW = "_row"
 _MAX_FAN_IN = 128
+_RUN_BATCH = 4096  # rows per record batch of a run file: the merge reads runs in blocks of these
+_PARALLEL_FROM_ROWS = 250_000  # fewer rows are scored in this process by default (workers take seconds to start)
+_CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
+# Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
+_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=LINE_END)
 
 
 # --------------------------------------------------------- triage of a file
@@ -93,113 +112,90 @@ class TriageReport:
                 f"queue written to {self.out}.")
 
 
-class _Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, total_bytes: int, enabled: bool | None = None, stream=None):
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.total = max(total_bytes, 1)
-
-    def update(self, done_bytes: int, rows: int, stage: str = "scoring") -> None:
-        if self.enabled:
-            share = min(done_bytes / self.total, 1.0)
-            bar = "#" * int(share * 30)
-            self.stream.write(f"\r{stage} [{bar:<30}] {share:4.0%} {rows:,} rows")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+# ------------------------------------------------------------ output files
 
 
-def _to_csv(frame: pd.DataFrame, handle, header: bool = True) -> None:
-    frame.to_csv(handle, index=False, header=header, lineterminator=LINE_END)
+def check_paths(source: Path, target: Path, rejected_target: Path) -> None:
+    """Refuse outputs that would overwrite the input (by path, symlink or hard link) or join an input
+    dataset folder, and a queue and rejected rows in one file."""
+    for written in (target, rejected_target):
+        if same_file(written, source):
+            raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
+        if source.is_dir() and inside(written, source):  # it would become part of the dataset it is made from
+            raise ClaimstatsError(f"{written}: is inside the input dataset folder {source}; write it elsewhere")
+    if same_file(rejected_target, target):  # the queue, written last, would erase the rejected rows
+        raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
+                              "choose another file for the rejected rows")
 
 
-class _SideFile:
-    """The rejected rows: opened at the first one (or at the end, header only, when asked for)."""
+def check_thresholds(model: ClaimModel, target_recall, first_recall) -> tuple[float, float, float, float]:
+    """``(target_recall, first_recall, first threshold, review threshold)``, the model's unless given."""
+    target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
+    first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
+    first, review = model.thresholds(target_recall, first_recall)
+    return target_recall, first_recall, first, review
 
-    def __init__(self, path: Path, always: bool, outputs: Outputs):
-        self.path, self.always, self.outputs = path, always, outputs
-        self.handle = None
+
+class _Sink:
+    """A queue or rejected-rows file (CSV or Parquet by extension) written through :class:`Outputs`.
+
+    The file is a temporary one beside the target until ``outputs`` commits;
+    :meth:`close` must come before that (and after an error, before ``outputs`` aborts).
+    """
+
+    def __init__(self, target: Path, schema: pa.Schema, outputs: Outputs):
+        self.format = file_format(target)
+        self.schema = schema
         self.rows = 0
-        self.reasons: dict[str, int] = {}
-        self.columns: list[str] | None = None
+        self.writer = self.handle = None
+        if self.format == "parquet":
+            self.writer = pq.ParquetWriter(str(outputs.path(target)), schema)
+        else:  # a text handle, as every CSV the project writes (Arrow writes each block to memory first)
+            self.handle = outputs.open(target)
+            header = io.StringIO()
+            csv.writer(header, lineterminator=LINE_END).writerow(neutralize_arrow(schema.empty_table()).column_names)
+            self.handle.write(header.getvalue())
 
-    def write(self, rows: pd.DataFrame, numbers: np.ndarray, reasons: np.ndarray) -> None:
-        if not len(rows):
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
             return
-        first = self.handle is None
-        if first:
-            self.handle = self.outputs.open(self.path)
-        side = rows.copy()
-        side.insert(0, "reason", reasons)
-        side.insert(0, "row", numbers)
-        write_rows(side, self.handle, first)
-        self.rows += len(rows)
-        for text in reasons:
-            for reason in text.split("; "):
-                self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        table = table.cast(self.schema) if not table.schema.equals(self.schema) else table
+        if self.format == "parquet":
+            self.writer.write_table(table)
+        else:
+            block = pa.BufferOutputStream()
+            pcsv.write_csv(neutralize_arrow(table), block, _CSV_OPTIONS)
+            self.handle.write(block.getvalue().to_pybytes().decode("utf-8"))
+        self.rows += table.num_rows
 
     def close(self) -> None:
-        if self.handle is None and self.always and self.columns is not None:
-            self.handle = self.outputs.open(self.path)
-            write_rows(pd.DataFrame(columns=["row", "reason", *self.columns]), self.handle, True)
+        opened, self.writer, self.handle = self.writer or self.handle, None, None
+        if opened is not None:
+            opened.close()
 
 
-class _Runs:
-    """Scored chunks, each sorted by (score descending, row): the last one in memory, earlier ones on disk."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.paths: list[Path] = []
-        self.last: pd.DataFrame | None = None
-
-    def add(self, run: pd.DataFrame) -> None:
-        if self.last is not None:
-            self._spill(self.last)
-        self.last = run
-
-    def _spill(self, run: pd.DataFrame) -> None:
-        self.paths.append(self.folder / f"run{len(self.paths):06d}.csv")
-        with open(self.paths[-1], "w", newline="", encoding="utf-8") as handle:
-            _to_csv(run, handle)
-
-    def merge(self, columns: list[str], emit, chunksize: int) -> None:
-        """Feed every row to ``emit`` in queue order, in blocks."""
-        if self.last is None:
-            return
-        if not self.paths:  # the whole file was one chunk: no temporary file at all
-            emit(self.last)
-            return
-        self._spill(self.last)
-        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
-        round_number = 0
-        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
-            merged = []
-            for start in range(0, len(paths), _MAX_FAN_IN):
-                part = self.folder / f"round{round_number}-{start:06d}.csv"
-                with open(part, "w", newline="", encoding="utf-8") as handle:
-                    header = [True]
-
-                    def keep(frame, handle=handle, header=header):
-                        _to_csv(frame, handle, header[0])
-                        header[0] = False
-                    _merge_runs(paths[start:start + _MAX_FAN_IN], columns, keep, block)
-                merged.append(part)
-            paths, round_number = merged, round_number + 1
-        _merge_runs(paths, columns, emit, block)
+def _with_front(table: pa.Table, front: dict) -> pa.Table:
+    """``table`` with the columns of ``front`` (name → array) put in front, in order."""
+    columns = [pa.array(v) if not isinstance(v, (pa.Array, pa.ChunkedArray)) else v for v in front.values()]
+    return pa.table([*columns, *table.columns], names=[*front, *table.column_names])
 
 
-def _read_run(path: Path, columns: list[str], block: int):
-    dtypes = {c: str for c in columns}
-    dtypes.update({SCORE_COLUMN: float, _ROW: np.int64})
-    return pd.read_csv(path, dtype=dtypes, chunksize=block, keep_default_na=False, na_values=[""])
+# --------------------------------------------------------- sorted runs, merge
 
 
-def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None:
+def _write_ipc(table: pa.Table, path: Path) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table, max_chunksize=_RUN_BATCH)
+
+
+def _run_tables(path: Path):
+    # read, not memory-mapped: mapped pages would count in the process's memory as the merge touches them
+    reader = pa.ipc.open_file(pa.OSFile(str(path)))
+    for i in range(reader.num_record_batches):
+        yield pa.Table.from_batches([reader.get_batch(i)])
+
+
+def _merge_runs(paths: list[Path], emit, block: int) -> None:
     """Merge runs sorted by (score descending, row ascending) into one stream, block by block.
 
     Every run keeps at least ``block`` rows buffered (while it has rows left).
@@ -209,47 +205,190 @@ def _merge_runs(paths: list[Path], columns: list[str], emit, block: int) -> None
     emit about ``block`` rows per run, so the steps number about rows / (runs ×
     block), not rows / block. Memory: at most two blocks per run.
     """
-    readers = [iter(_read_run(p, columns, block)) for p in paths]
-    buffers: list[pd.DataFrame | None] = [None] * len(paths)
+    readers = [_run_tables(p) for p in paths]
+    buffers: list[pa.Table | None] = [None] * len(paths)
     exhausted = [False] * len(paths)
     while True:
         for i, reader in enumerate(readers):
-            while not exhausted[i] and (buffers[i] is None or len(buffers[i]) < block):
+            while not exhausted[i] and (buffers[i] is None or buffers[i].num_rows < block):
                 more = next(reader, None)
                 if more is None:
                     exhausted[i] = True
                 else:
-                    buffers[i] = more if buffers[i] is None else pd.concat([buffers[i], more], ignore_index=True)
-        live = [i for i, b in enumerate(buffers) if b is not None and len(b)]
+                    buffers[i] = more if buffers[i] is None else pa.concat_tables([buffers[i], more])
+        live = [i for i, b in enumerate(buffers) if b is not None and b.num_rows]
         if not live:
             return
+        keys = {i: (-buffers[i].column(SCORE_COLUMN).to_numpy(), buffers[i].column(_ROW).to_numpy()) for i in live}
         waiting = [i for i in live if not exhausted[i]]
-        limit = min(((-buffers[i][SCORE_COLUMN].iat[-1], buffers[i][_ROW].iat[-1]) for i in waiting),
-                    default=(np.inf, np.inf))
+        limit = min(((keys[i][0][-1], keys[i][1][-1]) for i in waiting), default=(np.inf, np.inf))
         taken = []
         for i in live:
-            b = buffers[i]
-            key_score, row = -b[SCORE_COLUMN].to_numpy(), b[_ROW].to_numpy()
+            key_score, row = keys[i]
             upto = (key_score < limit[0]) | ((key_score == limit[0]) & (row <= limit[1]))
             count = int(upto.sum())  # the buffer is sorted: the rows up to the limit are its first ones
             if count:
-                taken.append(b.iloc[:count])
-                buffers[i] = b.iloc[count:].reset_index(drop=True)
-        pool = pd.concat(taken, ignore_index=True)
-        emit(pool.iloc[np.lexsort((pool[_ROW].to_numpy(), -pool[SCORE_COLUMN].to_numpy()))])
+                taken.append(buffers[i].slice(0, count))
+                buffers[i] = buffers[i].slice(count)
+        pool = pa.concat_tables(taken)
+        order = np.lexsort((pool.column(_ROW).to_numpy(), -pool.column(SCORE_COLUMN).to_numpy()))
+        emit(pool.take(order))
 
 
-def _chunks(handle, source: Path, chunksize: int):
-    """The file's chunks as text (empty cells missing), with CSV problems as one clear error."""
-    try:
-        yield from pd.read_csv(handle, dtype=str, chunksize=chunksize, encoding="utf-8-sig")
-    except pd.errors.ParserError as err:
-        detail = str(err).strip().splitlines()[-1]
-        raise ClaimstatsError(f"{source}: not a well-formed CSV file: {detail}") from None
-    except pd.errors.EmptyDataError:
-        raise ClaimstatsError(f"{source}: the file is empty") from None
-    except UnicodeDecodeError:
-        raise ClaimstatsError(f"{source}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
+class _Runs:
+    """Scored chunks, each sorted by (score descending, row): on disk, or the only one in memory."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths: list[Path] = []
+        self.last: pa.Table | None = None
+
+    def next_path(self) -> Path:
+        return self.folder / f"run{len(self.paths):06d}.arrow"
+
+    def add(self, run: pa.Table) -> None:
+        """A run, kept in memory until the next one comes (then written to disk)."""
+        if self.last is not None:
+            self._spill()
+        self.last = run
+
+    def _spill(self) -> None:
+        path = self.next_path()
+        _write_ipc(self.last, path)
+        self.paths.append(path)
+        self.last = None
+
+    def merge(self, emit, chunksize: int) -> None:
+        """Feed every row to ``emit`` in queue order, in blocks."""
+        if not self.paths:  # the whole file was one chunk (or none): no temporary file at all
+            if self.last is not None:
+                emit(self.last)
+            return
+        if self.last is not None:
+            self._spill()
+        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
+        round_number = 0
+        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
+            merged = []
+            for start in range(0, len(paths), _MAX_FAN_IN):
+                part = self.folder / f"round{round_number}-{start:06d}.arrow"
+                writer_box: list = []
+
+                def keep(table, part=part, writer_box=writer_box):
+                    if not writer_box:
+                        sink = pa.OSFile(str(part), "wb")
+                        writer_box += [sink, pa.ipc.new_file(sink, table.schema)]
+                    writer_box[1].write_table(table, max_chunksize=_RUN_BATCH)
+                _merge_runs(paths[start:start + _MAX_FAN_IN], keep, block)
+                if writer_box:
+                    writer_box[1].close()
+                    writer_box[0].close()
+                    merged.append(part)
+            paths, round_number = merged, round_number + 1
+        _merge_runs(paths, emit, block)
+
+
+# ------------------------------------------------------------ one chunk
+
+
+def _score_chunk(model: ClaimModel, table: pa.Table, id_column: str) -> tuple[np.ndarray, ...]:
+    """``(scores, reasons, video ids as numbers)`` of one chunk's rows: the work a worker does
+    (:func:`claimstats.scale.score_frame`)."""
+    frame = table.to_pandas()
+    scores, reasons = score_frame(frame, model)
+    return scores, reasons, pd.to_numeric(frame[id_column], errors="coerce").to_numpy(dtype=float)
+
+
+class _Chunks:
+    """Everything that follows the scoring of each chunk, in row order, in this process.
+
+    Repeats of a valid row's ``video_id`` are found here, across chunks
+    (:class:`claimstats.intake.RepeatedIds`), so that the queue does not
+    depend on how the rows were shared out between workers.
+    """
+
+    def __init__(self, runs: _Runs, id_column: str, first: float, review: float, open_side):
+        self.runs, self.id_column, self.first, self.review = runs, id_column, first, review
+        self.open_side = open_side  # () -> the rejected rows' sink, opened at the first one
+        self.repeats = RepeatedIds()
+        self.tiers = dict.fromkeys(TIERS, 0)
+        self.reasons: dict[str, int] = {}
+        self.scored = self.rejected = 0
+
+    def add(self, table: pa.Table, first_row: int, scores: np.ndarray, reasons: np.ndarray, ids: np.ndarray) -> None:
+        reasons = self.repeats.check_values(ids, reasons)
+        numbers = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+        bad = reasons != ""
+        if bad.any():
+            at = np.flatnonzero(bad)
+            side = _with_front(table.take(at), {ROW: pa.array(numbers[at], pa.int64()),
+                                                REASON: pa.array(reasons[at].astype(str), pa.string())})
+            self.open_side(side.schema).write(side)
+            self.rejected += len(at)
+            for text in reasons[at]:
+                for reason in text.split("; "):
+                    self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        good = np.flatnonzero(~bad)
+        if len(good):
+            s, n = scores[good], numbers[good]
+            first, review = s >= self.first, s >= self.review  # the tiers of tier_of, counted without strings
+            for tier, count in zip(TIERS, (first.sum(), (review & ~first).sum(), (~review).sum())):
+                self.tiers[tier] += int(count)
+            order = np.lexsort((n, -s))
+            self.runs.add(_with_front(table.take(good[order]), {SCORE_COLUMN: pa.array(s[order], pa.float64()),
+                                                                _ROW: pa.array(n[order], pa.int64())}))
+            self.scored += len(good)
+
+
+_WORKER_MODEL: list = []
+
+
+def _start_worker(model_path: str) -> None:
+    import pickle
+
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # one BLAS/OpenMP thread a worker: the workers are the parallelism
+    with open(model_path, "rb") as handle:
+        _WORKER_MODEL[:] = [pickle.load(handle)]  # noqa: S301 - the calling process's own model, just pickled
+
+
+def _worker_chunk(table, id_column):
+    return _score_chunk(_WORKER_MODEL[0], table, id_column)
+
+
+def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
+    """Worker processes to use: 1 (this process) for a small input, else ``jobs`` (default: every core)."""
+    if jobs is not None and jobs != -1 and jobs < 1:
+        raise ClaimstatsError(f"jobs must be 1 or more, or -1 (one per core); got {jobs}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    wanted = cores if jobs in (None, -1) else jobs
+    if jobs is None and estimated_rows < _PARALLEL_FROM_ROWS:  # starting workers costs more than it saves
+        return 1
+    return max(1, min(wanted, -(-estimated_rows // chunksize)))
+
+
+def _pool(model: ClaimModel, workers: int, folder: Path):
+    import pickle
+
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    # loky's process pool: workers start from a fresh interpreter, not a fork of this process (whose
+    # Arrow and OpenMP thread pools a fork would copy in an unknown state), without re-running the
+    # caller's script. A pool of this run's own, shut down at its end: loky's reusable executor is
+    # joblib's, and a pool started there with this initializer breaks the next joblib.Parallel
+    # (training after triage in one process). The model goes through a file in the run's folder:
+    # in the start-up data each worker reads from this process, it made this process wait while
+    # that worker imported scikit-learn (about 2 s a worker, one worker after the other).
+    path = folder / "model.pickle"
+    with open(path, "wb") as handle:
+        pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(str(path),))
+
+
+def _progress(total: int, unit: str, enabled: bool | None, desc: str):
+    return progress_bar(total=total, unit="B" if unit == "bytes" else " rows", unit_scale=True, desc=desc,
+                        enabled=enabled)
 
 
 def _top_reasons(reasons: dict[str, int], shown: int = 3) -> str:
@@ -265,38 +404,42 @@ def _top_reasons(reasons: dict[str, int], shown: int = 3) -> str:
     return text + (", …" if len(top) > shown else "")
 
 
-def _check_header(chunk: pd.DataFrame, needed, source: Path) -> list[str]:
-    if len(chunk.columns) == 1:  # another delimiter: say so, as load does
-        check_header(str(chunk.columns[0]), str(source))
+def _check_header(names: list[str], needed, source: Path, csv_file: bool) -> str:
+    """Refuse a header without the reports' columns, or with a column triage adds; the raw ``video_id`` name."""
+    if csv_file and len(names) == 1:  # another delimiter: say so, as load does
+        check_header(str(names[0]), str(source))
     try:
         # one clear error naming the missing columns, before any work
-        check_reports(normalise_reports(chunk.head(0)), needed)
+        check_reports(normalise_reports(pd.DataFrame(columns=names)), needed)
     except ClaimstatsError as err:
         raise ClaimstatsError(f"{source}: {err}") from None
-    columns = [str(c) for c in chunk.columns]
+    columns = [str(c) for c in names]
     clash = [c for c in ("rank", "tier", SCORE_COLUMN, _ROW, "row", "reason") if c in columns]
     if clash:
         raise ClaimstatsError(f"{source}: column {clash[0]!r} clashes with a column that triage adds to the queue "
                               "or to the rejected rows; rename it")
-    return columns
+    return next(c for c in columns if c.strip() == VIDEO_ID)
 
 
 def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = None,
                 first_recall: float | None = None, chunksize: int = DEFAULT_CHUNKSIZE, rejected=None,
-                progress: bool | None = None, temp_dir=None) -> TriageReport:
-    """Rank the reports in a CSV file of any size into a review queue file.
+                progress: bool | None = None, temp_dir=None, jobs: int | None = None) -> TriageReport:
+    """Rank the reports in a CSV or Parquet file of any size into a review queue file.
 
     Parameters
     ----------
     model : ClaimModel
     path : path
-        CSV with the contract's columns (``claim_status`` may be absent or
-        empty); other columns are carried through. The course file's variants
-        are read as :func:`claimstats.load` reads them
-        (:func:`claimstats.intake.normalise_reports`). Never modified.
+        Reports with the contract's columns (``claim_status`` may be absent or
+        empty); other columns are carried through. A CSV file, or a Parquet
+        file (``.parquet``) or folder of them (read by row groups; columns
+        must have the contract's types: :func:`claimstats.scale.check_parquet_schema`).
+        The course file's variants are read as :func:`claimstats.load` reads
+        them (:func:`claimstats.intake.normalise_reports`). Never modified.
     out : path
         The queue: ``rank``, ``tier``, ``claim_probability``, then the input
-        columns as they were read, highest probability first (ties in input order).
+        columns as they were read, highest probability first (ties in input
+        order). Parquet when it ends in ``.parquet``, else CSV.
     target_recall, first_recall : float, optional
         Recalls on validation that set the tier thresholds (default: the model's).
     chunksize : int
@@ -304,28 +447,41 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         with the file.
     rejected : path, optional
         Where rows that break the contract go, with their data row number
-        (``row``, from 1) and ``reason``. Default: ``<out>.rejected.csv``,
-        written only when a row is rejected (or replaced, header only, when
-        an earlier run left one there). Every input row ends in exactly
-        one of the two files; a repeated ``video_id`` is rejected. Both files
-        are written beside their targets and renamed at the end
-        (:class:`claimstats.outputs.Outputs`): a run that fails, or can score
-        no row (a :class:`ClaimstatsError`), leaves the previous files as they were.
+        (``row``, from 1) and ``reason`` (Parquet or CSV by extension).
+        Default: ``<out>.rejected.csv`` (``.rejected.parquet`` beside a
+        Parquet queue), written only when a row is rejected (or replaced,
+        header only, when an earlier run left one there). Every input row
+        ends in exactly one of the two files; a repeated ``video_id`` is
+        rejected, and so is a cell holding a NUL byte.
     progress : bool, optional
-        Draw a progress bar on stderr; default: when stderr is a terminal.
+        Draw a progress bar (tqdm) on stderr; default: when stderr is a terminal.
     temp_dir : path, optional
         Folder for the sorted runs (as much space as the queue needs).
+    jobs : int, optional
+        Worker processes that check and score chunks side by side (``-1``:
+        one per core). Default: one per core when the input holds more than a
+        few chunks, else this process alone. The queue does not depend on it.
 
     Returns
     -------
     TriageReport
 
+    Raises
+    ------
+    ClaimstatsError
+        For input that cannot be read (one line naming the file and the
+        problem), an output that is the input, or a run in which no row can
+        be scored. Nothing is written then.
+
     Notes
     -----
     Ranking a file larger than memory is an external merge sort: each scored
-    chunk is sorted and written to a temporary file (a "run"), then the runs
-    are merged block by block (at most 128 at once; more runs are merged in
-    rounds). Memory is a few chunks of rows, whatever the file size.
+    chunk is sorted and written to a temporary Arrow file (a "run"), then the
+    runs are merged block by block (at most 128 at once; more runs are merged
+    in rounds). Memory is a few chunks of rows per process, whatever the file
+    size. Both outputs are written beside their targets and renamed into
+    place together when complete (:class:`claimstats.outputs.Outputs`): a run
+    that fails leaves the previous files as they were.
     """
     started = time.perf_counter()
     if chunksize < 1:
@@ -333,79 +489,105 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     source, target = Path(path), Path(out)
     if not source.exists():
         raise FileNotFoundError(f"{source}: no such file")
-    rejected_target = Path(rejected) if rejected else target.with_name(target.stem + ".rejected.csv")
-    for written in (target, rejected_target):
-        if same_file(written, source):  # the same path, a symlink or a hard link
-            raise ClaimstatsError(f"{written}: refusing to overwrite the input file")
-    if same_file(rejected_target, target):  # the queue, written last, would erase the rejected rows
-        raise ClaimstatsError(f"{rejected_target}: the queue and the rejected rows cannot go to the same file; "
-                              "choose another file for the rejected rows")
-    target_recall = model.target_recall if target_recall is None else check_recall(target_recall)
-    first_recall = min(model.first_recall if first_recall is None else check_recall(first_recall), target_recall)
-    first, review = model.thresholds(target_recall, first_recall)
-    needed = model.columns
-    meter = _Progress(source.stat().st_size, progress)
-    rows_in = rows_scored = 0
-    tiers = dict.fromkeys(TIERS, 0)
+    suffix = ".rejected.parquet" if file_format(target) == "parquet" else ".rejected.csv"
+    rejected_target = Path(rejected) if rejected else target.with_name(target.stem + suffix)
+    check_paths(source, target, rejected_target)
+    target_recall, first_recall, first, review = check_thresholds(model, target_recall, first_recall)
     # A side file left at the default path by an earlier run would read as this run's rejected rows:
     # replace it (header only when nothing is rejected), as the queue is replaced.
-    # Both files are written beside their targets and appear together, only if the whole run succeeds.
-    outputs = Outputs()
-    side = _SideFile(rejected_target, always=bool(rejected) or rejected_target.exists(), outputs=outputs)
-    with outputs, tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, \
-            open(source, "rb") as raw:
-        runs, repeats = _Runs(Path(work)), RepeatedIds()
-        try:
-            for chunk in _chunks(raw, source, chunksize):
-                if side.columns is None:
-                    columns = _check_header(chunk, needed, source)
-                    if chunk.empty:  # only a file with a header and no row gives an empty chunk
-                        raise ClaimstatsError(f"{source}: has a header but no data rows")
-                    side.columns = columns
-                numbers = np.arange(rows_in + 1, rows_in + len(chunk) + 1)  # data rows, from 1
-                rows_in += len(chunk)
-                view = normalise_reports(chunk)  # checked and scored; the rows are written as read
-                reasons = repeats.check(view, check_reports(view, needed).to_numpy())
-                bad = reasons != ""
-                side.write(chunk[bad], numbers[bad], reasons[bad])
-                if not bad.all():
-                    good, numbers = chunk[~bad], numbers[~bad]
-                    scores = model.predict_proba(view[~bad])
-                    for tier, n in zip(*np.unique(tier_of(scores, first, review), return_counts=True)):
-                        tiers[str(tier)] += int(n)
-                    order = np.lexsort((numbers, -scores))
-                    run = good.iloc[order].reset_index(drop=True)
-                    run.insert(0, _ROW, numbers[order])
-                    run.insert(0, SCORE_COLUMN, scores[order])
-                    runs.add(run)
-                    rows_scored += len(good)
-                meter.update(raw.tell(), rows_in)
-        finally:
-            side.close()
-        if side.columns is None:
-            raise ClaimstatsError(f"{source}: has a header but no data rows")
-        if not rows_scored:
-            raise ClaimstatsError(f"{source}: no report can be scored: all {rows_in:,} rows break the data contract "
-                                  f"({_top_reasons(side.reasons)}); nothing was written")
-        handle = outputs.open(target)
-        written = [0]
-
-        def write(frame):
-            s = frame[SCORE_COLUMN].to_numpy()
-            queue = frame.drop(columns=[_ROW, SCORE_COLUMN])
-            queue.insert(0, SCORE_COLUMN, s)
-            queue.insert(0, "tier", tier_of(s, first, review))
-            queue.insert(0, "rank", np.arange(written[0] + 1, written[0] + len(frame) + 1))
-            write_rows(queue, handle, written[0] == 0)
-            written[0] += len(frame)
-            meter.update(written[0], written[0], "writing")
-
-        meter.total = max(rows_scored, 1)
-        runs.merge(side.columns, write, chunksize)
-    meter.close()
+    always_side = bool(rejected) or rejected_target.exists()
+    batches = read_batches(source, chunksize)
+    sinks: list[_Sink] = []
+    try:
+        with Outputs() as outputs:
+            try:
+                rows_in, chunks = _triage(model, batches, source, target, rejected_target, always_side, outputs,
+                                          sinks, first, review, chunksize, jobs, progress, temp_dir)
+            except BaseException:
+                for sink in sinks:  # closed before the temporary files are deleted
+                    with contextlib.suppress(OSError):
+                        sink.close()
+                raise
+            for sink in sinks:  # closed (flushed) before the files are renamed into place
+                sink.close()
+    finally:
+        batches.close()
     return TriageReport(
-        rows_in=rows_in, rows_scored=rows_scored, rows_rejected=side.rows,
-        reasons=tuple(sorted(side.reasons.items(), key=lambda kv: (-kv[1], kv[0]))), tiers=tuple(tiers.items()),
-        target_recall=target_recall, threshold=review, first_recall=first_recall, first_threshold=first,
-        out=str(target), rejected_path=str(rejected_target) if side.rows or rejected else None,
+        rows_in=rows_in, rows_scored=chunks.scored, rows_rejected=chunks.rejected,
+        reasons=tuple(sorted(chunks.reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        tiers=tuple(chunks.tiers.items()), target_recall=target_recall, threshold=review, first_recall=first_recall,
+        first_threshold=first, out=str(target),
+        rejected_path=str(rejected_target) if chunks.rejected or rejected else None,
         seconds=time.perf_counter() - started)
+
+
+def _triage(model, batches, source, target, rejected_target, always_side, outputs, sinks, first, review, chunksize,
+            jobs, progress, temp_dir):
+    """The body of :func:`triage_file`: ``(rows_in, _Chunks)``; opened sinks are appended to ``sinks``."""
+    id_column = _check_header(batches.names, model.columns, source, batches.unit == "bytes")
+    estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
+    workers = _workers(jobs, estimated, chunksize)
+    side: list[_Sink] = []
+
+    def open_side(schema: pa.Schema) -> _Sink:
+        if not side:
+            side.append(_Sink(rejected_target, schema, outputs))
+            sinks.append(side[0])
+        return side[0]
+
+    rows_in = 0
+    meter = _progress(batches.total, batches.unit, progress, "scoring")
+    with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
+        runs = _Runs(Path(work))
+        pool = _pool(model, workers, Path(work)) if workers > 1 else None
+        chunks = _Chunks(runs, id_column, first, review, open_side)
+        schema = batches.schema
+        pending: list = []  # (future, table, first row), in row order
+        try:
+            for table in batches.tables:
+                if schema is None:
+                    schema = table.schema
+                first_row = rows_in + 1
+                rows_in += table.num_rows
+                if pool is None:
+                    chunks.add(table, first_row, *_score_chunk(model, table, id_column))
+                else:
+                    pending.append((pool.submit(_worker_chunk, table, id_column), table, first_row))
+                    while len(pending) > 2 * workers:  # bounded memory: a few chunks in flight
+                        future, done, at = pending.pop(0)
+                        chunks.add(done, at, *future.result())
+                meter.update(batches.position() - meter.n)
+            while pending:
+                future, done, at = pending.pop(0)
+                chunks.add(done, at, *future.result())
+        finally:
+            for future, _, _ in pending:  # after an error: do not leave work running
+                future.cancel()
+            wait([future for future, _, _ in pending])
+            if pool is not None:
+                pool.shutdown(wait=True)
+        if not rows_in:
+            raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
+                                  else f"{source}: has no data rows")
+        if not chunks.scored:
+            raise ClaimstatsError(f"{source}: no report can be scored: all {rows_in:,} rows break the data contract "
+                                  f"({_top_reasons(chunks.reasons)}); nothing was written")
+        if not side and always_side:
+            open_side(pa.schema([(ROW, pa.int64()), (REASON, pa.string()), *schema]))
+        queue_schema = pa.schema([("rank", pa.int64()), ("tier", pa.string()), (SCORE_COLUMN, pa.float64()),
+                                  *schema])
+        queue = _Sink(target, queue_schema, outputs)
+        sinks.insert(0, queue)
+        writing = _progress(chunks.scored, "rows", progress, "writing")
+        with writing:
+            def write(table: pa.Table) -> None:
+                s = table.column(SCORE_COLUMN).to_numpy()
+                ranked = _with_front(table.drop_columns([SCORE_COLUMN, _ROW]), {
+                    "rank": pa.array(np.arange(queue.rows + 1, queue.rows + len(s) + 1), pa.int64()),
+                    "tier": pa.array(tier_of(s, first, review), pa.string()),
+                    SCORE_COLUMN: pa.array(s, pa.float64())})
+                queue.write(ranked)
+                writing.update(len(s))
+
+            runs.merge(write, chunksize)
+    return rows_in, chunks

@@ -15,9 +15,10 @@ The three **feature sets** (:data:`FEATURE_SETS`):
 
 Text features come from :class:`TextFeatures`: the transcription's length and
 TF-IDF weights of its words and word pairs over a bounded vocabulary. It gives
-exactly what scikit-learn's ``TfidfVectorizer`` gives for that vocabulary, about
-three times faster, which is what lets :mod:`claimstats.triage` score a backlog
-at more than 100,000 reports a second. Engagement counts and their per-view
+exactly what scikit-learn's ``TfidfVectorizer`` gives for that vocabulary, several
+times faster (``benchmarks/bench_tfidf.py`` times it against ``TfidfVectorizer``
+and ``HashingVectorizer`` + ``TfidfTransformer``), which is what lets
+:mod:`claimstats.triage` score a backlog at more than 100,000 reports a second. Engagement counts and their per-view
 rates come from :class:`EngagementFeatures`.
 
 How the models are split, tuned, compared and tested is in
@@ -64,6 +65,7 @@ __all__ = [
     "NEGATIVE",
     "POSITIVE",
     "EngagementFeatures",
+    "SparseBoosting",
     "TextFeatures",
     "build_classifier",
     "build_features",
@@ -91,6 +93,10 @@ _INPUTS = {
 }
 #: Words and word pairs :class:`TextFeatures` keeps by default.
 DEFAULT_VOCABULARY = 400
+#: Texts :class:`TextFeatures` tokenizes at once when transforming (more are done block by block).
+_TRANSFORM_BLOCK = 100_000
+#: Texts :class:`TextFeatures` chooses its vocabulary from (a seeded sample of a larger training set).
+VOCABULARY_SAMPLE = 100_000
 
 
 # ------------------------------------------------------------------ text
@@ -167,6 +173,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     For that vocabulary the weights equal ``TfidfVectorizer(ngram_range=...,
     vocabulary=...)``'s, tokens included.
 
+    With more than ``sample`` training texts, the vocabulary is chosen from a
+    seeded random sample of ``sample`` of them (``random_state``), and the
+    idf is then counted over every training text, block by block: memory is
+    bounded by the sample and the block, not by the training set (every
+    word pair of a million texts would otherwise be held at once).
+
     Examples
     --------
     >>> texts = ["I think that cats sleep", "someone told me that cats fly", "I think that dogs run"]
@@ -177,15 +189,34 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     [[11.0, 1.0, 0.0, 0.0]]
     """
 
-    def __init__(self, max_features: int = DEFAULT_VOCABULARY, min_df: int = 2, ngram_range: tuple = (1, 2)):
+    def __init__(self, max_features: int = DEFAULT_VOCABULARY, min_df: int = 2, ngram_range: tuple = (1, 2),
+                 sample: int = VOCABULARY_SAMPLE, random_state: int = 0):
         self.max_features = max_features
         self.min_df = min_df
         self.ngram_range = ngram_range
+        self.sample = sample
+        self.random_state = random_state
 
     def fit(self, X, y=None):
         if tuple(self.ngram_range) not in ((1, 1), (1, 2)):
             raise ClaimstatsError(f"ngram_range must be (1, 1) or (1, 2); got {self.ngram_range}")
+        if self.sample < 1:
+            raise ClaimstatsError(f"sample must be at least 1 text; got {self.sample}")
         texts = _as_texts(X)
+        if len(texts) <= self.sample:
+            return self._fit_vocabulary(texts)
+        rng = np.random.default_rng(self.random_state)
+        chosen = np.sort(rng.choice(len(texts), size=self.sample, replace=False))
+        self._fit_vocabulary([texts[i] for i in chosen])
+        # The idf of the chosen terms over every training text, a block at a time (the length column dropped).
+        df = np.zeros(len(self.terms_))
+        for start in range(0, len(texts), _TRANSFORM_BLOCK):
+            counts = self._transform(texts[start:start + _TRANSFORM_BLOCK])[:, 1:]
+            df += np.bincount(counts.indices, minlength=len(self.terms_))  # one entry per text and term
+        self.idf_ = np.log((1 + len(texts)) / (1 + df)) + 1.0
+        return self
+
+    def _fit_vocabulary(self, texts: list):
         codes, words, is_sep = _tokenize(texts)
         n_words = len(words)
         sep = is_sep[codes]
@@ -207,6 +238,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             return f"{words[left]} {words[right]}"
 
         candidates = np.flatnonzero(document_frequency >= self.min_df)
+        if len(candidates) > self.max_features:  # the most frequent first; names only for the ties at the cut
+            frequency = term_frequency[candidates]
+            cut = np.partition(frequency, len(frequency) - self.max_features)[len(frequency) - self.max_features]
+            candidates = np.concatenate([candidates[frequency > cut], candidates[frequency == cut]])
         ranked = sorted(((-int(term_frequency[t]), name(int(term_keys[t])), t) for t in candidates))
         chosen = sorted((term, t) for _, term, t in ranked[: self.max_features])
         self.terms_ = [term for term, _ in chosen]
@@ -236,6 +271,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "terms_")
         texts = _as_texts(X)
+        if len(texts) > _TRANSFORM_BLOCK:  # the tokens of a block at a time: memory bounded by the block
+            return sp.vstack([self._transform(texts[start:start + _TRANSFORM_BLOCK])
+                              for start in range(0, len(texts), _TRANSFORM_BLOCK)], format="csr")
+        return self._transform(texts)
+
+    def _transform(self, texts: list):
         n_docs, n_terms = len(texts), len(self.terms_)
         parts, word_chars = _split_tokens(texts)
         # Each token → its word id (-1 outside the vocabulary, -2 separator, -3 one-character
@@ -385,8 +426,58 @@ def build_classifier(model: str, params: dict | None = None, *, seed: int = 0, n
         return RandomForestClassifier(random_state=seed, n_jobs=n_jobs, **params)
     # Early stopping on a seeded tenth of the training rows once the loss gains less than 1e-4 in
     # five rounds: the classes separate well, so boosting stops after a few dozen trees.
-    return HistGradientBoostingClassifier(max_iter=100, early_stopping=True, n_iter_no_change=5, tol=1e-4,
-                                          random_state=seed, **params)
+    return SparseBoosting(max_iter=100, early_stopping=True, n_iter_no_change=5, tol=1e-4, random_state=seed,
+                          **params)
+
+
+class SparseBoosting(HistGradientBoostingClassifier):
+    """scikit-learn's ``HistGradientBoostingClassifier`` that takes the sparse features of :func:`build_features`.
+
+    Boosting needs dense input. Given a sparse matrix, the early-stopping
+    tenth is split off the sparse matrix, exactly as the parent splits its
+    dense input (the same seed, stratified), and each part is made dense on
+    its own: the features are held dense once, not twice (the parent's split
+    copies them), which halves training's memory on a large file. The model
+    and its scores equal the parent's on the same features made dense.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = sp.random(300, 5, density=0.5, random_state=0, format="csr")
+    >>> y = (X[:, 0].toarray().ravel() > 0.5).astype(int)
+    >>> params = dict(max_iter=20, early_stopping=True, random_state=1)
+    >>> ours = SparseBoosting(**params).fit(X, y).predict_proba(X)
+    >>> bool(np.array_equal(ours, HistGradientBoostingClassifier(**params).fit(X.toarray(), y).predict_proba(X.toarray())))
+    True
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        if not sp.issparse(X):
+            return super().fit(X, y, sample_weight=sample_weight)
+        if sample_weight is not None or not self.early_stopping or self.validation_fraction is None or \
+                self.warm_start or (self.early_stopping == "auto" and X.shape[0] <= 10_000):
+            return super().fit(X.toarray(), y, sample_weight=sample_weight)
+        from sklearn.model_selection import train_test_split
+        from sklearn.utils import check_random_state
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.uint32).max, dtype="u8")  # as the parent
+        fit_rows, held_rows = train_test_split(np.arange(X.shape[0]), test_size=self.validation_fraction,
+                                               stratify=y, random_state=seed)
+        X = sp.csr_matrix(X)
+        y = np.asarray(y)
+        return super().fit(X[fit_rows].toarray(), y[fit_rows], X_val=X[held_rows].toarray(), y_val=y[held_rows])
+
+    def _dense(self, X):
+        return X.toarray() if sp.issparse(X) else X
+
+    def predict_proba(self, X):
+        return super().predict_proba(self._dense(X))
+
+    def predict(self, X):
+        return super().predict(self._dense(X))
+
+    def decision_function(self, X):
+        return super().decision_function(self._dense(X))
 
 
 def build_pipeline(feature_set: str = "all", model: str = "logistic", params: dict | None = None, *,
@@ -401,8 +492,7 @@ def build_pipeline(feature_set: str = "all", model: str = "logistic", params: di
     >>> list(build_pipeline("text", "random_forest").named_steps)
     ['features', 'model']
     """
-    dense = model == "gradient_boosting"  # HistGradientBoostingClassifier does not take sparse input
-    return Pipeline([("features", build_features(feature_set, vocabulary=vocabulary, dense=dense)),
+    return Pipeline([("features", build_features(feature_set, vocabulary=vocabulary)),  # sparse: SparseBoosting
                      ("model", build_classifier(model, params, seed=seed, n_jobs=n_jobs))])
 
 

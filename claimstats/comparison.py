@@ -73,7 +73,6 @@ from claimstats.classify import (
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.evaluation import (
     DataSplit,
-    Evaluation,
     claim_labels,
     count_separation,
     evaluate,
@@ -84,6 +83,7 @@ from claimstats.evaluation import (
 )
 from claimstats.phrasing import TEMPLATE_WORDS, opening
 from claimstats.reporting import format_bounded
+from claimstats.progress import progress_bar
 from claimstats.schema import COUNT_COLUMNS, TARGET
 
 __all__ = [
@@ -350,32 +350,69 @@ def _single_threaded(task, *args):
         return task(*args)
 
 
-def _run(tasks: list, n_jobs: int | None) -> list:
-    """Run ``(function, *args)`` tasks, in this process or on ``n_jobs`` worker processes."""
-    if n_jobs in (None, 1) or len(tasks) < 2:
-        return [_single_threaded(*task) for task in tasks]
-    return Parallel(n_jobs=n_jobs)(delayed(_single_threaded)(*task) for task in tasks)
+def _run(tasks: list, n_jobs: int | None, desc: str = "") -> list:
+    """Run ``(function, *args)`` tasks, in this process or on ``n_jobs`` worker processes; results in task order.
+
+    A progress bar (:func:`claimstats.progress.progress_bar`) counts the tasks
+    done when stderr is a terminal.
+    """
+    with progress_bar(total=len(tasks), desc=desc, unit=" fits") as bar:
+        if n_jobs in (None, 1) or len(tasks) < 2:
+            results = []
+            for task in tasks:
+                results.append(_single_threaded(*task))
+                bar.update()
+            return results
+        results = []
+        for result in Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_single_threaded)(*task)
+                                                                      for task in tasks):
+            results.append(result)
+            bar.update()
+        return results
 
 
-def _fold_scores(X: pd.DataFrame, y: np.ndarray, fit_rows, held_rows, feature_set: str, grid: dict, seed: int,
-                 vocabulary: int, fold: int, target_recall: float = CHOICE_RECALL) -> list[dict]:
-    """Scores of every grid point on one fold. The features are fitted on the fold's training
-    rows only, once, and shared by every candidate of the fold."""
+#: Relative cost of one fit, to hand the slowest fits out first (measured on the course file: a
+#: boosting fit takes about 25 times a logistic one, a forest about 10 times).
+_FIT_COST = {"gradient_boosting": 25, "random_forest": 10, "logistic": 1}
+
+
+def _fold_features(X: pd.DataFrame, y: np.ndarray, fit_rows, held_rows, feature_set: str, vocabulary: int):
+    """A fold's feature matrices, fitted on its training rows only: shared by every candidate of the fold."""
     features = build_features(feature_set, vocabulary=vocabulary)
-    X_fit = features.fit_transform(X.iloc[fit_rows], y[fit_rows])
-    X_held = features.transform(X.iloc[held_rows])
-    rows = []
-    for model, candidates in grid.items():
-        dense = model == "gradient_boosting"  # the same values as build_pipeline's dense features
-        fit_part, held_part = (X_fit.toarray(), X_held.toarray()) if dense else (X_fit, X_held)
-        for position, params in enumerate(candidates):
-            classifier = build_classifier(model, params, seed=seed).fit(fit_part, y[fit_rows])
-            scores = classifier.predict_proba(held_part)[:, 1]
-            found = metrics_at(y[held_rows], scores)
-            rows.append({"feature_set": feature_set, "model": model, "candidate": position, "fold": fold,
-                         **{k: found[k] for k in ("recall", "precision", "f1", "average_precision")},
-                         "review_share": review_share_at_recall(y[held_rows], scores, target_recall)})
-    return rows
+    return features.fit_transform(X.iloc[fit_rows], y[fit_rows]), features.transform(X.iloc[held_rows])
+
+
+def _fold_fit(X_fit, X_held, y_fit: np.ndarray, y_held: np.ndarray, model: str, params: dict, seed: int,
+              target_recall: float = CHOICE_RECALL) -> dict:
+    """The cross-validation scores (:data:`_CV_SCORES`) on a fold's held-out rows of one grid point fitted on
+    its other rows."""
+    classifier = build_classifier(model, params, seed=seed).fit(X_fit, y_fit)  # sparse, as in build_pipeline
+    scores = classifier.predict_proba(X_held)[:, 1]
+    found = metrics_at(y_held, scores)
+    return {**{k: found[k] for k in ("recall", "precision", "f1", "average_precision")},
+            "review_share": review_share_at_recall(y_held, scores, target_recall)}
+
+
+def _cross_validate(X_by_set: dict, y: np.ndarray, folds: list, grid: dict, seed: int, vocabulary: int,
+                    n_jobs: int | None, target_recall: float = CHOICE_RECALL) -> list[dict]:
+    """Scores of every grid point on every fold, for each feature set.
+
+    Two rounds of independent tasks: each fold's features (fitted once per
+    fold and feature set), then every (feature set, fold, model, grid point)
+    fit, slowest first so that the workers finish together. The scores do
+    not depend on ``n_jobs``.
+    """
+    keys = [(f, k) for f in X_by_set for k in range(len(folds))]
+    matrices = dict(zip(keys, _run([(_fold_features, X_by_set[f], y, *folds[k], f, vocabulary) for f, k in keys],
+                                   n_jobs, "features")))
+    fits = [(f, k, model, position) for f, k in keys for model, candidates in grid.items()
+            for position in range(len(candidates))]
+    order = sorted(range(len(fits)), key=lambda i: -_FIT_COST.get(fits[i][2], 1))
+    scores = _run([(_fold_fit, *matrices[fits[i][:2]], y[folds[fits[i][1]][0]], y[folds[fits[i][1]][1]],
+                    fits[i][2], grid[fits[i][2]][fits[i][3]], seed, target_recall) for i in order], n_jobs, "cross-validation")
+    by_fit = dict(zip(order, scores))
+    return [{"feature_set": f, "model": model, "candidate": position, "fold": k, **by_fit[i]}
+            for i, (f, k, model, position) in enumerate(fits)]
 
 
 def _fit_candidate(X_train: pd.DataFrame, y_train: np.ndarray, X_validation: pd.DataFrame, feature_set: str,
@@ -508,10 +545,9 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     if needs_cv:
         folds = list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed).split(np.zeros(len(y_train)),
                                                                                           y_train))
-        fold_rows = _run([(_fold_scores, split.train[input_columns(f)], y_train, fit_rows, held_rows, f,
-                           chosen_grid, seed, vocabulary, k, target_recall)
-                          for f in feature_sets for k, (fit_rows, held_rows) in enumerate(folds)], n_jobs)
-        tuned = (pd.DataFrame([row for rows in fold_rows for row in rows])
+        fold_rows = _cross_validate({f: split.train[input_columns(f)] for f in feature_sets}, y_train, folds,
+                                    chosen_grid, seed, vocabulary, n_jobs, target_recall)
+        tuned = (pd.DataFrame(fold_rows)
                  .groupby(["feature_set", "model", "candidate"], sort=False)[list(_CV_SCORES)]
                  .mean().reset_index())
     else:
@@ -527,7 +563,8 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
 
     # 2. each model's chosen candidate refitted on the whole training split, scored on validation
     fitted = _run([(_fit_candidate, split.train[input_columns(f)], y_train, split.validation, f, m,
-                    chosen_grid[m][best[(f, m)]], seed, vocabulary) for f in feature_sets for m in models], n_jobs)
+                    chosen_grid[m][best[(f, m)]], seed, vocabulary) for f in feature_sets for m in models], n_jobs,
+                  "refitting")
     pipelines, rows = {}, []
     for (f, m), (pipeline, p_val) in zip(((f, m) for f in feature_sets for m in models), fitted):
         pipelines[(f, m)] = pipeline
@@ -548,8 +585,26 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         candidates.loc[of_set[choose(candidates.loc[of_set], workload="validation_review_share",
                                      ap="validation_average_precision")], "champion"] = True
     champions = candidates[candidates["champion"]]
-    tested = _run([(_test_champion, pipelines[(f, m)], split.test, f, m, importance_repeats, seed)
-                   for f, m in zip(champions["feature_set"], champions["model"])], n_jobs)
+    # The test of each champion and its refit on held-out phrasing (step 4) are independent: one round.
+    phrasing, phrasing_note, by_template, groups = None, "", None, None
+    if phrasing_words is not None:
+        try:
+            groups = opening(usable, phrasing_words)
+            by_template = grouped_split(usable, groups.to_numpy(), seed=seed, validation_size=validation_size,
+                                        test_size=test_size)
+            held = np.bincount(claim_labels(by_template.train), minlength=2)
+            if held.min() < MIN_CLASS_ROWS:
+                raise ClaimstatsError(f"its training part holds {held[1]:,} claims and {held[0]:,} opinions; "
+                                      f"each class needs at least {MIN_CLASS_ROWS}")
+        except ClaimstatsError as err:
+            phrasing_note, by_template = str(err), None
+    pairs = list(zip(champions["feature_set"], champions["model"]))
+    tasks = [(_test_champion, pipelines[(f, m)], split.test, f, m, importance_repeats, seed) for f, m in pairs]
+    if by_template is not None:
+        tasks += [(_phrasing_champion, by_template, f, m, chosen_grid[m][best[(f, m)]], seed, vocabulary)
+                  for f, m in pairs]
+    done = _run(tasks, n_jobs, "testing")
+    tested, refits = done[:len(pairs)], done[len(pairs):]
     evaluations, validation_scores = {}, {}
     test_metrics = ("recall", "precision", "f1", "accuracy", "roc_auc", "average_precision")
     for column in [f"test_{k}" for k in test_metrics] + ["fresh_recall"]:
@@ -564,29 +619,15 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
     candidates = candidates.drop(columns="_scores")
 
     # 4. held-out phrasing: each champion, as chosen, refitted on templates apart from its test templates
-    phrasing, phrasing_note = None, ""
-    if phrasing_words is not None:
-        try:
-            groups = opening(usable, phrasing_words)
-            by_template = grouped_split(usable, groups.to_numpy(), seed=seed, validation_size=validation_size,
-                                        test_size=test_size)
-            held = np.bincount(claim_labels(by_template.train), minlength=2)
-            if held.min() < MIN_CLASS_ROWS:
-                raise ClaimstatsError(f"its training part holds {held[1]:,} claims and {held[0]:,} opinions; "
-                                      f"each class needs at least {MIN_CLASS_ROWS}")
-        except ClaimstatsError as err:
-            phrasing_note = str(err)
-        else:
-            refits = _run([(_phrasing_champion, by_template, f, m, chosen_grid[m][best[(f, m)]], seed, vocabulary)
-                           for f, m in zip(champions["feature_set"], champions["model"])], n_jobs)
-            features = list(champions["feature_set"])
-            phrasing = HeldOutPhrasing(
-                words=int(phrasing_words),
-                templates={name: int(groups.loc[part.index].nunique())
-                           for name, part in zip(DataSplit._fields, by_template)},
-                split=by_template, pipelines={f: r[0] for f, r in zip(features, refits)},
-                validation_scores={f: (claim_labels(by_template.validation), r[1]) for f, r in zip(features, refits)},
-                evaluations={f: r[2] for f, r in zip(features, refits)})
+    if by_template is not None:
+        features = list(champions["feature_set"])
+        phrasing = HeldOutPhrasing(
+            words=int(phrasing_words),
+            templates={name: int(groups.loc[part.index].nunique())
+                       for name, part in zip(DataSplit._fields, by_template)},
+            split=by_template, pipelines={f: r[0] for f, r in zip(features, refits)},
+            validation_scores={f: (claim_labels(by_template.validation), r[1]) for f, r in zip(features, refits)},
+            evaluations={f: r[2] for f, r in zip(features, refits)})
     candidates.insert(2, "label", [f"{MODELS[m]}, {FEATURE_SETS[f]}" for f, m in
                                    zip(candidates["feature_set"], candidates["model"])])
     tuning = tuned.rename(columns={k: f"cv_{k}" for k in _CV_SCORES})

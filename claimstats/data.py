@@ -14,7 +14,6 @@ import codecs
 import csv
 import hashlib
 import os
-import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -200,6 +199,28 @@ def _check_readable(path: Path) -> None:
         raise FileNotFoundError(f"{path}: no such file")
     if path.is_dir():
         raise ClaimstatsError(f"{path}: is a folder, not a CSV file")
+
+
+def is_parquet(path: str | os.PathLike) -> bool:
+    """Whether a data file is Parquet: a ``.parquet``/``.pq`` file, or a folder of them (a dataset).
+
+    Examples
+    --------
+    >>> is_parquet("reports.parquet"), is_parquet("reports.csv")
+    (True, False)
+    """
+    from claimstats.scale import file_format
+
+    return file_format(path) == "parquet"
+
+
+def _scan(path: Path) -> str:
+    """:func:`scan_file` for a CSV; for Parquet, the sha256 of its bytes (its footer is checked when read)."""
+    if path.exists() and is_parquet(path):
+        from claimstats.scale import parquet_digest
+
+        return parquet_digest(path)
+    return scan_file(path)
 
 
 def scan_file(path: str | os.PathLike) -> str:
@@ -515,17 +536,34 @@ def _chunks_of(path: Path, where: str, chunksize: int):
     def generate():
         # The header's problems (unknown or missing columns) come from the whole header; the chunks hold
         # only the columns that can be the contract's.
-        names = check_header(_header_line(path), where)
+        if is_parquet(path):  # typed columns, read by row groups
+            from claimstats.scale import parquet_frames
+
+            names, frames = parquet_frames(path, chunksize)
+            frames = _some_rows(frames, where)
+        else:
+            names = check_header(_header_line(path), where)
+            wide = sum(not _contract_column(n) for n in names) > _MANY_COLUMNS  # invalid anyway: read what matters
+            frames = read_chunks(path, chunksize, usecols_contract=wide)
         header = _normalise(pd.DataFrame(columns=names), _Notes())
-        wide = sum(not _contract_column(n) for n in names) > _MANY_COLUMNS  # invalid anyway: read what matters
         offset = 0
-        for chunk in read_chunks(path, chunksize, usecols_contract=wide):
+        for chunk in frames:
             frame = _normalise(chunk, notes)
             problems = schema.validate(frame)
             yield offset, frame, (schema.validate(header) + problems if offset == 0 else problems)
             offset += len(chunk)
 
     return generate(), notes
+
+
+def _some_rows(frames, where: str):
+    """``frames``, refusing a file with none of them (as a CSV with a header and no row is refused)."""
+    seen = 0
+    for frame in frames:
+        seen += len(frame)
+        yield frame
+    if not seen:
+        raise DataValidationError([Problem("", "has no data rows")], source=where)
 
 
 def _synthetic_file(spec: str, folder: str | os.PathLike) -> tuple[Path, DataSource]:
@@ -563,7 +601,7 @@ def check_file(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> FileC
             return replace(check_file(file, chunksize=chunksize), path=str(path))
     path = Path(path)
     where = str(path)
-    digest = scan_file(path)
+    digest = _scan(path)
     log = _ProblemLog()
     dropper = _Dropper()
     drops: dict[str, list] = {r: [0, []] for r in REASONS}
@@ -594,7 +632,7 @@ def read_csv(path: str | os.PathLike, *, chunksize: int = CHUNK_ROWS) -> tuple[p
     """
     path = Path(path)
     where = str(path)
-    digest = scan_file(path)
+    digest = _scan(path)
     log = _ProblemLog()
     parts = []
     chunks, notes = _chunks_of(path, where, chunksize)
@@ -716,6 +754,12 @@ def clean(data: pd.DataFrame) -> tuple[pd.DataFrame, CleaningReport]:
 class SeenIds:
     """Whole-number ids seen so far, chunk after chunk, in 8 bytes an id (a few sorted arrays).
 
+    The arrays are kept as a log-structured merge: a new chunk's array is
+    merged with the last one while that one is at most twice its size, so
+    there are about log2(ids / chunk) arrays and each id is merged about as
+    many times: adding N ids costs O(N log N), not a re-sort of every id
+    seen at every few chunks.
+
     Examples
     --------
     >>> seen = SeenIds()
@@ -724,24 +768,28 @@ class SeenIds:
     [True, False, True]
     """
 
-    _MAX_PARTS = 8
-
     def __init__(self):
         self.parts: list[np.ndarray] = []
 
     def contains(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        wanted = ids[order]  # looked up in order: each search starts where the last one ended
         found = np.zeros(len(ids), bool)
         for part in self.parts:
-            at = np.minimum(np.searchsorted(part, ids), len(part) - 1)
-            found |= part[at] == ids
+            at = np.minimum(np.searchsorted(part, wanted), len(part) - 1)
+            found[order] |= part[at] == wanted
         return found
 
     def add(self, ids: np.ndarray) -> None:
-        if len(ids):
-            self.parts.append(np.unique(np.asarray(ids, dtype=np.int64)))
-        if len(self.parts) > self._MAX_PARTS:  # merge, so that a lookup checks a few arrays, not one per chunk
-            self.parts = [np.unique(np.concatenate(self.parts))]
+        if not len(ids):
+            return
+        self.parts.append(np.unique(np.asarray(ids, dtype=np.int64)))
+        while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
+            merged = np.concatenate([self.parts.pop(-2), self.parts.pop()])
+            merged.sort(kind="stable")  # in place; two sorted runs: a linear merge
+            repeated = merged[1:] == merged[:-1]  # callers add unseen ids, so usually none
+            self.parts.append(np.delete(merged, np.flatnonzero(repeated) + 1) if repeated.any() else merged)
 
 
 class _Dropper:
@@ -849,7 +897,7 @@ def clean_file(path: str | os.PathLike, out: str | os.PathLike, dropped: str | o
             return clean_file(file, out, dropped, chunksize=chunksize)[0], source
     path = Path(path)
     where = str(path)
-    digest = scan_file(path)
+    digest = _scan(path)
     log, dropper = _ProblemLog(), _Dropper()
     reasons, dropped_rows, rows_in = [], [], 0
     chunks, notes = _chunks_of(path, where, chunksize)

@@ -261,6 +261,10 @@ INTERVAL_METHODS = {
 }
 
 
+#: Most bootstrap weights (resamples × rows) :func:`metric_intervals` holds at once.
+_BOOTSTRAP_CELLS = 1 << 23
+
+
 def _weighted_curves(y: np.ndarray, p: np.ndarray, weights: np.ndarray, flagged: int):
     """F1, ROC AUC, average precision and workload saving for each row of ``weights``.
 
@@ -340,7 +344,10 @@ def metric_intervals(y_true, scores, threshold: float | None = None, *, confiden
     pairs as the smaller class holds; for F1, the F1 of the low ends of
     precision and recall; for average precision, the bound of
     :func:`_perfect_ap_bound`. The ``method`` column says which (keys of
-    :data:`INTERVAL_METHODS`).
+    :data:`INTERVAL_METHODS`). Above :data:`_BOOTSTRAP_CELLS` resamples × rows
+    (test splits of more than about 8,000 rows) the resamples are drawn and
+    scored a block at a time, from the same seeded stream, so memory stays
+    bounded.
 
     Examples
     --------
@@ -367,11 +374,21 @@ def metric_intervals(y_true, scores, threshold: float | None = None, *, confiden
     order = np.lexsort((np.arange(len(p)), -p))
     ys, ps = y[order], p[order]
     rng = np.random.default_rng(seed)
-    drawn = _weighted_curves(ys, ps, _bootstrap_weights(ys, resamples, rng, stratified=True), int(flags.sum()))
-    # The saving depends on the share of claims in the backlog: rows resampled together, so that share varies.
-    plain = _bootstrap_weights(ys, resamples, rng, stratified=False)
-    drawn["workload_saving"] = _saving(*_flagged_counts(ys, plain, int(flags.sum())),
-                                       (plain * ys).sum(axis=1, dtype=float), float(len(ys)))
+    # Resamples × rows weights are held a block of resamples at a time (all at once up to
+    # _BOOTSTRAP_CELLS: the course file's test rows are one block), so memory stays bounded on a
+    # test split of millions of rows.
+    block = max(1, _BOOTSTRAP_CELLS // len(ys))
+    parts = []
+    for start in range(0, resamples, block):
+        count = min(block, resamples - start)
+        drawn = _weighted_curves(ys, ps, _bootstrap_weights(ys, count, rng, stratified=True), int(flags.sum()))
+        # The saving depends on the share of claims in the backlog: rows resampled together, so that share varies.
+        plain = _bootstrap_weights(ys, count, rng, stratified=False)
+        drawn["workload_saving"] = _saving(*_flagged_counts(ys, plain, int(flags.sum())),
+                                           (plain * ys).sum(axis=1, dtype=float), float(len(ys)))
+        parts.append(drawn)
+        del plain
+    drawn = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     point = _weighted_curves(ys, ps, np.ones((1, len(y))), int(flags.sum()))
     values["workload_saving"] = float(point["workload_saving"][0])
     alpha = 1 - confidence

@@ -177,7 +177,10 @@ class RepeatedIds:
 
     def check(self, reports: pd.DataFrame, reasons: np.ndarray) -> np.ndarray:
         """``reasons`` with the repeats of earlier valid rows' ids added."""
-        values, _ = _numbers(reports[VIDEO_ID])
+        return self.check_values(_numbers(reports[VIDEO_ID])[0], reasons)
+
+    def check_values(self, values: np.ndarray, reasons: np.ndarray) -> np.ndarray:
+        """:meth:`check` given the rows' ``video_id`` as numbers (NaN where not a number)."""
         valid = (reasons == "") & np.isfinite(values)
         ids = np.where(valid, values, -1).astype(np.int64)
         repeat = valid & pd.Series(np.where(valid, ids, -1)).duplicated(keep="first").to_numpy()

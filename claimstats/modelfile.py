@@ -45,10 +45,12 @@ __all__ = ["MAX_MODEL_BYTES", "TRUSTED_TYPES", "ModelFileError", "load_model", "
 
 MODEL_FORMAT = "claimstats-model"
 #: Types a claimstats model file may hold beyond those skops trusts by default: our two
-#: transformers and the fitted trees of the forest and of gradient boosting. Anything
+#: transformers, gradient boosting on sparse features, and the fitted trees of the forest and
+#: of gradient boosting. Anything
 #: else in a file means it was not written by :func:`save_model`; it is never loaded.
 TRUSTED_TYPES = (
     "claimstats.classify.EngagementFeatures",
+    "claimstats.classify.SparseBoosting",
     "claimstats.classify.TextFeatures",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -38,7 +39,8 @@ import pandas as pd
 
 from claimstats.errors import ClaimstatsError
 
-__all__ = ["LINE_END", "Outputs", "atomic_path", "in_place", "neutralize_formulas", "same_file", "write_csv", "write_rows"]
+__all__ = ["LINE_END", "Outputs", "atomic_path", "in_place", "inside", "neutralize_arrow", "neutralize_formulas",
+           "same_file", "write_csv", "write_rows"]
 
 LINE_END = "\r\n"  # with "\n", a cell holding a bare "\r" is written unquoted and splits its row
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -89,6 +91,40 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     if names != list(out.columns):
         out.columns = names
     return out
+
+
+def neutralize_arrow(table):
+    """:func:`neutralize_formulas` for an Arrow table: the same cells (and column names) prefixed with ``'``.
+
+    Done in Arrow's compute kernels, column by column, so a queue of millions
+    of rows is made safe without converting it to Python objects.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> neutralize_arrow(pa.table({"t": ["=1+1", "ok", "-0.5", None], "n": [-1, 2, 3, 4]})).column("t").to_pylist()
+    ["'=1+1", 'ok', '-0.5', None]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and len(column):
+            risky = None
+            for start in FORMULA_START:
+                hit = pc.starts_with(column, start)
+                risky = hit if risky is None else pc.or_(risky, hit)
+            if pc.any(risky).as_py():
+                risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, f"^(?:{_NUMBER.pattern})$")))
+                quote, nothing = pa.scalar("'", kind), pa.scalar("", kind)
+                column = pc.if_else(risky, pc.binary_join_element_wise(quote, column, nothing), column)
+        columns.append(column)
+    names = ["'" + n if _risky(n) else n for n in table.column_names]
+    return pa.table(columns, names=names)
 
 
 def write_rows(frame: pd.DataFrame, handle, header: bool = True) -> None:
@@ -143,6 +179,18 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     except OSError:
         pass
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def inside(target: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """Whether ``target`` lies in ``folder`` (a dataset folder: a file written there would join it).
+
+    Examples
+    --------
+    >>> inside("data/part-1.parquet", "data"), inside("queue.parquet", "data")
+    (True, False)
+    """
+    where, folder = Path(os.path.realpath(target)), Path(os.path.realpath(folder))
+    return folder in where.parents
 
 
 def _umask_mode(target: Path) -> int:
@@ -213,6 +261,20 @@ class Outputs:
         self._files.append((target, temporary, None))
         return temporary
 
+    def folder(self, target: str | os.PathLike) -> Path:
+        """A temporary folder beside ``target`` (a Parquet dataset a cluster writes), swapped in at commit.
+
+        At commit an existing ``target`` (a folder or a file) is moved aside,
+        the new folder renamed into its place, then the old one deleted.
+        """
+        target = _where(Path(target))
+        try:
+            name = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        except OSError as err:
+            raise _cannot_write(target, err) from None
+        self._files.append((target, Path(name), None))
+        return Path(name)
+
     def commit(self) -> None:
         """Flush every file, then rename each temporary file over its target."""
         for target, _, handle in self._files:
@@ -222,13 +284,24 @@ class Outputs:
                 except OSError as err:
                     self.abort()
                     raise _cannot_write(target, err) from None
+        old = []
         for target, temporary, _ in self._files:
             if temporary is not None:
                 try:
+                    if temporary.is_dir() and target.exists():  # a folder cannot be renamed over another
+                        aside = target.with_name(f".{target.name}.{os.getpid()}.old")
+                        os.replace(target, aside)
+                        old.append(aside)
                     os.replace(temporary, target)
                 except OSError as err:
                     self.abort()
                     raise _cannot_write(target, err) from None
+        for aside in old:
+            if aside.is_dir():
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    aside.unlink()
         self._files = []
 
     def abort(self) -> None:
@@ -237,7 +310,9 @@ class Outputs:
             if handle is not None:
                 with contextlib.suppress(OSError):
                     handle.close()
-            if temporary is not None:
+            if temporary is not None and temporary.is_dir():
+                shutil.rmtree(temporary, ignore_errors=True)
+            elif temporary is not None:
                 with contextlib.suppress(OSError):
                     temporary.unlink()
         self._files = []

@@ -7,7 +7,6 @@ import io
 import pandas as pd
 import pytest
 
-from claimstats import backlog
 from claimstats.backlog import neutralize_formulas, triage_file
 from claimstats.errors import ClaimstatsError
 from claimstats.intake import check_reports
@@ -34,12 +33,25 @@ def test_formula_cells_are_neutralised_and_numbers_left_alone():
 # ------------------------------------------------------------ file triage
 
 
-def _one_shot_queue(model, path) -> str:
+def _one_shot_queue(model, path) -> pd.DataFrame:
+    """The queue prioritize gives for the valid rows, neutralised, as the CSV text of each cell."""
     raw = pd.read_csv(path, dtype=str)
     valid = raw[check_reports(raw, model.columns) == ""]
     buffer = io.StringIO()
     neutralize_formulas(prioritize(model, valid)).to_csv(buffer, index=False, lineterminator="\r\n")
-    return buffer.getvalue()
+    return _cells(buffer.getvalue())
+
+
+def _cells(text: str) -> pd.DataFrame:
+    # Cells as text (quoting and number formatting aside), probabilities as numbers
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, lineterminator=None)
+    return frame.assign(claim_probability=frame["claim_probability"].astype(float))
+
+
+def _same_queue(out, expected: pd.DataFrame) -> None:
+    text = _text(out)
+    assert text.split("\r\n")[0].startswith("rank,tier,claim_probability,") and text.endswith("\r\n")
+    pd.testing.assert_frame_equal(_cells(text), expected)
 
 
 def _text(path) -> str:
@@ -51,7 +63,7 @@ def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, report
     # 20 rows a chunk makes 150 runs: more than one merge round (128 at a time)
     out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
     report = triage_file(model, reports, out, chunksize=chunksize, rejected=rejected)
-    assert _text(out) == _one_shot_queue(model, reports)
+    _same_queue(out, _one_shot_queue(model, reports))
     queue, side = pd.read_csv(out), pd.read_csv(rejected)
     assert report.rows_in == 3000 and report.rows_scored + report.rows_rejected == 3000
     assert len(queue) == report.rows_scored and len(side) == report.rows_rejected
@@ -76,7 +88,7 @@ def test_carriage_returns_inside_cells_survive_the_queue_and_the_merge(model, re
     assert len(pd.read_csv(path)) == 40
     out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
     report = triage_file(model, path, out, chunksize=chunksize, rejected=rejected)
-    assert _text(out) == _one_shot_queue(model, path)
+    _same_queue(out, _one_shot_queue(model, path))
     queue = pd.read_csv(out, dtype=str)
     assert report.rows_in == 40 and len(queue) == report.rows_scored == 40 - report.rows_rejected
     assert len(pd.read_csv(rejected)) == report.rows_rejected
@@ -146,18 +158,22 @@ def test_a_file_with_no_valid_row_is_refused_and_writes_nothing(model, reports, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]
 
 
-def test_progress_bar_only_on_a_terminal():
+def test_progress_bar_only_on_a_terminal(model, reports, tmp_path, monkeypatch, capsys):
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
-    shown, hidden = Terminal(), io.StringIO()
-    for stream in (shown, hidden):
-        meter = backlog._Progress(1000, stream=stream)
-        meter.update(500, 1234)
-        meter.close()
-    assert shown.getvalue() == "\rscoring [###############               ]  50% 1,234 rows\n"
-    assert hidden.getvalue() == ""
+    triage_file(model, reports, tmp_path / "q.csv", chunksize=1000)  # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    triage_file(model, reports, tmp_path / "q.csv", chunksize=1000)
+    drawn = terminal.getvalue()
+    assert "scoring" in drawn and "writing" in drawn and "100%" in drawn
+    quiet = Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    triage_file(model, reports, tmp_path / "q.csv", chunksize=1000, progress=False)
+    assert quiet.getvalue() == ""
 
 
 @pytest.mark.parametrize("chunksize", [7, 1000])

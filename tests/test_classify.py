@@ -143,3 +143,34 @@ def test_pipeline_reads_only_its_columns_and_predicts_claim_probability(tidy):
     np.testing.assert_array_equal(probability, expected)
     with pytest.raises(ClaimstatsError, match="video_transcription_text"):
         predict_claim_probability(pipeline, tidy.drop(columns=TEXT))
+
+
+def test_text_features_transform_block_by_block_as_at_once(monkeypatch):
+    from claimstats import classify, simulate
+
+    texts = simulate(500, seed=4)["video_transcription_text"].dropna().tolist()
+    features = classify.TextFeatures(max_features=50).fit(texts)
+    whole = features.transform(texts)
+    monkeypatch.setattr(classify, "_TRANSFORM_BLOCK", 7)
+    blocks = features.transform(texts)
+    assert blocks.shape == whole.shape and abs(blocks - whole).max() == 0 and blocks.nnz == whole.nnz
+
+
+def test_a_large_training_set_chooses_its_vocabulary_from_a_seeded_sample_and_counts_idf_on_all(texts, monkeypatch):
+    from claimstats import classify
+
+    monkeypatch.setattr(classify, "_TRANSFORM_BLOCK", 150)  # the idf pass goes block by block
+    docs = texts[:1200]
+    ours = TextFeatures(max_features=80, min_df=2, sample=400, random_state=7).fit(docs)
+    # the vocabulary: what a fit on the same 400 texts, drawn as documented, chooses
+    drawn = np.sort(np.random.default_rng(7).choice(len(docs), size=400, replace=False))
+    assert ours.terms_ == TextFeatures(max_features=80, min_df=2).fit([docs[i] for i in drawn]).terms_
+    # the weights: scikit-learn's TF-IDF for that vocabulary, idf counted over every training text
+    reference = TfidfVectorizer(ngram_range=(1, 2), vocabulary=ours.terms_).fit(docs)
+    np.testing.assert_allclose(ours.idf_, reference.idf_, rtol=1e-12)
+    np.testing.assert_allclose(ours.transform(docs)[:, 1:].toarray(), reference.transform(docs).toarray(),
+                               rtol=1e-12, atol=1e-15)
+    assert TextFeatures(max_features=80, sample=400, random_state=8).fit(docs).terms_ != [] and \
+        TextFeatures(max_features=80, sample=5000).fit(docs).terms_ == TextFeatures(max_features=80).fit(docs).terms_
+    with pytest.raises(ClaimstatsError, match="sample must be at least 1"):
+        TextFeatures(sample=0).fit(docs)

@@ -283,3 +283,19 @@ def test_course_file_variants_clean_to_the_same_frame(tmp_path, course_frame):
     for name, (text, _) in _variants(course_frame).items():
         got, _ = loaded_clean(write(tmp_path, "v.csv", text))
         pd.testing.assert_frame_equal(got, expected, obj=name)
+
+
+def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays():
+    from claimstats.data import SeenIds
+
+    rng = np.random.default_rng(0)
+    seen, reference = SeenIds(), set()
+    for chunk in range(300):
+        ids = rng.integers(0, 40_000, 200)
+        found = seen.contains(ids)
+        assert found.tolist() == [int(i) in reference for i in ids]
+        seen.add(ids if chunk % 7 == 0 else ids[~found])  # now and then ids seen before, too
+        reference.update(int(i) for i in ids)
+        assert all((np.diff(part) > 0).all() for part in seen.parts)
+    # a log-structured merge: about log2(ids / chunk) arrays, not one per chunk
+    assert len(seen.parts) <= 2 * np.log2(len(reference) / 200) + 2

@@ -314,3 +314,18 @@ def test_a_perfect_score_still_says_how_low_it_could_be():
     assert table.loc["workload_saving", "low"] < 0.4 < table.loc["workload_saving", "high"]
     with pytest.raises(ClaimstatsError, match="1 scores are missing"):
         metric_intervals([1, 0], [np.nan, 0.2])
+
+
+def test_bootstrap_intervals_of_a_large_test_split_are_drawn_in_blocks_and_agree(monkeypatch):
+    from claimstats import evaluation
+
+    rng = np.random.default_rng(1)
+    y = (rng.random(3000) < 0.5).astype(int)
+    p = np.clip(0.3 * y + 0.8 * rng.random(3000), 0, 1)
+    whole = evaluation.metric_intervals(y, p, 0.5)
+    monkeypatch.setattr(evaluation, "_BOOTSTRAP_CELLS", 3000 * 7)  # blocks of 7 resamples: 143 blocks
+    blocks = evaluation.metric_intervals(y, p, 0.5)
+    pd.testing.assert_frame_equal(blocks, evaluation.metric_intervals(y, p, 0.5))  # seeded: the same again
+    pd.testing.assert_frame_equal(blocks[["metric", "value", "method"]], whole[["metric", "value", "method"]])
+    # another stream of the same bootstrap: the ends agree to within its noise (about 0.002 here)
+    np.testing.assert_allclose(blocks[["low", "high"]], whole[["low", "high"]], atol=0.005)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from claimstats.cli._tables import table_markdown
 from claimstats.errors import ClaimstatsError
-from claimstats.outputs import in_place, same_file
+from claimstats.outputs import in_place, inside, same_file
 
 EXIT_INPUT = 2
 MAX_MESSAGE = 400
@@ -50,12 +50,12 @@ def load_clean(path: str):
     return tidy, report, source
 
 
-def _writable_target(out: str, flag: str) -> Path:
-    """``out`` as a path, or the one-line reason it cannot be written."""
+def _writable_target(out: str, flag: str, folders: bool = False) -> Path:
+    """``out`` as a path, or the one-line reason it cannot be written (``folders``: a folder may be replaced)."""
     if not str(out).strip():
         raise ClaimstatsError(f"{flag} is empty; give a file name")
     target = Path(out)
-    if target.is_dir():
+    if target.is_dir() and not folders:
         raise ClaimstatsError(f"{out}: is a folder; give a file name for {flag}")
     parent = Path(os.path.realpath(target)).parent if target.is_symlink() else target.parent
     folder = parent
@@ -70,23 +70,27 @@ def _writable_target(out: str, flag: str) -> Path:
     return target
 
 
-def check_outputs(outputs: dict[str, str | None], *inputs: str | None) -> dict[str, Path | None]:
+def check_outputs(outputs: dict[str, str | None], *inputs: str | None, folders: bool = False
+                  ) -> dict[str, Path | None]:
     """Check every output of a run before any work: ``{flag: path}`` for the given ones.
 
-    Refused, with one line naming the flag: an empty name, a folder, a path
-    under a file or a missing or unwritable folder, an output that is an input
-    by any route (the same path, a symlink or a hard link to it), and two
-    outputs that are one file (the second would erase the first).
+    Refused, with one line naming the flag: an empty name, a folder (unless
+    ``folders``: a Parquet dataset a cluster writes), a path under a file or a
+    missing or unwritable folder, an output that is an input by any route (the
+    same path, a symlink or a hard link to it) or lies inside an input folder,
+    and two outputs that are one file (the second would erase the first).
     """
     checked: dict[str, Path | None] = {}
     for flag, out in outputs.items():
         if out is None:
             checked[flag] = None
             continue
-        target = _writable_target(out, flag)
+        target = _writable_target(out, flag, folders)
         for given in inputs:
             if given and same_file(target, Path(given)):
                 raise ClaimstatsError(f"{out}: refusing to overwrite the input file; choose another {flag}")
+            if given and Path(given).is_dir() and inside(target, given):
+                raise ClaimstatsError(f"{out}: is inside the input folder {given}; choose another {flag}")
         for other, path in checked.items():
             if path is not None and same_file(target, path) and not in_place(target):
                 raise ClaimstatsError(f"{out}: {other} and {flag} name the same file; give each its own file")

@@ -133,7 +133,9 @@ def run_dataset(args) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for student in ids:  # the roster and the secret are never written over
             check_output_path(str(folder / f"{student}.csv"), args.roster, args.secret_file)
-        for student in ids:
+        from claimstats.progress import progress_bar
+
+        for student in progress_bar(ids, desc="datasets", unit=" students"):
             spec = write_student_dataset(student, secret, folder / f"{student}.csv")
             print(f"{student}: {spec.rows:,} rows")
         print(f"wrote {len(ids)} datasets to {folder}", file=sys.stderr)

@@ -20,7 +20,11 @@ def register(verbs) -> None:
                          "phrasing templates (the transcriptions' first words) out: refit the champion on training "
                          "templates, choose the review thresholds on other templates so that recall on new reports "
                          "reaches the target with 95% confidence, check them once on a third set of templates, and "
-                         "save that model (skops format).")
+                         "save that model (skops format). Training file size: up to about 1,000,000 rows is "
+                         "sensible. Measured on 2 cores: the course file (19,382 rows) takes about 25 s; "
+                         "--grid fast --jobs 1 on 1,000,000 synthetic rows took 7 min 17 s at a peak of 3.6 GB "
+                         "(each extra worker holds its own copy of the data). Time and memory grow about in proportion to the "
+                         "rows; for a larger file, train on a seeded sample of it.")
     p.add_argument("file", help=data_file_help("labelled CSV file (the course file or a variant)"))
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write (e.g. model.skops)")
     p.add_argument("--features", choices=_FEATURES, default="all",
@@ -31,7 +35,9 @@ def register(verbs) -> None:
                    help="small: tune by 5-fold cross-validation (default); fast: one candidate per model")
     p.add_argument("--target-recall", type=float, default=0.95, metavar="R",
                    help="share of new claims the review tier must catch, with 95%% confidence (default 0.95)")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (-1: one per core; default 1)")
+    p.add_argument("--jobs", type=int, default=-1, metavar="N",
+                   help="worker processes (default -1: one per core; 1: this process only); the results do not "
+                   "depend on it")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_train)
 
@@ -49,17 +55,27 @@ def register(verbs) -> None:
 
     p = verbs.add_parser("triage", help="rank a backlog of reports into a review queue",
                          description="Score every report in REPORTS with MODEL and write the queue, highest claim "
-                         "probability first, with a review tier. The file is read in chunks (any size works); rows "
+                         "probability first, with a review tier. CSV or Parquet, in and out, by extension (.parquet: "
+                         "a file, or a folder of them as input). The input is read in chunks (any size works); rows "
                          "that break the data contract go to a side file with the reason. claim_status may be "
-                         "absent or empty.")
+                         "absent or empty. Outputs appear only when complete.")
     p.add_argument("model", help="model file written by `claimstats train`")
-    p.add_argument("reports", help="CSV file of reports (never modified)")
-    p.add_argument("--out", required=True, metavar="QUEUE", help="CSV file for the queue")
+    p.add_argument("reports", help="CSV or Parquet file of reports, or a folder of Parquet files (never modified)")
+    p.add_argument("--out", required=True, metavar="QUEUE", help="file for the queue (.csv or .parquet)")
     p.add_argument("--target-recall", type=float, default=None, metavar="R",
                    help="share of claims the review tier catches on validation (default: the model's, 0.95)")
     p.add_argument("--chunksize", type=int, default=50_000, metavar="N", help="rows read at a time (default 50,000)")
     p.add_argument("--rejected", default=None, metavar="FILE",
-                   help="CSV file for rejected rows (default: OUT with .rejected.csv, when any row is rejected)")
+                   help="file for rejected rows (default: OUT with .rejected.csv or .rejected.parquet, when any row "
+                   "is rejected)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: this machine's cores (default); dask: a Dask cluster (needs the dask extra; "
+                   "Parquet in, a Parquet folder out)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: a running scheduler (tcp://host:8786); default: a local cluster")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes (local: -1 or default, one per core for large inputs; dask: local "
+                   "cluster workers, default 2)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_triage)
 
@@ -189,11 +205,20 @@ def run_triage(args) -> int:
 
     if args.chunksize < 1:
         raise ClaimstatsError(f"--chunksize must be at least 1, got {args.chunksize}")
-    paths = check_outputs({"--out": args.out, "--rejected": args.rejected}, args.reports, args.model)
+    paths = check_outputs({"--out": args.out, "--rejected": args.rejected}, args.reports, args.model,
+                          folders=args.engine == "dask")  # the Dask engine writes (and replaces) dataset folders
     out, rejected = paths["--out"], paths["--rejected"]
+    if args.scheduler and args.engine != "dask":
+        raise ClaimstatsError("--scheduler needs --engine dask")
     model = load_model(args.model)
-    report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
-                         rejected=rejected)
+    if args.engine == "dask":
+        from claimstats.scale import triage_dask
+
+        report = triage_dask(model, args.reports, out, scheduler=args.scheduler, workers=args.jobs or 2,
+                             target_recall=args.target_recall, rejected=rejected)
+    else:
+        report = triage_file(model, args.reports, out, target_recall=args.target_recall, chunksize=args.chunksize,
+                             rejected=rejected, jobs=args.jobs)
     if args.json:
         print_json({"rows_in": report.rows_in, "rows_scored": report.rows_scored,
                     "rows_rejected": report.rows_rejected, "reasons": dict(report.reasons),

@@ -35,6 +35,7 @@ from claimstats.exercises.checker import (
     mark_answer,
 )
 from claimstats.exercises.datasets import normalise_student_id, student_dataset
+from claimstats.progress import progress_bar
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MARK_COLUMNS = ["student", "set", "question", "kind", "status", "points", "max_points", "answer", "expected", "feedback"]
@@ -213,7 +214,7 @@ def grade_directory(
 
     marks: list[dict] = []
     totals: list[dict] = []
-    for student in sorted(files.keys() | (enrolled or set())):
+    for student in progress_bar(sorted(files.keys() | (enrolled or set())), desc="grading", unit=" students"):
         if student in files:
             report, problems = _grade_one(student, files[student], dataset_for, chosen, names, enrolled)
         else:  # on the roster, nothing handed in
