@@ -169,7 +169,9 @@ def test_progress_bar_only_on_a_terminal(model, reports, tmp_path, monkeypatch, 
     monkeypatch.setattr("sys.stderr", terminal)
     triage_file(model, reports, tmp_path / "q.csv", chunksize=1000)
     drawn = terminal.getvalue()
-    assert "scoring" in drawn and "writing" in drawn and "100%" in drawn
+    # Both bars are drawn and then cleared (leave=False); whether a 100% frame is drawn before the clear
+    # depends on tqdm's refresh interval, so it is not asserted.
+    assert "scoring" in drawn and "writing" in drawn and drawn.endswith("\r")
     quiet = Terminal()
     monkeypatch.setattr("sys.stderr", quiet)
     triage_file(model, reports, tmp_path / "q.csv", chunksize=1000, progress=False)
