@@ -32,13 +32,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from _qmd import execute  # noqa: E402
-from _render import STUDENT_FLAGS, book_files, copy_project, render_env  # noqa: E402
+from _qmd import cells, execute, inline_expressions  # noqa: E402
+from _render import STUDENT_FLAGS, book_files, copy_project, edition_config, render_env  # noqa: E402
 
 TARGET_SECONDS = 90.0
 
@@ -78,7 +76,10 @@ def main() -> None:
         print(f"{'file':<32}{'seconds':>9}")
         tick, cpu = time.perf_counter(), children_cpu()
         code = 0.0
-        for name in book_files(yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))):
+        for name in book_files(edition_config()):
+            text = (project / name).read_text(encoding="utf-8")
+            if not cells(text) and not inline_expressions(text):
+                continue  # no code (the student edition's exercise pages): Quarto starts no kernel either
             run = execute(project / name, env=env)
             code += run.seconds
             print(f"{name:<32}{run.seconds:>9.1f}")

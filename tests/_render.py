@@ -38,6 +38,36 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def _merge(base, extra):
+    """Quarto's merge of a profile over ``_quarto.yml`` (``mergeConfigs``): maps merge key by key,
+    lists are concatenated without repeats, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        return {**base, **{key: _merge(base[key], value) if key in base else value for key, value in extra.items()}}
+    if isinstance(base, list) or isinstance(extra, list):
+        if base is None or extra is None:
+            return base if extra is None else extra
+        combined, seen = [], set()
+        for item in (base if isinstance(base, list) else [base]) + (extra if isinstance(extra, list) else [extra]):
+            key = json.dumps(item, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                combined.append(item)
+        return combined
+    return extra
+
+
+def edition_config(profile: str | None = None) -> dict:
+    """The book's configuration as Quarto reads it for ``profile`` (by default, the default profile):
+    ``_quarto.yml`` with ``_quarto-<profile>.yml`` merged over it."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    profile = profile or (config.get("profile") or {}).get("default")
+    if profile:
+        config = _merge(config, yaml.safe_load((ROOT / f"_quarto-{profile}.yml").read_text(encoding="utf-8")))
+    return config
+
+
 def book_files(config: dict) -> list[str]:
     """The files of a book project in reading order: ``book.chapters`` (through parts), then ``appendices``."""
 

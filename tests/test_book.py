@@ -24,11 +24,13 @@ import pytest
 import yaml
 
 from _qmd import INLINE, ExecutionError, blocks, cells, execute, inline_expressions, prose
-from _render import Book, book_files, letters, render_env
+from _render import INSTRUCTOR, Book, book_files, edition_config, letters, render_env
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-BOOK_FILES = book_files(CONFIG)
+#: The student edition's files, as `quarto render` (the default profile) lists them.
+BOOK_FILES = book_files(edition_config())
+INSTRUCTOR_FILES = book_files(edition_config(INSTRUCTOR))
 # Ours: the preface and chapters/ (exercises/ are checked by tests/test_exercises*.py).
 CHAPTERS = [f for f in BOOK_FILES if f == "index.qmd" or f.startswith("chapters/")]
 PACE_CHAPTERS = [f for f in CHAPTERS if re.match(r"chapters/\d", f)]
@@ -61,24 +63,42 @@ def test_config_is_a_book_for_html_and_typst():
         assert {"fig-width", "fig-height", "fig-dpi"} <= set(formats[name])
     assert (ROOT / formats["typst"]["include-before-body"]).is_file()
     assert CONFIG["book"]["title"] and CONFIG["book"]["author"]
-    parts = [item["part"] for item in CONFIG["book"]["chapters"] if isinstance(item, dict)]
-    assert parts[:4] == ["Plan", "Analyze", "Construct", "Execute"]
+    for profile in (None, INSTRUCTOR):
+        chapters = edition_config(profile)["book"]["chapters"]
+        parts = [item["part"] for item in chapters if isinstance(item, dict)]
+        assert parts == ["Plan", "Analyze", "Construct", "Execute", "Exercises"], profile
+        assert chapters[-1] == "chapters/references.qmd", profile
 
 
 def test_listed_files_exist_once_and_index_comes_first():
-    missing = [f for f in BOOK_FILES if not (ROOT / f).is_file()]
-    assert not missing, f"_quarto.yml lists files that do not exist: {missing}"
-    assert [f for f, n in Counter(BOOK_FILES).items() if n > 1] == []
-    # Quarto's rule: the home page of a book is index.* next to _quarto.yml.
-    assert BOOK_FILES[0] == "index.qmd"
+    assert CONFIG["profile"]["default"] == "student"
+    for files in (BOOK_FILES, INSTRUCTOR_FILES):
+        missing = [f for f in files if not (ROOT / f).is_file()]
+        assert not missing, f"the book lists files that do not exist: {missing}"
+        assert [f for f, n in Counter(files).items() if n > 1] == []
+        # Quarto's rule: the home page of a book is index.* next to _quarto.yml.
+        assert files[0] == "index.qmd"
     assert (ROOT / CONFIG["bibliography"]).is_file()
 
 
-def test_every_exercise_file_is_in_the_exercises_part():
-    written = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "exercises").glob("[0-9]*.qmd"))
-    parts = {item["part"]: book_files({"book": {"chapters": item["chapters"]}})
-             for item in CONFIG["book"]["chapters"] if isinstance(item, dict)}
-    assert written and sorted(parts.get("Exercises", [])) == written
+def test_each_edition_lists_its_own_exercise_files_and_the_same_chapters():
+    for profile, folder in ((None, ROOT / "exercises"), (INSTRUCTOR, ROOT / "exercises" / "instructor")):
+        written = sorted(p.relative_to(ROOT).as_posix() for p in folder.glob("[0-9]*.qmd"))
+        parts = {item["part"]: book_files({"book": {"chapters": item["chapters"]}})
+                 for item in edition_config(profile)["book"]["chapters"] if isinstance(item, dict)}
+        assert written and sorted(parts["Exercises"]) == written, profile
+    assert [f for f in BOOK_FILES if not f.startswith("exercises/")] == [
+        f for f in INSTRUCTOR_FILES if not f.startswith("exercises/")]
+
+
+def test_the_merge_of_a_profile_is_quartos():
+    """Maps merge key by key; lists are concatenated without repeats (Quarto's ``mergeConfigs``)."""
+    from _render import _merge
+
+    base = {"a": {"b": 1, "c": [1, {"d": 2}]}, "e": "x"}
+    extra = {"a": {"c": [{"d": 2}, 3], "f": 4}, "e": "y"}
+    assert _merge(base, extra) == {"a": {"b": 1, "c": [1, {"d": 2}, 3], "f": 4}, "e": "y"}
+    assert base == {"a": {"b": 1, "c": [1, {"d": 2}]}, "e": "x"}
 
 
 # --------------------------------------------------------------------- prose rules (sources)
@@ -223,12 +243,14 @@ def _pages(book: Book, names=None):
     return {name: page for name, page in book.pages.items() if names is None or name in names}
 
 
-def test_every_page_is_rendered_and_the_pdf_has_every_chapter_title(student_book):
-    missing = [name for name in BOOK_FILES if name not in student_book.pages]
-    assert not missing, f"pages missing from the HTML site: {missing}"
-    pdf = letters(student_book.pdf_text)
-    absent = [name for name in BOOK_FILES if letters(title(SOURCES[name])) not in pdf]
-    assert not absent, f"chapter titles missing from the PDF: {absent}"
+def test_every_page_is_rendered_and_the_pdf_has_every_chapter_title(student_book, instructor_book):
+    for book, files in ((student_book, BOOK_FILES), (instructor_book, INSTRUCTOR_FILES)):
+        missing = [name for name in files if name not in book.pages]
+        assert not missing, f"pages missing from the HTML site: {missing}"
+        pdf = letters(book.pdf_text)
+        absent = [name for name in files if letters(title((ROOT / name).read_text(encoding="utf-8"))) not in pdf]
+        assert not absent, f"chapter titles missing from the PDF: {absent}"
+    assert not [name for name in student_book.pages if name.startswith("exercises/instructor/")]
 
 
 def test_quarto_reports_no_warning(student_book, instructor_book):

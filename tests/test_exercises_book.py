@@ -1,5 +1,8 @@
 """The exercise chapters: generated from the bank, solutions only in the instructor edition, in any form.
 
+Each set has a student file (``exercises/NN-<set>.qmd``: questions, no code) and an
+instructor file (``exercises/instructor/NN-<set>.qmd``: the same questions with solution blocks).
+
 Which edition shows what is judged on the real render (``student_book`` and
 ``instructor_book`` in ``conftest.py``: HTML pages, search index and PDF), with
 the text of the worked solutions as the instructor profile computes them.
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from _qmd import cells, execute
+from _qmd import cells, execute, inline_expressions
 from _render import letters, render_env
 from claimstats.exercises import book
 from claimstats.exercises.bank import SETS, questions
@@ -21,20 +24,32 @@ from claimstats.exercises.bank import SETS, questions
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
 FILES = sorted(EXERCISES.glob("[0-9][0-9]-*.qmd"))
+INSTRUCTOR_FILES = sorted((EXERCISES / "instructor").glob("[0-9][0-9]-*.qmd"))
 PROFILE = "instructor"
 
 
-def test_chapters_are_the_seven_named_files_and_up_to_date():
-    assert [p.name for p in FILES] == [f"{stem}.qmd" for stem, _, _ in SETS.values()]
+def test_chapters_are_the_seven_named_files_of_each_edition_and_up_to_date():
+    names = [f"{stem}.qmd" for stem, _, _ in SETS.values()]
+    assert [p.name for p in FILES] == names and [p.name for p in INSTRUCTOR_FILES] == names
     assert book.write_sources(EXERCISES, check=True) == [], "run `claimstats exercises sources`"
 
 
-def test_every_question_is_an_exercise_with_a_solution_block():
-    for path in FILES:
-        text = path.read_text(encoding="utf-8")
-        ids = set(re.findall(r"(?m)^:::+ *\{#([\w-]+)", text))
-        for q in questions(path.stem.split("-", 1)[1]):
-            assert f"exr-{q.id}" in ids and f"sol-{q.id}" in ids, (path.name, q.id)
+def test_sources_are_written_where_missing_and_reported(tmp_path):
+    assert len(book.write_sources(tmp_path)) == 2 * len(SETS)
+    assert (tmp_path / "instructor" / "04-hypothesis.qmd").read_text(encoding="utf-8") == (
+        EXERCISES / "instructor" / "04-hypothesis.qmd").read_text(encoding="utf-8")
+    (tmp_path / "04-hypothesis.qmd").write_text("edited", encoding="utf-8")
+    assert book.write_sources(tmp_path, check=True) == ["04-hypothesis.qmd"]
+    assert book.write_sources(tmp_path) == ["04-hypothesis.qmd"] and book.write_sources(tmp_path, check=True) == []
+
+
+def test_every_question_is_an_exercise_and_only_the_instructor_file_has_its_solution_block():
+    for student, instructor in zip(FILES, INSTRUCTOR_FILES):
+        ids = {path: set(re.findall(r"(?m)^:::+ *\{#([\w-]+)", path.read_text(encoding="utf-8")))
+               for path in (student, instructor)}
+        for q in questions(student.stem.split("-", 1)[1]):
+            assert f"exr-{q.id}" in ids[student] and f"sol-{q.id}" not in ids[student], (student.name, q.id)
+            assert f"exr-{q.id}" in ids[instructor] and f"sol-{q.id}" in ids[instructor], (instructor.name, q.id)
 
 
 #: The only way code or text reaches the instructor edition: an instructor div holding one div and one call.
@@ -45,14 +60,29 @@ INSTRUCTOR_BLOCK = re.compile(
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_code_that_runs_in_a_student_render_cannot_produce_a_solution(path):
+def test_a_student_file_has_no_code_and_is_the_instructor_file_without_its_blocks(path):
+    """No cell and no inline code: Quarto renders it as Markdown, without a kernel, and no solution
+    exists in it in any form. Apart from that it is the instructor's file, word for word."""
+    text = path.read_text(encoding="utf-8")
+    assert cells(text) == [] and inline_expressions(text) == [] and "when-profile" not in text
+    instructor = (EXERCISES / "instructor" / path.name).read_text(encoding="utf-8")
+    stripped = INSTRUCTOR_BLOCK.sub("", instructor).replace(IMPORT_CELL, "")
+    assert re.sub(r"\n{3,}", "\n\n", stripped).rstrip("\n") + "\n" == text
+
+
+#: The instructor file's first cell, which imports the two calls.
+IMPORT_CELL = "```{python}\n#| include: false\nfrom claimstats.exercises.book import setup_solutions, solution\n```"
+
+
+@pytest.mark.parametrize("path", INSTRUCTOR_FILES, ids=lambda p: p.name)
+def test_code_in_an_instructor_file_is_the_import_and_one_call_per_instructor_block(path):
     """Quarto executes hidden cells too: outside instructor divs only the import runs; inside, one call."""
     text = path.read_text(encoding="utf-8")
     calls = INSTRUCTOR_BLOCK.findall(text)
     assert len(calls) == len(questions(path.stem.split("-", 1)[1])) + 1
     found = cells(text)
     assert [c.code for c in found if c.code not in calls] == ["from claimstats.exercises.book import setup_solutions, solution"]
-    assert found[0].options.get("include") is False
+    assert found[0].options.get("include") is False and IMPORT_CELL in text
     assert text.count("when-profile") == len(calls)
 
 
@@ -82,7 +112,8 @@ def test_instructor_profile_shows_worked_solutions(monkeypatch):
 
 @pytest.mark.parametrize("profile", [None, PROFILE])
 def test_a_chapter_executes_as_quarto_runs_it(profile):
-    run = execute(EXERCISES / "04-hypothesis.qmd", env=render_env(profile=profile))
+    """An instructor file run without the instructor profile (listed by mistake) shows nothing."""
+    run = execute(EXERCISES / "instructor" / "04-hypothesis.qmd", env=render_env(profile=profile))
     solution_cells = [(c, outputs) for c, outputs in run.cells if re.match(r"(setup_)?solutions?\(", c.code)]
     assert len(solution_cells) == len(questions("hypothesis")) + 1
     for cell, outputs in solution_cells:
@@ -140,6 +171,7 @@ def test_the_student_edition_shows_no_solution_and_no_marking_note(student_book,
     for name in FILES:
         page = student_book.pages[f"exercises/{name.name}"]
         assert 'id="exr-' in page.html and 'id="sol-' not in page.html
+    assert not [name for name in student_book.pages if "instructor" in name]
 
 
 def test_the_instructor_edition_shows_every_solution_and_marking_note(instructor_book, solution_texts):
@@ -149,3 +181,5 @@ def test_the_instructor_edition_shows_every_solution_and_marking_note(instructor
         missing = [key for key, probes in solution_texts.items() for probe in probes if probe not in text]
         assert not missing, f"the instructor {where} lack solution text of: {sorted(set(missing))[:10]}"
     assert "instructor" in letters(instructor_book.pdf_text[:3000])
+    for name in INSTRUCTOR_FILES:
+        assert 'id="sol-' in instructor_book.pages[f"exercises/instructor/{name.name}"].html, name.name

@@ -7,7 +7,7 @@ function of an :class:`ExerciseData` that *calls claimstats* to compute the
 correct answer for one dataset, so the book, the command line and the checker
 agree by construction.
 
-The exercise chapters (``exercises/*.qmd``), the answer templates and the
+The exercise chapters (``exercises/*.qmd``, ``exercises/instructor/*.qmd``), the answer templates and the
 checker are all generated from these records (see :mod:`claimstats.exercises.book`
 and :mod:`claimstats.exercises.template`), so ids, wording and tolerances
 cannot drift apart.

@@ -1,26 +1,30 @@
-"""The exercise chapters (``exercises/NN-<set>.qmd``) and their worked solutions.
+"""The exercise chapters and their worked solutions, one file per set and edition.
 
 The chapters are generated from the question bank by :func:`write_sources`
 (``claimstats exercises sources``) and committed; a test checks they are up to
 date, so the book shows exactly the ids, wording, tolerances and options the
-checker uses.
+checker uses. Each set has two files:
 
-How solutions stay out of the student edition (two independent locks):
+- ``exercises/NN-<set>.qmd``, the student edition's: the questions only. It
+  holds no code cell, so Quarto renders it as plain Markdown, with no kernel;
+- ``exercises/instructor/NN-<set>.qmd``, the instructor edition's: the same
+  questions, each followed by its worked solution.
 
-1. every solution sits in a ``::: {.content-visible when-profile="instructor"}``
-   div. Quarto drops such a div from the document before any writer runs, so
-   nothing of it reaches the student HTML, its page source, the search index
-   or the PDF (it is not hidden with CSS);
-2. the div holds no answer text: only a one-line cell, ``solution("<id>")``,
+How solutions stay out of the student edition (three independent locks):
+
+1. the student edition lists only the student files (``_quarto-student.yml``,
+   the default profile); the instructor files are listed only by
+   ``_quarto-instructor.yml``, and a book renders only the files it lists;
+2. in an instructor file every solution sits in a
+   ``::: {.content-visible when-profile="instructor"}`` div, which Quarto
+   drops from the document before any writer runs (it is not hidden with CSS);
+3. the div holds no answer text: only a one-line cell, ``solution("<id>")``,
    that computes and returns the worked solution **only when the instructor
-   profile is active** (Quarto sets ``QUARTO_PROFILE`` for the kernel). Quarto
-   executes cells inside hidden divs too; in a student render this cell
-   returns nothing, so no value can end up in the executed notebook, the
-   ``_freeze/`` cache or ``.quarto/``.
+   profile is active** (Quarto sets ``QUARTO_PROFILE`` for the kernel).
 
-``_quarto-instructor.yml`` adds a third: the instructor edition is written to
-its own folder, never frozen and run without a kernel daemon, so neither its
-executed output nor its kernel can serve a student build.
+``_quarto-instructor.yml`` also writes its edition to its own folder, never
+frozen and run without a kernel daemon, so neither its executed output nor its
+kernel can serve a student build.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ from claimstats.exercises.bank import (
 
 #: The Quarto profile that shows solutions.
 INSTRUCTOR_PROFILE = "instructor"
+#: The editions of the exercise chapters, and the subfolder of ``exercises/`` each one's files live in.
+EDITIONS = {"student": "", "instructor": "instructor"}
 #: The worked solutions are computed on this example dataset, sized like a student's.
 EXAMPLE_ROWS = 3_000
 
@@ -247,15 +253,26 @@ def _solution_block(q: Question) -> str:
         :::""")
 
 
-def chapter_text(set_name: str) -> str:
-    """The ``.qmd`` of one exercise set: questions for everyone, solution blocks for the instructor."""
+def chapter_text(set_name: str, edition: str = "student") -> str:
+    """The ``.qmd`` of one exercise set: its questions, and in the instructor edition their solutions.
+
+    The student edition's text has no code cell (Quarto then starts no kernel for it).
+
+    Examples
+    --------
+    >>> "```{python}" in chapter_text("hypothesis"), "```{python}" in chapter_text("hypothesis", "instructor")
+    (False, True)
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"edition must be one of {sorted(EDITIONS)}, got {edition!r}")
+    instructor = edition == INSTRUCTOR_PROFILE
     stem, title, _ = SETS[set_name]
-    blocks = [
-        f"# Exercises: {title} {{#sec-exercises-{set_name}}}",
-        _GENERATED.format(set=set_name),
-        "```{python}\n#| include: false\nfrom claimstats.exercises.book import setup_solutions, solution\n```",
-        _intro(set_name).rstrip(),
-        textwrap.dedent(f"""\
+    blocks = [f"# Exercises: {title} {{#sec-exercises-{set_name}}}", _GENERATED.format(set=set_name)]
+    if instructor:
+        blocks.append("```{python}\n#| include: false\nfrom claimstats.exercises.book import setup_solutions, solution\n```")
+    blocks.append(_intro(set_name).rstrip())
+    if instructor:
+        blocks.append(textwrap.dedent(f"""\
             ::: {{.content-visible when-profile="{INSTRUCTOR_PROFILE}"}}
             ::: {{.callout-note title="Instructor edition"}}
             ```{{python}}
@@ -263,16 +280,31 @@ def chapter_text(set_name: str) -> str:
             setup_solutions("{set_name}")
             ```
             :::
-            :::"""),
-    ]
+            :::"""))
     for q in questions(set_name):
-        blocks += [_exercise_block(q), _solution_block(q)]
+        blocks.append(_exercise_block(q))
+        if instructor:
+            blocks.append(_solution_block(q))
     return "\n\n".join(blocks) + "\n"
 
 
-def write_sources(folder: str | os.PathLike = "exercises", *, check: bool = False) -> list[str]:
-    """Write every set's chapter to ``folder/NN-<set>.qmd``; return the names that changed.
+def source_paths(folder: str | os.PathLike = "exercises") -> dict[tuple[str, str], Path]:
+    """``{(set, edition): path}`` of every exercise chapter under ``folder``, in the bank's order.
 
+    Examples
+    --------
+    >>> source_paths()["hypothesis", "instructor"].as_posix()
+    'exercises/instructor/04-hypothesis.qmd'
+    """
+    return {(set_name, edition): Path(folder, sub, f"{stem}.qmd")
+            for set_name, (stem, _, _) in SETS.items() if questions(set_name)
+            for edition, sub in EDITIONS.items()}
+
+
+def write_sources(folder: str | os.PathLike = "exercises", *, check: bool = False) -> list[str]:
+    """Write every set's chapters (both editions) under ``folder``; return the paths that changed.
+
+    The paths are relative to ``folder`` (``04-hypothesis.qmd``, ``instructor/04-hypothesis.qmd``).
     With ``check=True`` nothing is written: the list says which files are out of date.
     """
     target = Path(folder)
@@ -281,13 +313,11 @@ def write_sources(folder: str | os.PathLike = "exercises", *, check: bool = Fals
 
         raise ClaimstatsError(f"{target}: folder not found (run from the project root or give --dir)")
     changed = []
-    for set_name, (stem, _, _) in SETS.items():
-        if not questions(set_name):
-            continue
-        path = target / f"{stem}.qmd"
-        text = chapter_text(set_name)
+    for (set_name, edition), path in source_paths(target).items():
+        text = chapter_text(set_name, edition)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            changed.append(path.name)
+            changed.append(path.relative_to(target).as_posix())
             if not check:
+                path.parent.mkdir(exist_ok=True)
                 path.write_text(text, encoding="utf-8")
     return changed
