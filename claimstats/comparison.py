@@ -48,6 +48,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -415,11 +416,20 @@ def _cross_validate(X_by_set: dict, y: np.ndarray, folds: list, grid: dict, seed
             for i, (f, k, model, position) in enumerate(fits)]
 
 
-def _fit_candidate(X_train: pd.DataFrame, y_train: np.ndarray, X_validation: pd.DataFrame, feature_set: str,
-                   model: str, params: dict, seed: int, vocabulary: int):
-    pipeline = build_pipeline(feature_set, model, params, seed=seed, vocabulary=vocabulary)
-    pipeline.fit(X_train, y_train)
-    return pipeline, predict_claim_probability(pipeline, X_validation)
+def _training_features(X_train: pd.DataFrame, y_train: np.ndarray, X_validation: pd.DataFrame, feature_set: str,
+                       vocabulary: int):
+    """A feature set's features fitted on the whole training split, with its training and validation matrices:
+    shared by every model of the set, as a fold's are in cross-validation."""
+    features = build_features(feature_set, vocabulary=vocabulary)
+    return features, features.fit_transform(X_train, y_train), features.transform(X_validation)
+
+
+def _fit_candidate(features: Pipeline, X_fit, y_train: np.ndarray, X_held, model: str, params: dict, seed: int):
+    """One model fitted on its set's training matrix: the pipeline (its own copy of the fitted features) and
+    its validation scores, exactly as ``build_pipeline(...).fit(X_train, y_train)`` would give them."""
+    classifier = build_classifier(model, params, seed=seed).fit(X_fit, y_train)
+    pipeline = Pipeline([("features", copy.deepcopy(features)), ("model", classifier)])
+    return pipeline, classifier.predict_proba(X_held)[:, list(classifier.classes_).index(1)]
 
 
 def _test_champion(pipeline: Pipeline, test: pd.DataFrame, feature_set: str, model: str, repeats: int, seed: int):
@@ -561,10 +571,18 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
         tuned.loc[at, "chosen"] = True
         best[(f, m)] = int(tuned.loc[at, "candidate"])
 
-    # 2. each model's chosen candidate refitted on the whole training split, scored on validation
-    fitted = _run([(_fit_candidate, split.train[input_columns(f)], y_train, split.validation, f, m,
-                    chosen_grid[m][best[(f, m)]], seed, vocabulary) for f in feature_sets for m in models], n_jobs,
-                  "refitting")
+    # 2. each model's chosen candidate refitted on the whole training split, scored on validation (the
+    #    features fitted once per feature set and shared by its models)
+    prepared = dict(zip(feature_sets, _run([(_training_features, split.train[input_columns(f)], y_train,
+                                             split.validation[input_columns(f)], f, vocabulary)
+                                            for f in feature_sets], n_jobs, "features")))
+    pairs = [(f, m) for f in feature_sets for m in models]
+    order = sorted(range(len(pairs)), key=lambda i: -_FIT_COST.get(pairs[i][1], 1))  # slowest first
+    refitted = _run([(_fit_candidate, prepared[pairs[i][0]][0], prepared[pairs[i][0]][1], y_train,
+                      prepared[pairs[i][0]][2], pairs[i][1], chosen_grid[pairs[i][1]][best[pairs[i]]], seed)
+                     for i in order], n_jobs, "refitting")
+    fitted = [result for _, result in sorted(zip(order, refitted), key=lambda item: item[0])]
+    del prepared
     pipelines, rows = {}, []
     for (f, m), (pipeline, p_val) in zip(((f, m) for f in feature_sets for m in models), fitted):
         pipelines[(f, m)] = pipeline

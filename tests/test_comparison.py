@@ -9,8 +9,8 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from claimstats import clean, simulate
-from claimstats.classify import input_columns
-from claimstats.comparison import choose, compare_models
+from claimstats.classify import build_pipeline, input_columns, predict_claim_probability
+from claimstats.comparison import GRIDS, choose, compare_models
 from claimstats.errors import ClaimstatsError
 from claimstats.evaluation import claim_labels
 from claimstats.phrasing import opening
@@ -91,6 +91,24 @@ def test_comparison_picks_champions_on_validation_and_tests_them_once(comparison
         cut = claims[int(np.ceil(0.95 * len(claims))) - 1]
         assert winner["validation_review_share"] == pytest.approx((val_scores >= cut).mean())
         assert winner["validation_average_precision"] == pytest.approx(skm.average_precision_score(y_val, val_scores))
+
+
+def test_every_refitted_candidate_is_its_pipeline_fitted_from_scratch(comparison):
+    """The features are fitted once per feature set and shared by its models: each pipeline still equals
+    ``build_pipeline(...)`` fitted alone on the training split, score for score, and owns its features."""
+    split = comparison.split
+    y_train, y_val = claim_labels(split.train), claim_labels(split.validation)
+    table = comparison.to_frame()
+    for (feature_set, model), pipeline in comparison.pipelines.items():
+        row = table[(table["feature_set"] == feature_set) & (table["model"] == model)].iloc[0]
+        params = dict(GRIDS["fast"][model][0])
+        alone = build_pipeline(feature_set, model, params, seed=7).fit(split.train[input_columns(feature_set)],
+                                                                        y_train)
+        expected = alone.predict_proba(split.validation[input_columns(feature_set)])[:, 1]
+        np.testing.assert_array_equal(predict_claim_probability(pipeline, split.validation), expected)
+        assert row["validation_average_precision"] == skm.average_precision_score(y_val, expected)
+    features = [id(p.named_steps["features"]) for p in comparison.pipelines.values()]
+    assert len(set(features)) == len(features)
 
 
 def test_held_out_phrasing_refits_each_champion_on_templates_apart_from_its_test(comparison):
