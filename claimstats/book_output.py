@@ -50,12 +50,15 @@ def figure_markdown(path: str | Path, alt: str, *, width: str | None = None) -> 
 _NUMBER_TEXT = re.compile(r"(?:[a-z] = )?[<>≤≥~−+-]?\s*(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*%?")
 
 
-def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt: str = ",") -> str:
+def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt: str = ",",
+                   bounded: Iterable[str] = ()) -> str:
     """A pipe table (Pandoc reads it in HTML and Typst alike), numbers formatted for reading.
 
     A ``|`` inside a cell is escaped, so "claim | opinion" stays one cell. Text
     columns are shown as they are: a number already written as text ("17884",
-    "0.5") is not re-read and re-formatted.
+    "0.5") is not re-read and re-formatted. The ``bounded`` columns (probabilities,
+    shares) are written with :func:`claimstats.reporting.format_bounded` and
+    ``floatfmt``: a score of 0.99996 shows as 0.99996, not as 1.0000.
 
     Examples
     --------
@@ -64,7 +67,20 @@ def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt
     | class   |   rows |
     |:--------|-------:|
     | claim   |  9,608 |
+    >>> print(markdown_table(pd.DataFrame({"p": [0.99996, 0.5]}), floatfmt=".4f", bounded=["p"]))
+    |       p |
+    |--------:|
+    | 0.99996 |
+    |  0.5000 |
     """
+    from claimstats.reporting import format_bounded
+
+    bounded = list(bounded)
+    missing = [c for c in bounded if c not in frame.columns]
+    if missing:
+        raise ClaimstatsError(f"bounded columns not in the table: {missing}")
+    if bounded:
+        frame = frame.assign(**{c: frame[c].map(lambda v: format_bounded(float(v), floatfmt)) for c in bounded})
     def escape(value):
         return value.replace("|", "\\|") if isinstance(value, str) else value
 

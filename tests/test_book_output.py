@@ -46,6 +46,16 @@ def test_markdown_table_shows_text_as_written_and_aligns_number_text_right():
     assert "| small group " in indexed[2]
 
 
+def test_bounded_columns_never_round_onto_zero_or_one():
+    table = pd.DataFrame({"rank": [1, 2, 3], "p": [0.999962, 0.25, 0.0000031]})
+    text = markdown_table(table, floatfmt=".4f", bounded=["p"])
+    cells = [line.split("|")[2].strip() for line in text.splitlines()[2:]]
+    assert cells == ["0.99996", "0.2500", "0.000003"]
+    assert "1.0000" in markdown_table(table, floatfmt=".4f")  # what a plain float format would show
+    with pytest.raises(ClaimstatsError, match="bounded columns not in the table: \\['q'\\]"):
+        markdown_table(table, bounded=["q"])
+
+
 def test_project_config_is_found_upwards_and_missing_is_an_error(tmp_path):
     (tmp_path / "_quarto.yml").write_text("book:\n  title: T\n", encoding="utf-8")
     (tmp_path / "chapters").mkdir()
