@@ -42,7 +42,7 @@ from claimstats import classify
 from claimstats.comparison import ModelComparison, compare_models
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.evaluation import Evaluation, evaluate, flagged_at, metric_intervals, proportion_interval
-from claimstats.intake import check_reports, normalise_reports
+from claimstats.intake import as_numbers, check_reports, normalise_reports
 from claimstats.phrasing import TEMPLATE_WORDS, opening
 from claimstats.reporting import format_bounded
 from claimstats.schema import COUNT_COLUMNS, DURATION, SCHEMA_VERSION, TARGET
@@ -625,13 +625,22 @@ def evaluate_model(model: ClaimModel, data: pd.DataFrame, *, threshold: float | 
                     model=model.model, held_out=False)  # whether the rows are new is not known here
 
 
+def _parsed(column: pd.Series) -> pd.Series:
+    """A text column of numbers as float64 (:func:`~claimstats.intake.as_numbers`); text that is not a
+    number raises pandas's error, as ``pd.to_numeric`` does."""
+    values = as_numbers(column)
+    if (column.notna().to_numpy() & np.isnan(values)).any():
+        return pd.to_numeric(column).astype(float)  # raises, naming the value
+    return pd.Series(values, index=column.index, name=column.name)
+
+
 def _model_inputs(reports: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The model's columns with the types it was trained on (numbers as numbers, labels as text)."""
     out = {}
     for name in columns:
         col = reports[name]
         if name in (DURATION, *COUNT_COLUMNS):
-            out[name] = pd.to_numeric(col).astype(float) if not pd.api.types.is_numeric_dtype(col) else col
+            out[name] = col if pd.api.types.is_numeric_dtype(col) else _parsed(col)
         else:
             out[name] = col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col
     return pd.DataFrame(out, index=reports.index)

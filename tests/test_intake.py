@@ -8,7 +8,7 @@ import pytest
 
 from claimstats import classify, simulate
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import check_reports, normalise_reports
+from claimstats.intake import as_numbers, check_reports, normalise_reports
 from claimstats.triage import train_claim_model
 
 
@@ -51,3 +51,35 @@ def test_normalise_reports_brings_variants_to_the_contract_and_keeps_the_rest():
     full["author_ban_status"] = ["Gone", " ACTIVE", "banned"]
     assert check_reports(normalise_reports(full)).tolist() == [
         "author_ban_status: not one of active, under review, banned", "", ""]
+
+
+# ----------------------------------------------------------- as_numbers: Arrow's cast, pandas's numbers
+
+AWKWARD = [" 5", "5 ", "+5", "1e3", "1E3", "inf", "-inf", "Infinity", "INF", "nan", "NaN", "-nan", ".5", "5.", "1_000",
+           "0x10", "\u0661\u0662", "1e400", "-0", "00012", "1.5e-400", "5e", "e5", "1.2.3", "--5", "1,5", "\u00a05",
+           "12345678901234567890", "0.30000000000000004", "9007199254740993", "1d3", ""]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.all((a == b) & (np.signbit(a) == np.signbit(b)) | (np.isnan(a) & np.isnan(b))))
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_as_numbers_reads_text_as_pandas_does(text):
+    column = pd.Series([text, "7", None], dtype="str")
+    expected = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float) + 0.0
+    assert _same(as_numbers(column), expected), text
+    assert _same(as_numbers(column.astype(object)), expected), text
+
+
+def test_as_numbers_parses_plain_numbers_with_arrow_not_pandas(monkeypatch):
+    column = pd.Series(["12", None, "3.5", "-0", "1e3"], dtype="str")
+    expected = np.array([12.0, np.nan, 3.5, 0.0, 1000.0])
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pandas parsed a column Arrow can cast")
+
+    monkeypatch.setattr(pd, "to_numeric", refuse)
+    assert _same(as_numbers(column), expected)
+    with pytest.raises(AssertionError, match="pandas parsed"):
+        as_numbers(pd.Series(["12", "x"], dtype="str"))  # not all numbers: pandas reads it
