@@ -183,3 +183,31 @@ def test_the_instructor_edition_shows_every_solution_and_marking_note(instructor
     assert "instructor" in letters(instructor_book.pdf_text[:3000])
     for name in INSTRUCTOR_FILES:
         assert 'id="sol-' in instructor_book.pages[f"exercises/instructor/{name.name}"].html, name.name
+
+
+def _pdf_lines_starting(path, prefix: str) -> list[tuple[int, float, float]]:
+    """``(page, x of each chunk of text starting with prefix, x of the page's left margin)``."""
+    from pypdf import PdfReader
+
+    found = []
+    for number, page in enumerate(PdfReader(path).pages, start=1):
+        chunks = []
+
+        def visit(text, cm, tm, font, size):
+            if text.strip():
+                chunks.append((tm[4] * cm[0] + cm[4], text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        if chunks:
+            margin = min(x for x, _ in chunks)
+            found += [(number, x, margin) for x, text in chunks if text.startswith(prefix)]
+    return found
+
+
+def test_exercises_in_the_pdf_are_set_flush_left(student_book):
+    """Typst sets Quarto's exercise frames as figures, which centre their content (the answer line,
+    the options, "Checked automatically." all centred): _typst-book.typ sets them flush left."""
+    lines = _pdf_lines_starting(student_book.pdf, "Checked automatically.")
+    assert len(lines) >= sum(q.auto for q in questions())
+    off = [(page, round(x - margin, 1)) for page, x, margin in lines if abs(x - margin) > 1.0]
+    assert not off, f"exercise lines not at the left margin (page, points from it): {off[:10]}"
