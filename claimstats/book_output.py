@@ -81,6 +81,7 @@ def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt
         raise ClaimstatsError(f"bounded columns not in the table: {missing}")
     if bounded:
         frame = frame.assign(**{c: frame[c].map(lambda v: format_bounded(float(v), floatfmt)) for c in bounded})
+
     def escape(value):
         return value.replace("|", "\\|") if isinstance(value, str) else value
 

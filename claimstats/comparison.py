@@ -578,13 +578,16 @@ def compare_models(data: pd.DataFrame, *, feature_sets=tuple(FEATURE_SETS), mode
                                             for f in feature_sets], n_jobs, "features")))
     pairs = [(f, m) for f in feature_sets for m in models]
     order = sorted(range(len(pairs)), key=lambda i: -_FIT_COST.get(pairs[i][1], 1))  # slowest first
-    refitted = _run([(_fit_candidate, prepared[pairs[i][0]][0], prepared[pairs[i][0]][1], y_train,
-                      prepared[pairs[i][0]][2], pairs[i][1], chosen_grid[pairs[i][1]][best[pairs[i]]], seed)
-                     for i in order], n_jobs, "refitting")
-    fitted = [result for _, result in sorted(zip(order, refitted), key=lambda item: item[0])]
-    del prepared
+    tasks = []
+    for i in order:
+        f, m = pairs[i]
+        features, X_fit, X_held = prepared[f]
+        tasks.append((_fit_candidate, features, X_fit, y_train, X_held, m, chosen_grid[m][best[(f, m)]], seed))
+    by_pair = dict(zip(order, _run(tasks, n_jobs, "refitting")))
+    del prepared, tasks
     pipelines, rows = {}, []
-    for (f, m), (pipeline, p_val) in zip(((f, m) for f in feature_sets for m in models), fitted):
+    for i, (f, m) in enumerate(pairs):
+        pipeline, p_val = by_pair[i]
         pipelines[(f, m)] = pipeline
         point = tuned[(tuned["feature_set"] == f) & (tuned["model"] == m) & tuned["chosen"]].iloc[0]
         val = metrics_at(y_val, p_val)

@@ -106,8 +106,8 @@ def as_numbers(column: pd.Series) -> np.ndarray:
         try:
             parsed = pc.cast(pa.array(column.array), pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-        else:
+            parsed = None  # a value that is not a plain number: pandas reads the column
+        if parsed is not None:
             return parsed.to_numpy(zero_copy_only=False) + 0.0  # + 0.0: "-0" is 0 (-0.0 + 0.0 is 0.0)
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float) + 0.0
 
