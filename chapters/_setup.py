@@ -86,7 +86,7 @@ _FIGURES = Path("figures")
 
 
 def show_table(table: pd.DataFrame, **formats) -> Markdown:
-    """A pipe table of ``table`` (``floatfmt``, ``intfmt``, ``index``, ``bounded`` as in ``book_output.markdown_table``)."""
+    """A pipe table of ``table`` (``floatfmt``, ``intfmt``, ``index``, ``bounded``, ``percent`` as in ``book_output.markdown_table``)."""
     return Markdown(book_output.markdown_table(table, **formats))
 
 

@@ -59,7 +59,9 @@ __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 DEFAULT_CHUNKSIZE = 50_000
 _ROW = "_row"
 _MAX_FAN_IN = 128
-_RUN_BATCH = 4096  # rows per record batch of a run file: the merge reads runs in blocks of these
+# Rows per record batch of a run file, at least: the merge reads runs a batch at a time, so it holds
+# up to _MAX_FAN_IN batches at once; a batch of chunksize / _MAX_FAN_IN rows keeps that about one chunk.
+_MIN_RUN_BATCH = 256
 _PARALLEL_FROM_ROWS = 250_000  # fewer rows are scored in this process by default (workers take seconds to start)
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
@@ -183,9 +185,15 @@ def _with_front(table: pa.Table, front: dict) -> pa.Table:
 # --------------------------------------------------------- sorted runs, merge
 
 
-def _write_ipc(table: pa.Table, path: Path) -> None:
+def _run_batch_rows(chunksize: int) -> int:
+    """Rows per record batch of a run file: the merge's buffers (a batch of each of up to
+    ``_MAX_FAN_IN`` runs) then hold about one chunk of rows, whatever the number of runs."""
+    return max(_MIN_RUN_BATCH, chunksize // _MAX_FAN_IN)
+
+
+def _write_ipc(table: pa.Table, path: Path, batch_rows: int) -> None:
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table, max_chunksize=_RUN_BATCH)
+        writer.write_table(table, max_chunksize=batch_rows)
 
 
 def _run_tables(path: Path):
@@ -238,8 +246,9 @@ def _merge_runs(paths: list[Path], emit, block: int) -> None:
 class _Runs:
     """Scored chunks, each sorted by (score descending, row): on disk, or the only one in memory."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, chunksize: int):
         self.folder = folder
+        self.batch_rows = _run_batch_rows(chunksize)
         self.paths: list[Path] = []
         self.last: pa.Table | None = None
 
@@ -254,7 +263,7 @@ class _Runs:
 
     def _spill(self) -> None:
         path = self.next_path()
-        _write_ipc(self.last, path)
+        _write_ipc(self.last, path, self.batch_rows)
         self.paths.append(path)
         self.last = None
 
@@ -278,7 +287,7 @@ class _Runs:
                     if not writer_box:
                         sink = pa.OSFile(str(part), "wb")
                         writer_box += [sink, pa.ipc.new_file(sink, table.schema)]
-                    writer_box[1].write_table(table, max_chunksize=_RUN_BATCH)
+                    writer_box[1].write_table(table, max_chunksize=self.batch_rows)
                 _merge_runs(paths[start:start + _MAX_FAN_IN], keep, block)
                 if writer_box:
                     writer_box[1].close()
@@ -538,7 +547,7 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
     rows_in = 0
     meter = _progress(batches.total, batches.unit, progress, "scoring")
     with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
-        runs = _Runs(Path(work))
+        runs = _Runs(Path(work), chunksize)
         pool = _pool(model, workers, Path(work)) if workers > 1 else None
         chunks = _Chunks(runs, id_column, first, review, open_side)
         schema = batches.schema

@@ -51,14 +51,16 @@ _NUMBER_TEXT = re.compile(r"(?:[a-z] = )?[<>≤≥~−+-]?\s*(?:\d[\d,]*(?:\.\d*
 
 
 def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt: str = ",",
-                   bounded: Iterable[str] = ()) -> str:
+                   bounded: Iterable[str] = (), percent: Iterable[str] = ()) -> str:
     """A pipe table (Pandoc reads it in HTML and Typst alike), numbers formatted for reading.
 
     A ``|`` inside a cell is escaped, so "claim | opinion" stays one cell. Text
     columns are shown as they are: a number already written as text ("17884",
     "0.5") is not re-read and re-formatted. The ``bounded`` columns (probabilities,
     shares) are written with :func:`claimstats.reporting.format_bounded` and
-    ``floatfmt``: a score of 0.99996 shows as 0.99996, not as 1.0000.
+    ``floatfmt``: a score of 0.99996 shows as 0.99996, not as 1.0000. The
+    ``percent`` columns (shares from 0 to 1) are written as percentages with
+    one decimal ("97.3%"); a missing share stays empty.
 
     Examples
     --------
@@ -72,15 +74,26 @@ def markdown_table(frame, *, index: bool = False, floatfmt: str = ",.3g", intfmt
     |--------:|
     | 0.99996 |
     |  0.5000 |
+    >>> print(markdown_table(pd.DataFrame({"share": [0.9731, 1.0]}), percent=["share"]))
+    |   share |
+    |--------:|
+    |   97.3% |
+    |  100.0% |
     """
     from claimstats.reporting import format_bounded
 
-    bounded = list(bounded)
-    missing = [c for c in bounded if c not in frame.columns]
-    if missing:
-        raise ClaimstatsError(f"bounded columns not in the table: {missing}")
+    bounded, percent = list(bounded), list(percent)
+    for kind, columns in (("bounded", bounded), ("percent", percent)):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ClaimstatsError(f"{kind} columns not in the table: {missing}")
+    both = sorted(set(bounded) & set(percent))
+    if both:
+        raise ClaimstatsError(f"columns both bounded and percent: {both}")
     if bounded:
         frame = frame.assign(**{c: frame[c].map(lambda v: format_bounded(float(v), floatfmt)) for c in bounded})
+    if percent:
+        frame = frame.assign(**{c: frame[c].map(lambda v: "" if pd.isna(v) else f"{float(v):.1%}") for c in percent})
 
     def escape(value):
         return value.replace("|", "\\|") if isinstance(value, str) else value

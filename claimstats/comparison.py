@@ -255,6 +255,31 @@ class ModelComparison:
         """Every grid point's mean cross-validated recall, precision and F1, and which was chosen."""
         return self.tuning.copy()
 
+    def validation_frame(self) -> pd.DataFrame:
+        """Every candidate's validation scores, as a reader compares them: one row per feature set and
+        model, ``champion`` marked "yes".
+
+        ``review_share`` is the share of validation reports the candidate's
+        review threshold flags (the first criterion of :data:`CHAMPION_RULE`).
+
+        Examples
+        --------
+        >>> import claimstats
+        >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:6", rows=1500).frame)
+        >>> frame = compare_models(tidy, feature_sets=("upload",), models=("logistic",), grid="fast",
+        ...                        importance_repeats=0).validation_frame()
+        >>> frame.columns.tolist()
+        ['features', 'model', 'review_share', 'average_precision', 'recall', 'precision', 'roc_auc', 'champion']
+        >>> frame["champion"].tolist()
+        ['yes']
+        """
+        c = self.candidates
+        frame = pd.DataFrame({"features": c["feature_set"].map(FEATURE_SETS), "model": c["model"].map(MODELS)})
+        for metric in ("review_share", "average_precision", "recall", "precision", "roc_auc"):
+            frame[metric] = c[f"validation_{metric}"].to_numpy()
+        frame["champion"] = np.where(c["champion"].to_numpy(dtype=bool), "yes", "")
+        return frame.reset_index(drop=True)
+
     def test_frame(self) -> pd.DataFrame:
         """The champions' test scores side by side: one row per feature set."""
         rows = []

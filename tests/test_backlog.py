@@ -76,6 +76,54 @@ def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, report
     assert report.threshold == model.threshold
 
 
+def test_the_merge_holds_about_two_chunks_of_rows_whatever_the_number_of_runs(tmp_path, monkeypatch):
+    import numpy as np
+    import pyarrow as pa
+
+    from claimstats import backlog
+
+    # A fan-in of 4 with chunks of 4,000 rows: record batches of 1,000 rows. Each run's buffer
+    # then holds under a block plus a batch (2,000 rows), so the 4 runs merged at once hold at
+    # most 2 chunks. With whole-run batches (4,096 rows, as before) they held 4 chunks.
+    monkeypatch.setattr(backlog, "_MAX_FAN_IN", 4)
+    chunksize, n_runs = 4000, 6  # 6 runs: a first round of 4, then the last merge
+    merged_runs, peaks = [], []
+    real_merge, real_tables = backlog._merge_runs, backlog._run_tables
+    held = [0]
+
+    def counting_tables(path):
+        for table in real_tables(path):
+            held[0] += table.num_rows
+            peaks[-1] = max(peaks[-1], held[0])
+            yield table
+
+    def counting_merge(paths, emit, block):
+        merged_runs.append(len(paths))
+        peaks.append(0)
+        held[0] = 0
+
+        def counted(table):
+            held[0] -= table.num_rows
+            emit(table)
+        real_merge(paths, counted, block)
+
+    monkeypatch.setattr(backlog, "_run_tables", counting_tables)
+    monkeypatch.setattr(backlog, "_merge_runs", counting_merge)
+    rng = np.random.default_rng(0)
+    runs = backlog._Runs(tmp_path, chunksize)
+    for k in range(n_runs):
+        scores = np.sort(rng.random(chunksize))[::-1]
+        runs.add(pa.table({backlog.SCORE_COLUMN: scores, backlog._ROW: np.arange(k, n_runs * chunksize, n_runs)}))
+    out = []
+    runs.merge(out.append, chunksize)
+    queue = pa.concat_tables(out)
+    assert merged_runs == [4, 2, 2]  # two runs of the first round (4, then the 2 left), then those two
+    assert queue.num_rows == n_runs * chunksize
+    score = queue.column(backlog.SCORE_COLUMN).to_numpy()
+    assert (np.diff(score) <= 0).all()  # the queue order, across every run
+    assert 0 < max(peaks) <= 2 * chunksize
+
+
 @pytest.mark.parametrize("chunksize", [4, 1000])
 def test_carriage_returns_inside_cells_survive_the_queue_and_the_merge(model, reports, tmp_path, chunksize):
     # A quoted bare CR is one cell to every CSV reader; written unquoted it ends the row.

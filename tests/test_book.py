@@ -187,6 +187,33 @@ def test_inline_expressions_are_names_and_formatting():
             assert not bad, f"{name}:{line}: inline `{code}` uses {bad}; compute it in a cell"
 
 
+def _formatting(code: str) -> list[str]:
+    """What in ``code`` formats a number for reading: f-string format specs and ``str.format`` calls."""
+    tree = ast.parse("\n".join("" if line.lstrip().startswith("%") else line for line in code.splitlines()))
+    found = [ast.unparse(node) for node in ast.walk(tree)
+             if isinstance(node, ast.FormattedValue) and node.format_spec is not None]
+    found += [ast.unparse(node) for node in ast.walk(tree)
+              if isinstance(node, ast.Attribute) and node.attr == "format" and isinstance(node.value, ast.Constant)]
+    return found
+
+
+def test_the_formatting_check_finds_format_specs_and_format_calls():
+    assert _formatting('a = f"{x:.1%}"\nb = f"{y}"') == ["{x:.1%}"]
+    assert _formatting('%run _setup.py\nt.map("{:.1%}".format)') == ["'{:.1%}'.format"]
+    assert _formatting("show_table(frame, percent=['share'])") == []
+
+
+def test_visible_cells_do_not_format_numbers():
+    """A learner reads every visible cell: formatting for the prose goes in hidden cells, for tables in
+    ``show_table``'s options or the result objects."""
+    for name in CHAPTERS:
+        for cell in cells(SOURCES[name]):
+            if cell.options.get("include") is False or cell.options.get("echo") is False:
+                continue
+            found = _formatting(cell.code)
+            assert not found, f"{name}:{cell.line}: a visible cell formats {found}; move it to a hidden cell"
+
+
 def test_chapter_code_starts_from_the_shared_setup_and_imports_only_claimstats():
     for name in CHAPTERS:
         found = cells(SOURCES[name])

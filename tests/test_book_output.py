@@ -56,6 +56,20 @@ def test_bounded_columns_never_round_onto_zero_or_one():
         markdown_table(table, bounded=["q"])
 
 
+def test_percent_columns_are_written_as_percentages_and_the_rest_as_before():
+    table = pd.DataFrame({"column": ["a", "b", "c"], "upper": [1234.5, 10.0, 7.25],
+                          "share": [0.97312, 0.0004, float("nan")]})
+    lines = markdown_table(table, floatfmt=",.0f", percent=["share"]).splitlines()
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in lines[2:]]
+    assert [row[2] for row in rows] == ["97.3%", "0.0%", ""]  # by hand: 97.312% and 0.04% to one decimal
+    assert [row[1] for row in rows] == ["1,234", "10", "7"]  # the other columns keep floatfmt
+    assert lines[1].split("|")[3].strip().endswith(":")  # percentages are right-aligned, as numbers are
+    with pytest.raises(ClaimstatsError, match="percent columns not in the table: \\['q'\\]"):
+        markdown_table(table, percent=["q"])
+    with pytest.raises(ClaimstatsError, match="both bounded and percent: \\['share'\\]"):
+        markdown_table(table, percent=["share"], bounded=["share"])
+
+
 def test_project_config_is_found_upwards_and_missing_is_an_error(tmp_path):
     (tmp_path / "_quarto.yml").write_text("book:\n  title: T\n", encoding="utf-8")
     (tmp_path / "chapters").mkdir()

@@ -93,6 +93,19 @@ def test_comparison_picks_champions_on_validation_and_tests_them_once(comparison
         assert winner["validation_average_precision"] == pytest.approx(skm.average_precision_score(y_val, val_scores))
 
 
+def test_validation_frame_is_every_candidates_validation_scores_under_reading_names(comparison):
+    from claimstats.classify import FEATURE_SETS, MODELS
+
+    table, shown = comparison.to_frame(), comparison.validation_frame()
+    assert len(shown) == len(table) == 9
+    for (_, row), (_, seen) in zip(table.iterrows(), shown.iterrows()):
+        assert seen["features"] == FEATURE_SETS[row["feature_set"]] and seen["model"] == MODELS[row["model"]]
+        for metric in ("review_share", "average_precision", "recall", "precision", "roc_auc"):
+            assert seen[metric] == row[f"validation_{metric}"]
+        assert seen["champion"] == ("yes" if row["champion"] else "")
+    assert (shown["champion"] == "yes").sum() == 3  # one a feature set
+
+
 def test_every_refitted_candidate_is_its_pipeline_fitted_from_scratch(comparison):
     """The features are fitted once per feature set and shared by its models: each pipeline still equals
     ``build_pipeline(...)`` fitted alone on the training split, score for score, and owns its features."""
