@@ -34,7 +34,8 @@ import io
 import os
 import tempfile
 import time
-from concurrent.futures import wait
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,9 @@ __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
 
 DEFAULT_CHUNKSIZE = 50_000
 _ROW = "_row"
-_MAX_FAN_IN = 128
+# Runs merged at once, at most: every run merged holds an open file, so fewer where the
+# process may open fewer files (_fan_in); more runs are merged in rounds (each a full extra pass).
+_MAX_FAN_IN = 256
 # Rows per record batch of a run file, at least: the merge reads runs a batch at a time, so it holds
 # up to _MAX_FAN_IN batches at once; a batch of chunksize / _MAX_FAN_IN rows keeps that about one chunk.
 _MIN_RUN_BATCH = 256
@@ -176,6 +179,47 @@ class _Sink:
             opened.close()
 
 
+class _BackgroundWrites:
+    """Blocks written to a sink by one background thread, at most ``depth`` blocks behind.
+
+    Arrow encodes, compresses and writes a block without holding the GIL, so
+    while it writes one block of the queue this thread merges the next: the
+    merge, which runs after every chunk is scored, then uses two cores, not
+    one. An error in the writing thread is raised here, at the next
+    :meth:`write` or at :meth:`finish`; leaving the ``with`` block waits for
+    the thread, so the sink can be closed after it.
+    """
+
+    def __init__(self, sink: _Sink, depth: int = 2):
+        self.sink, self.depth, self.failed = sink, depth, False
+        self.pending: deque = deque()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimstats-queue-writer")
+
+    def write(self, table: pa.Table) -> None:
+        self.pending.append(self.executor.submit(self._write, table))
+        while len(self.pending) > self.depth:
+            self.pending.popleft().result()
+
+    def _write(self, table: pa.Table) -> None:
+        if self.failed:  # a block after a failed one is not written: the first error is the one raised
+            return
+        try:
+            self.sink.write(table)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def finish(self) -> None:
+        while self.pending:
+            self.pending.popleft().result()
+
+    def __enter__(self) -> _BackgroundWrites:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
 def _with_front(table: pa.Table, front: dict) -> pa.Table:
     """``table`` with the columns of ``front`` (name → array) put in front, in order."""
     columns = [pa.array(v) if not isinstance(v, (pa.Array, pa.ChunkedArray)) else v for v in front.values()]
@@ -183,6 +227,19 @@ def _with_front(table: pa.Table, front: dict) -> pa.Table:
 
 
 # --------------------------------------------------------- sorted runs, merge
+
+
+def _fan_in() -> int:
+    """Runs to merge at once: ``_MAX_FAN_IN``, or half the open-file limit where that is lower
+    (macOS's default soft limit is 256 files)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows: its C runtime allows 512 open files by default
+        return min(_MAX_FAN_IN, 128)
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return _MAX_FAN_IN
+    return max(2, min(_MAX_FAN_IN, soft // 2))
 
 
 def _run_batch_rows(chunksize: int) -> int:
@@ -275,11 +332,12 @@ class _Runs:
             return
         if self.last is not None:
             self._spill()
-        paths, block = self.paths, max(500, chunksize // min(len(self.paths), _MAX_FAN_IN))
+        fan_in = _fan_in()
+        paths, block = self.paths, max(_MIN_RUN_BATCH, chunksize // min(len(self.paths), fan_in))
         round_number = 0
-        while len(paths) > _MAX_FAN_IN:  # too many runs to hold a block of each: merge in rounds
+        while len(paths) > fan_in:  # too many runs to hold a block of each: merge in rounds
             merged = []
-            for start in range(0, len(paths), _MAX_FAN_IN):
+            for start in range(0, len(paths), fan_in):
                 part = self.folder / f"round{round_number}-{start:06d}.arrow"
                 writer_box: list = []
 
@@ -288,7 +346,7 @@ class _Runs:
                         sink = pa.OSFile(str(part), "wb")
                         writer_box += [sink, pa.ipc.new_file(sink, table.schema)]
                     writer_box[1].write_table(table, max_chunksize=self.batch_rows)
-                _merge_runs(paths[start:start + _MAX_FAN_IN], keep, block)
+                _merge_runs(paths[start:start + fan_in], keep, block)
                 if writer_box:
                     writer_box[1].close()
                     writer_box[0].close()
@@ -486,9 +544,10 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     -----
     Ranking a file larger than memory is an external merge sort: each scored
     chunk is sorted and written to a temporary Arrow file (a "run"), then the
-    runs are merged block by block (at most 128 at once; more runs are merged
-    in rounds). Memory is a few chunks of rows per process, whatever the file
-    size. Both outputs are written beside their targets and renamed into
+    runs are merged block by block (at most 256 at once, fewer where the
+    open-file limit is below 512; more runs are merged in rounds) while a
+    second thread writes the queue. Memory is a few chunks of rows per
+    process, whatever the file size. Both outputs are written beside their targets and renamed into
     place together when complete (:class:`claimstats.outputs.Outputs`): a run
     that fails leaves the previous files as they were.
     """
@@ -588,15 +647,18 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
         queue = _Sink(target, queue_schema, outputs)
         sinks.insert(0, queue)
         writing = _progress(chunks.scored, "rows", progress, "writing")
-        with writing:
+        ranked_rows = [0]  # counted here: the sink's own count runs behind, in the writing thread
+        with writing, _BackgroundWrites(queue) as background:
             def write(table: pa.Table) -> None:
                 s = table.column(SCORE_COLUMN).to_numpy()
                 ranked = _with_front(table.drop_columns([SCORE_COLUMN, _ROW]), {
-                    "rank": pa.array(np.arange(queue.rows + 1, queue.rows + len(s) + 1), pa.int64()),
+                    "rank": pa.array(np.arange(ranked_rows[0] + 1, ranked_rows[0] + len(s) + 1), pa.int64()),
                     "tier": pa.array(tier_of(s, first, review), pa.string()),
                     SCORE_COLUMN: pa.array(s, pa.float64())})
-                queue.write(ranked)
+                ranked_rows[0] += len(s)
+                background.write(ranked)
                 writing.update(len(s))
 
             runs.merge(write, chunksize)
+            background.finish()
     return rows_in, chunks

@@ -58,9 +58,9 @@ def _text(path) -> str:
     return path.read_bytes().decode("utf-8")  # not read_text: it would turn every CR LF and CR into LF
 
 
-@pytest.mark.parametrize("chunksize", [20, 1000, 100_000])
+@pytest.mark.parametrize("chunksize", [10, 1000, 100_000])
 def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, reports, tmp_path, chunksize):
-    # 20 rows a chunk makes 150 runs: more than one merge round (128 at a time)
+    # 10 rows a chunk makes 300 runs: more than one merge round (256 at a time)
     out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
     report = triage_file(model, reports, out, chunksize=chunksize, rejected=rejected)
     _same_queue(out, _one_shot_queue(model, reports))
@@ -122,6 +122,24 @@ def test_the_merge_holds_about_two_chunks_of_rows_whatever_the_number_of_runs(tm
     score = queue.column(backlog.SCORE_COLUMN).to_numpy()
     assert (np.diff(score) <= 0).all()  # the queue order, across every run
     assert 0 < max(peaks) <= 2 * chunksize
+
+
+def test_the_merge_opens_at_most_half_the_files_the_process_may_open(model, reports, tmp_path, monkeypatch):
+    import resource
+
+    from claimstats import backlog
+
+    assert backlog._fan_in() == min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2)
+    monkeypatch.setattr(resource, "getrlimit", lambda kind: (64, 64))  # a low limit: 32 runs at once
+    assert backlog._fan_in() == 32
+    merged = []
+    real_merge = backlog._merge_runs
+    monkeypatch.setattr(backlog, "_merge_runs", lambda paths, emit, block: (merged.append(len(paths)),
+                                                                            real_merge(paths, emit, block)))
+    out = tmp_path / "queue.csv"
+    triage_file(model, reports, out, chunksize=50)  # 60 runs: a round of 32 and 28, then the last merge of 2
+    assert merged == [32, 28, 2]
+    _same_queue(out, _one_shot_queue(model, reports))
 
 
 @pytest.mark.parametrize("chunksize", [4, 1000])
@@ -278,3 +296,30 @@ def test_a_side_file_from_an_earlier_run_is_replaced(model, reports, tmp_path):
     other = tmp_path / "other.csv"
     triage_file(model, clean_reports, other)
     assert not (tmp_path / "other.rejected.csv").exists()
+
+
+@pytest.mark.parametrize("failing_block", [1, 3])
+def test_a_failure_while_writing_the_queue_is_raised_and_leaves_the_earlier_files(model, reports, tmp_path,
+                                                                                  monkeypatch, failing_block):
+    # The queue is written by a background thread while the merge goes on: its error must still reach the
+    # caller, and the outputs must stay as they were (the first block, or one after others were written).
+    from claimstats import backlog
+
+    out, side = tmp_path / "queue.csv", tmp_path / "queue.rejected.csv"
+    out.write_bytes(b"earlier queue\r\n")
+    side.write_bytes(b"earlier side\r\n")
+    real_write, blocks = backlog._Sink.write, []
+
+    def write(self, table):
+        if "rank" in table.column_names:
+            blocks.append(table.num_rows)
+            if len(blocks) == failing_block:
+                raise OSError(28, "No space left on device")
+        real_write(self, table)
+
+    monkeypatch.setattr(backlog._Sink, "write", write)
+    with pytest.raises(ClaimstatsError, match="cannot write: No space left on device; nothing was written"):
+        triage_file(model, reports, out, chunksize=10)  # 300 runs: two rounds, the last in blocks of 256 a run
+    assert len(blocks) == failing_block  # no block was written after the failure
+    assert out.read_bytes() == b"earlier queue\r\n" and side.read_bytes() == b"earlier side\r\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["queue.csv", "queue.rejected.csv"]
