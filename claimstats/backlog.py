@@ -234,7 +234,7 @@ def _fan_in() -> int:
     (macOS's default soft limit is 256 files)."""
     try:
         import resource
-    except ImportError:  # not on Windows: its C runtime allows 512 open files by default
+    except ImportError:  # Windows has no resource module; its C runtime allows 512 open files by default
         return min(_MAX_FAN_IN, 128)
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
@@ -547,8 +547,8 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     runs are merged block by block (at most 256 at once, fewer where the
     open-file limit is below 512; more runs are merged in rounds) while a
     second thread writes the queue. Memory is a few chunks of rows per
-    process, whatever the file size. Both outputs are written beside their targets and renamed into
-    place together when complete (:class:`claimstats.outputs.Outputs`): a run
+    process, whatever the file size. Both outputs are written beside their
+    targets and renamed into place together when complete (:class:`claimstats.outputs.Outputs`): a run
     that fails leaves the previous files as they were.
     """
     started = time.perf_counter()
