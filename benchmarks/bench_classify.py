@@ -6,7 +6,8 @@ Without FILE it uses CLAIMSTATS_DATA, else ../shared/data/tiktok_dataset.csv bes
 the checkout, else the synthetic default (19,382 rows).
 
 * train: the whole ``claimstats train FILE --features all`` process (load and
-  clean the file, three models tuned by 5-fold cross-validation, a champion on
+  clean the file, three models (the logistic regression and the forest tuned by 5-fold
+  cross-validation, boosting sized by early stopping), a champion on
   validation, one test evaluation with intervals, the held-out-phrasing refit
   and checks, the model file written), with ``--jobs 1`` and ``--jobs N``;
   then, in this process, the time of each phase (features, cross-validation,

@@ -187,6 +187,38 @@ def test_comparison_is_deterministic_and_independent_of_workers(tidy):
     pd.testing.assert_frame_equal(one, two_workers)
 
 
+def test_only_models_with_a_choice_are_cross_validated(tidy, monkeypatch):
+    from claimstats import comparison as module
+
+    fitted = []
+    real_fold_fit = module._fold_fit
+
+    def spy(*args):
+        fitted.append(args[4])  # the model
+        return real_fold_fit(*args)
+
+    monkeypatch.setattr(module, "_fold_fit", spy)
+    small = tidy.sample(900, random_state=2)
+    kwargs = dict(feature_sets=("upload",), grid="small", cv=3, seed=5, importance_repeats=0, phrasing_words=None)
+    result = compare_models(small, **kwargs)
+    # gradient boosting has one candidate in the small grid: its early stopping sizes it, no fold fits it
+    assert len(GRIDS["small"]["gradient_boosting"]) == 1
+    expected = {m: 3 * len(GRIDS["small"][m]) for m in ("logistic", "random_forest")}
+    assert {m: fitted.count(m) for m in set(fitted)} == expected
+    tuning = result.tuning_frame()
+    boosting = tuning[tuning["model"] == "gradient_boosting"]
+    assert len(boosting) == 1 and boosting["chosen"].all()
+    assert boosting.filter(like="cv_").isna().all(axis=None)
+    assert tuning.loc[tuning["model"] != "gradient_boosting", "cv_review_share"].notna().all()
+    assert tuning["model"].tolist() == ["logistic"] * 3 + ["random_forest"] * 2 + ["gradient_boosting"]
+    # the others' scores do not depend on whether boosting is compared beside them
+    without = compare_models(small, models=("logistic", "random_forest"), **kwargs).tuning_frame()
+    pd.testing.assert_frame_equal(tuning.iloc[:5], without)
+    assert result.cv == 3
+    assert ("the logistic regression and the random forest tuned by 3-fold cross-validation on them; the gradient "
+            "boosting with one candidate, sized by early stopping)") in result.describe()
+
+
 def test_rows_missing_an_input_are_left_out_and_counted(tidy):
     holes = tidy.sample(1200, random_state=1)
     holes.loc[holes.index[:7], "video_view_count"] = np.nan

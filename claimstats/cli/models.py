@@ -32,7 +32,8 @@ def register(verbs) -> None:
                    "upload: what is known when a video is reported early (no counts). Default all")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the split, folds and models (default 0)")
     p.add_argument("--grid", choices=_GRIDS, default="small",
-                   help="small: tune by 5-fold cross-validation (default); fast: one candidate per model")
+                   help="small: tune the logistic regression and the random forest by 5-fold cross-validation "
+                   "(boosting has one candidate, sized by early stopping; default); fast: one candidate per model")
     p.add_argument("--target-recall", type=float, default=0.95, metavar="R",
                    help="share of new claims the review tier must catch, with 95%% confidence (default 0.95)")
     p.add_argument("--jobs", type=int, default=-1, metavar="N",
@@ -117,9 +118,10 @@ def run_train(args) -> int:
                     "description": comparison.describe()})
         return 0
     how = f"{comparison.cv}-fold cross-validated on" if comparison.cv else "fitted on"  # the fast grid has no CV
+    untuned = "; cv —: one candidate, not cross-validated" if comparison.cv and table["cv_review_share"].isna().any() else ""
     print_table(table, title=f"Candidates on {comparison.feature_sets[0]} features ({how} "
                 f"{comparison.n_train:,} training rows, scored on {comparison.n_validation:,} validation rows; "
-                f"review share: reports reviewed to catch {100 * args.target_recall:g}% of the claims)")
+                f"review share: reports reviewed to catch {100 * args.target_recall:g}% of the claims{untuned})")
     print()
     print_table(scores, title="Champion's test scores with 95% intervals: random split (templates shared with "
                 "training: optimistic) and held-out phrasing (templates never seen), above 0.5 as predict")
