@@ -45,6 +45,8 @@ from itertools import repeat
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
@@ -109,6 +111,9 @@ _ASCII_TABLE = bytes(32 if c < 128 and chr(c) != _SEPARATOR and not re.match(r"\
                      for c in range(256))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_CHAR = re.compile(r"\w")
+#: Each byte of ASCII text lower-cased, or a space where it is not a word character (nor, above 0x7f, ASCII).
+_WORD_BYTES = np.array([ord(chr(c).lower()) if c < 128 and re.match(r"\w", chr(c)) else 32 for c in range(256)],
+                       dtype=np.uint8)
 _ASCII_WORD_CHARS = tuple(chr(c) for c in range(128) if _WORD_CHAR.match(chr(c)) and chr(c) == chr(c).lower())
 
 
@@ -152,6 +157,42 @@ def _tokenize(texts) -> tuple[np.ndarray, list[str], np.ndarray]:
     if single.any():
         codes = codes[~single[codes]]
     return codes.astype(np.int64), words, is_separator
+
+
+def _arrow_texts(X) -> pa.Array | None:
+    """The text column as one Arrow string array when it is held as Arrow strings (pandas's string
+    type on pyarrow, as in every chunk that triage reads) with no value missing; else ``None``."""
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            return None  # _as_texts says what is wrong
+        X = X.iloc[:, 0]
+    if not isinstance(X, pd.Series) or getattr(X.dtype, "storage", None) != "pyarrow":
+        return None
+    texts = pa.chunked_array(X.array.__arrow_array__())
+    if texts.null_count or not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return None
+    return texts.combine_chunks()
+
+
+def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, doc)`` of ASCII texts' tokens of two characters or more, in order: each token's
+    position in ``words`` (-1 outside them) and its text's row, cut as the word analyzer cuts them.
+
+    NumPy and Arrow's compute functions do the work without a Python string per text: in ASCII,
+    ``\\w`` is ``[A-Za-z0-9_]`` and lower-casing is ASCII's.
+    """
+    data = texts.buffers()[2]
+    # Each byte lower-cased, or a space where it is not a word character: one table look-up over the
+    # bytes (a regular expression over them took twice the time the whole Python tokenizer does).
+    spaced = _WORD_BYTES[np.frombuffer(data, dtype=np.uint8)] if data is not None else np.empty(0, np.uint8)
+    cut = pa.Array.from_buffers(texts.type, len(texts), [None, texts.buffers()[1], pa.py_buffer(spaced)],
+                                offset=texts.offset)
+    pieces = pc.ascii_split_whitespace(cut)
+    tokens, doc = pc.list_flatten(pieces), pc.list_parent_indices(pieces)
+    kept = pc.greater_equal(pc.binary_length(tokens), 2)  # one-character tokens
+    tokens, doc = tokens.filter(kept), doc.filter(kept)
+    ids = pc.index_in(tokens, value_set=pa.array(words, type=tokens.type)).fill_null(-1)
+    return ids.to_numpy().astype(np.int64), doc.to_numpy().astype(np.int64)
 
 
 def _as_texts(X) -> list:
@@ -270,29 +311,29 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "terms_")
-        texts = _as_texts(X)
+        texts = _arrow_texts(X)
+        if texts is None:
+            texts = _as_texts(X)
         if len(texts) > _TRANSFORM_BLOCK:  # the tokens of a block at a time: memory bounded by the block
             return sp.vstack([self._transform(texts[start:start + _TRANSFORM_BLOCK])
                               for start in range(0, len(texts), _TRANSFORM_BLOCK)], format="csr")
         return self._transform(texts)
 
-    def _transform(self, texts: list):
+    def _transform(self, texts):
+        """The matrix of ``texts``: a list of strings, or Arrow strings (:func:`_arrow_texts`)."""
         n_docs, n_terms = len(texts), len(self.terms_)
-        parts, word_chars = _split_tokens(texts)
-        # Each token → its word id (-1 outside the vocabulary, -2 separator, -3 one-character
-        # token, which the analyzer drops) with one C-level dictionary pass.
-        lookup = {w.encode("utf-8"): i for i, w in enumerate(self.words_)}
-        lookup.update({c.encode("utf-8"): -3 for c in (*_ASCII_WORD_CHARS, *word_chars)})
-        lookup[_SEPARATOR.encode()] = -2
-        ids = np.fromiter(map(lookup.get, parts, repeat(-1)), dtype=np.int64, count=len(parts))
-        ids = ids[ids != -3]
-        doc = np.cumsum(ids == -2)
+        if isinstance(texts, pa.Array):
+            ids, doc = self._arrow_token_ids(texts)
+            lengths = pc.utf8_length(texts).to_numpy().astype(float)  # characters, as len() counts them
+        else:
+            ids, doc = self._token_ids(texts)
+            lengths = np.fromiter(map(len, texts), dtype=float, count=n_docs)
         known = ids >= 0
         n_words = len(self.words_)
         unigram = self.unigram_column_[np.where(known, ids, n_words)]
         rows, cols = [doc[unigram >= 0]], [unigram[unigram >= 0]]
         if len(ids) > 1:
-            both = known[:-1] & known[1:]
+            both = known[:-1] & known[1:] & (doc[:-1] == doc[1:])  # a pair never spans two texts
             pair = self.pair_table_[np.where(both, ids[:-1] * n_words + ids[1:], -1)].astype(np.int64)
             hit = pair >= 0
             rows.append(doc[:-1][hit])
@@ -311,11 +352,36 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         firsts = indptr[:-1]
         is_first = np.zeros(len(out_data), dtype=bool)
         is_first[firsts] = True
-        out_data[firsts] = np.fromiter(map(len, texts), dtype=float, count=n_docs)
+        out_data[firsts] = lengths
         out_indices[firsts] = 0
         out_data[~is_first] = data
         out_indices[~is_first] = counts.indices + 1
         return sp.csr_matrix((out_data, out_indices, indptr), shape=(n_docs, n_terms + 1))
+
+    def _arrow_token_ids(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, doc)`` of Arrow texts: the ASCII ones by Arrow (:func:`_ascii_token_ids`), the others
+        (curly quotes, accents: Unicode's ``\\w`` and ``lower()``) by :meth:`_token_ids`. A text's tokens
+        stay together, so the pairs are the same."""
+        plain = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+        if plain.all():
+            return _ascii_token_ids(texts, self.words_)
+        at, others = np.flatnonzero(plain), np.flatnonzero(~plain)
+        ids, doc = _ascii_token_ids(texts.take(at), self.words_)
+        other_ids, other_doc = self._token_ids(texts.take(others).to_pylist())
+        return np.concatenate([ids, other_ids]), np.concatenate([at[doc], others[other_doc]])
+
+    def _token_ids(self, texts: list) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, doc)`` of the tokens of a list of texts: each token's position in ``words_`` (-1 outside
+        them, -2 the separator between two texts) and its text's row."""
+        parts, word_chars = _split_tokens(texts)
+        # Each token → its word id (-1 outside the vocabulary, -2 separator, -3 one-character
+        # token, which the analyzer drops) with one C-level dictionary pass.
+        lookup = {w.encode("utf-8"): i for i, w in enumerate(self.words_)}
+        lookup.update({c.encode("utf-8"): -3 for c in (*_ASCII_WORD_CHARS, *word_chars)})
+        lookup[_SEPARATOR.encode()] = -2
+        ids = np.fromiter(map(lookup.get, parts, repeat(-1)), dtype=np.int64, count=len(parts))
+        ids = ids[ids != -3]
+        return ids, np.cumsum(ids == -2)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "terms_")

@@ -66,6 +66,59 @@ def test_text_features_on_odd_texts_only():
                                rtol=1e-12, atol=1e-15)
 
 
+ASCII_ODD_TEXTS = [t for t in ODD_TEXTS if t.isascii()] + [
+    "UPPER lower MiXeD", "snake_case and kebab-case", "a", "", "  ", "!!!", "x y z", "big a b c deal",
+    "1 22 333", "end.", "tab\tand\nnewline\r\nagain", "a\x00b big\x00deal",
+]
+
+
+def _arrow_series(docs: list[str], chunks: int = 1) -> pd.Series:
+    import pyarrow as pa
+
+    cut = -(-len(docs) // chunks)
+    parts = [docs[i:i + cut] for i in range(0, len(docs), cut)]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts, type=pa.large_string())))
+
+
+@pytest.mark.parametrize("docs_of", ["ascii", "mixed"])
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(texts, chunks, docs_of, monkeypatch):
+    from claimstats import classify
+
+    # mixed: the simulated transcripts have curly apostrophes, the odd texts accents, Greek, NULs
+    docs = ASCII_ODD_TEXTS + (texts[:600] + ODD_TEXTS if docs_of == "mixed" else
+                              [t for t in texts[:600] if t.isascii()])
+    features = TextFeatures(max_features=100_000, min_df=1).fit(docs + ["big deal", "x y"])  # every term
+    assert "big deal" in features.terms_ and "ünïcode" in features.terms_ or docs_of == "ascii"
+    column = _arrow_series(docs, chunks)
+    assert classify._arrow_texts(column) is not None
+    seen = []
+    real = classify._ascii_token_ids
+    monkeypatch.setattr(classify, "_ascii_token_ids", lambda texts, words: seen.append(len(texts)) or real(texts, words))
+    got, expected = features.transform(column.to_frame()), features.transform(docs)
+    plain = sum(t.isascii() for t in docs)
+    assert seen == [plain]  # the ASCII texts went through Arrow, the others through Python
+    assert got.shape == expected.shape and got.nnz == expected.nnz
+    assert abs(got - expected).max() == 0  # the same matrix, bit for bit
+    reference = TfidfVectorizer(ngram_range=(1, 2), vocabulary=features.terms_).fit(docs + ["big deal", "x y"])
+    np.testing.assert_allclose(got[:, 1:].toarray(), reference.transform(docs).toarray(), rtol=1e-12, atol=1e-15)
+    assert got[:, 0].toarray().ravel().tolist() == [float(len(t)) for t in docs]
+    monkeypatch.setattr(classify, "_TRANSFORM_BLOCK", 7)  # block by block, across the chunks
+    assert abs(features.transform(column) - expected).max() == 0
+
+
+def test_text_features_take_the_python_path_for_python_strings_and_missing_values(texts):
+    from claimstats import classify
+
+    features = TextFeatures(max_features=200, min_df=1).fit(texts[:300])
+    assert classify._arrow_texts(pd.Series(["plain text"], dtype=object)) is None
+    assert classify._arrow_texts(pd.DataFrame({"a": ["x"], "b": ["y"]}).astype(pd.StringDtype("pyarrow"))) is None
+    missing = pd.Series(["fine", None], dtype=pd.StringDtype("pyarrow"))
+    assert classify._arrow_texts(missing) is None
+    with pytest.raises(ClaimstatsError, match="must hold text in every row"):
+        features.transform(missing)
+
+
 def test_text_vocabulary_is_the_most_frequent_terms_ties_alphabetical(texts):
     docs = texts[:800]
     counter = CountVectorizer(ngram_range=(1, 2), min_df=3).fit(docs)
