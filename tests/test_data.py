@@ -285,13 +285,15 @@ def test_course_file_variants_clean_to_the_same_frame(tmp_path, course_frame):
         pd.testing.assert_frame_equal(got, expected, obj=name)
 
 
-def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays():
+@pytest.mark.parametrize("bits", [27, 6])  # 6: a 64-bit filter, full at once: every answer is the arrays'
+def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays(bits, monkeypatch):
     from claimstats.data import SeenIds
 
+    monkeypatch.setattr(SeenIds, "_BITS", bits)
     rng = np.random.default_rng(0)
     seen, reference = SeenIds(), set()
     for chunk in range(300):
-        ids = rng.integers(0, 40_000, 200)
+        ids = rng.integers(0, 40_000, 200) * (10**9 if chunk % 2 else 1) - (chunk % 3 == 0)  # big, and -1
         found = seen.contains(ids)
         assert found.tolist() == [int(i) in reference for i in ids]
         seen.add(ids if chunk % 7 == 0 else ids[~found])  # now and then ids seen before, too
@@ -299,3 +301,18 @@ def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays():
         assert all((np.diff(part) > 0).all() for part in seen.parts)
     # a log-structured merge: about log2(ids / chunk) arrays, not one per chunk
     assert len(seen.parts) <= 2 * np.log2(len(reference) / 200) + 2
+    # every id added has its bit set: the filter never hides a seen id
+    byte, bit = seen._slots(np.array(sorted(reference), dtype=np.int64))
+    assert (seen.filter[byte] & bit).all()
+
+
+def test_seen_ids_filter_passes_few_new_ids_to_the_arrays():
+    from claimstats.data import SeenIds
+
+    rng = np.random.default_rng(1)
+    seen = SeenIds()
+    seen.add(rng.integers(10**9, 10**10, 1_000_000))
+    byte, bit = seen._slots(rng.integers(10**10, 2 * 10**10, 100_000))  # none of them seen
+    passed = (seen.filter[byte] & bit).astype(bool).mean()
+    # one hash, 2^27 bits, 10^6 ids: a share of 1 - exp(-10^6 / 2^27) = 0.74% of new ids passes
+    assert passed == pytest.approx(1 - np.exp(-1e6 / 2**27), abs=0.002)
