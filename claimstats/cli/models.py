@@ -13,15 +13,16 @@ _GRIDS = ("small", "fast")
 
 def register(verbs) -> None:
     p = verbs.add_parser("train", help="train and test the claim classifier, save the champion",
-                         description="Clean FILE, split it (train / validation / test, seeded, stratified), tune a "
-                         "logistic regression, a random forest and gradient boosting on the training split by the "
-                         "share of reports to review to reach the target recall (cross-validated), pick the "
+                         description="Clean FILE, split it (train / validation / test, seeded, stratified), fit a "
+                         "logistic regression, a random forest and gradient boosting on the training split (the "
+                         "first two tuned by cross-validation on the share of reports to review to reach the target "
+                         "recall; boosting sized by early stopping), pick the "
                          "champion on validation and score it once on test with 95% intervals. Then hold whole "
                          "phrasing templates (the transcriptions' first words) out: refit the champion on training "
                          "templates, choose the review thresholds on other templates so that recall on new reports "
                          "reaches the target with 95% confidence, check them once on a third set of templates, and "
                          "save that model (skops format). Training file size: up to about 1,000,000 rows is "
-                         "sensible. Measured on 2 cores: the course file (19,382 rows) takes about 25 s; "
+                         "sensible. Measured on 2 cores: the course file (19,382 rows) takes about 16 s; "
                          "--grid fast --jobs 1 on 1,000,000 synthetic rows took 7 min 17 s at a peak of 3.6 GB "
                          "(each extra worker holds its own copy of the data). Time and memory grow about in proportion to the "
                          "rows; for a larger file, train on a seeded sample of it.")
