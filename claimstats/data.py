@@ -756,10 +756,11 @@ class SeenIds:
     fixed 16 MiB filter.
 
     The arrays are kept as a log-structured merge: a new chunk's array is
-    merged with the last one while that one is at most twice its size, so
-    there are about log2(ids / chunk) arrays and each id is merged about as
-    many times: adding N ids costs O(N log N), not a re-sort of every id
-    seen at every few chunks.
+    merged with the last one while that one is at most twice its size (and
+    the result at most ``_MAX_PART`` ids), so there are about log2(ids /
+    chunk) arrays, plus one per ``_MAX_PART`` ids, and each id is merged
+    about as many times: adding N ids costs O(N log N), not a re-sort of
+    every id seen at every few chunks.
 
     Most ids looked up are new ones. A bit per hashed id (2^27 bits: a
     Bloom filter with one hash) says "not seen" for all but a few per cent
@@ -776,6 +777,10 @@ class SeenIds:
     """
 
     _BITS = 27  # 2^27 bits: 16 MiB, allocated as bits are set
+    #: Largest array a merge makes (2^21 ids, 16 MiB): merging two arrays briefly holds them twice, so
+    #: unbounded merges would peak at 16 bytes an id; past this size arrays are kept side by side
+    #: (the filter keeps their searches few).
+    _MAX_PART = 1 << 21
 
     def __init__(self):
         self.parts: list[np.ndarray] = []
@@ -812,7 +817,8 @@ class SeenIds:
             unset = (self.filter[byte] & bit) == 0
             byte, bit = byte[unset], bit[unset]
         self.parts.append(new)
-        while len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1]):
+        while (len(self.parts) > 1 and len(self.parts[-2]) <= 2 * len(self.parts[-1])
+               and len(self.parts[-2]) + len(self.parts[-1]) <= self._MAX_PART):
             merged = np.concatenate([self.parts.pop(-2), self.parts.pop()])
             merged.sort(kind="stable")  # in place; two sorted runs: a linear merge
             repeated = merged[1:] == merged[:-1]  # callers add unseen ids, so usually none

@@ -285,11 +285,13 @@ def test_course_file_variants_clean_to_the_same_frame(tmp_path, course_frame):
         pd.testing.assert_frame_equal(got, expected, obj=name)
 
 
-@pytest.mark.parametrize("bits", [27, 6])  # 6: a 64-bit filter, full at once: every answer is the arrays'
-def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays(bits, monkeypatch):
+@pytest.mark.parametrize("bits, max_part", [(27, 1 << 21), (6, 1 << 21), (27, 1000)])
+def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays(bits, max_part, monkeypatch):
+    # bits 6: a 64-bit filter, full at once: every answer comes from the arrays
     from claimstats.data import SeenIds
 
     monkeypatch.setattr(SeenIds, "_BITS", bits)
+    monkeypatch.setattr(SeenIds, "_MAX_PART", max_part)
     rng = np.random.default_rng(0)
     seen, reference = SeenIds(), set()
     for chunk in range(300):
@@ -300,7 +302,8 @@ def test_seen_ids_answer_as_a_set_does_and_stay_a_few_sorted_arrays(bits, monkey
         reference.update(int(i) for i in ids)
         assert all((np.diff(part) > 0).all() for part in seen.parts)
     # a log-structured merge: about log2(ids / chunk) arrays, not one per chunk
-    assert len(seen.parts) <= 2 * np.log2(len(reference) / 200) + 2
+    assert len(seen.parts) <= 2 * np.log2(len(reference) / 200) + 2 + len(reference) // max_part
+    assert max(len(part) for part in seen.parts) <= max_part
     # every id added has its bit set: the filter never hides a seen id
     byte, bit = seen._slots(np.array(sorted(reference), dtype=np.int64))
     assert (seen.filter[byte] & bit).all()
