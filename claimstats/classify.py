@@ -112,7 +112,7 @@ _ASCII_TABLE = bytes(32 if c < 128 and chr(c) != _SEPARATOR and not re.match(r"\
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD_CHAR = re.compile(r"\w")
 #: Each byte of ASCII text lower-cased, or a space where it is not a word character (nor, above 0x7f, ASCII).
-_WORD_BYTES = np.array([ord(chr(c).lower()) if c < 128 and re.match(r"\w", chr(c)) else 32 for c in range(256)],
+_WORD_BYTES = np.array([ord(chr(c).lower()) if c < 128 and _WORD_CHAR.match(chr(c)) else 32 for c in range(256)],
                        dtype=np.uint8)
 _ASCII_WORD_CHARS = tuple(chr(c) for c in range(128) if _WORD_CHAR.match(chr(c)) and chr(c) == chr(c).lower())
 

@@ -798,12 +798,11 @@ class SeenIds:
             return found
         byte, bit = self._slots(ids)
         maybe = np.flatnonzero(self.filter[byte] & bit)
-        wanted = np.sort(ids[maybe])  # looked up in order: each search starts where the last one ended
-        hit = np.zeros(len(wanted), bool)
+        maybe = maybe[np.argsort(ids[maybe], kind="stable")]
+        wanted = ids[maybe]  # looked up in order: each search starts where the last one ended
         for part in self.parts:
             at = np.minimum(np.searchsorted(part, wanted), len(part) - 1)
-            hit |= part[at] == wanted
-        found[maybe] = np.isin(ids[maybe], wanted[hit]) if hit.any() else False
+            found[maybe] |= part[at] == wanted
         return found
 
     def add(self, ids: np.ndarray) -> None:
