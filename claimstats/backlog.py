@@ -52,7 +52,7 @@ from claimstats.outputs import LINE_END, Outputs, inside, neutralize_arrow, neut
 from claimstats.progress import progress_bar
 from claimstats.reporting import format_bounded
 from claimstats.scale import REASON, ROW, file_format, read_batches, score_frame
-from claimstats.schema import VIDEO_ID
+from claimstats.schema import TEXT, VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
@@ -65,6 +65,7 @@ _MAX_FAN_IN = 256
 # Rows per record batch of a run file, at least: the merge reads runs a batch at a time, so it holds
 # up to _MAX_FAN_IN batches at once; a batch of chunksize / _MAX_FAN_IN rows keeps that about one chunk.
 _MIN_RUN_BATCH = 256
+_IPC_BUFFER = 1 << 20  # bytes: run files are written through a buffer this size (_IpcWriter)
 _PARALLEL_FROM_ROWS = 250_000  # fewer rows are scored in this process by default (workers take seconds to start)
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
@@ -141,6 +142,18 @@ def check_thresholds(model: ClaimModel, target_recall, first_recall) -> tuple[fl
     return target_recall, first_recall, first, review
 
 
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The columns a Parquet output dictionary-encodes: text columns other than the transcription.
+
+    Their values repeat (tiers, statuses, labels), so a dictionary makes them
+    smaller and cheaper to write. Numbers and transcriptions are nearly all
+    distinct: building a dictionary for them only to give it up at the first
+    page that outgrows it took about a third of the queue's encoding time.
+    """
+    return [field.name for field in schema if field.name != TEXT
+            and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
+
+
 class _Sink:
     """A queue or rejected-rows file (CSV or Parquet by extension) written through :class:`Outputs`.
 
@@ -154,7 +167,8 @@ class _Sink:
         self.rows = 0
         self.writer = self.handle = None
         if self.format == "parquet":
-            self.writer = pq.ParquetWriter(str(outputs.path(target)), schema)
+            self.writer = pq.ParquetWriter(str(outputs.path(target)), schema,
+                                           use_dictionary=_dictionary_columns(schema))
         else:  # a text handle, as every CSV the project writes (Arrow writes each block to memory first)
             self.handle = outputs.open(target)
             header = io.StringIO()
@@ -248,56 +262,130 @@ def _run_batch_rows(chunksize: int) -> int:
     return max(_MIN_RUN_BATCH, chunksize // _MAX_FAN_IN)
 
 
+class _IpcWriter:
+    """An Arrow IPC file written through a 1 MiB buffer.
+
+    The IPC writer writes each buffer of each record batch with its own call:
+    for a run's small batches, thousands of system calls. Buffered, writing a
+    run takes about half the CPU time.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.file = pa.OSFile(str(path), "wb")
+        self.stream = pa.BufferedOutputStream(self.file, buffer_size=_IPC_BUFFER)
+        self.writer = pa.ipc.new_file(self.stream, schema)
+
+    def write(self, table: pa.Table, batch_rows: int) -> None:
+        self.writer.write_table(table, max_chunksize=batch_rows)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.stream.close()  # flushes, then closes the file under it
+
+
 def _write_ipc(table: pa.Table, path: Path, batch_rows: int) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table, max_chunksize=batch_rows)
+    writer = _IpcWriter(path, table.schema)
+    try:
+        writer.write(table, batch_rows)
+    finally:
+        writer.close()
 
 
 def _run_tables(path: Path):
+    """A run file's record batches, in order."""
     # read, not memory-mapped: mapped pages would count in the process's memory as the merge touches them
     reader = pa.ipc.open_file(pa.OSFile(str(path)))
     for i in range(reader.num_record_batches):
-        yield pa.Table.from_batches([reader.get_batch(i)])
+        yield reader.get_batch(i)
+
+
+class _RunCursor:
+    """One sorted run in a merge: its buffered record batches and their rows' keys.
+
+    ``keys`` holds the buffered rows' negated scores and ``rows`` their row
+    numbers, so the queue order is ascending ``(keys, rows)``: those arrays
+    are searched, and a block of rows is handed on as slices of the buffered
+    batches, never as one table rebuilt per step.
+    """
+
+    def __init__(self, path: Path):
+        self.batches = _run_tables(path)
+        self.buffered: deque = deque()  # record batches not yet taken, the first perhaps partly taken
+        self.keys = np.empty(0, dtype=np.float64)
+        self.rows = np.empty(0, dtype=np.int64)
+        self.exhausted = False
+
+    def fill(self, block: int) -> None:
+        """Read batches until ``block`` rows are buffered or the run is exhausted."""
+        keys, rows = [self.keys], [self.rows]
+        held = len(self.keys)
+        while held < block:
+            batch = next(self.batches, None)
+            if batch is None:
+                self.exhausted = True
+                break
+            if batch.num_rows:
+                self.buffered.append(batch)
+                keys.append(-batch.column(SCORE_COLUMN).to_numpy())
+                rows.append(batch.column(_ROW).to_numpy())
+                held += batch.num_rows
+        if len(keys) > 1:
+            self.keys, self.rows = np.concatenate(keys), np.concatenate(rows)
+
+    def count_upto(self, key: float, row: int) -> int:
+        """Buffered rows that come at or before ``(key, row)`` in the queue: the first ones (they are sorted)."""
+        below = int(self.keys.searchsorted(key, "left"))
+        ties = int(self.keys.searchsorted(key, "right"))
+        return below + int(self.rows[below:ties].searchsorted(row, "right")) if ties > below else below
+
+    def take(self, count: int, batches: list, keys: list) -> None:
+        """Hand on the first ``count`` buffered rows: their slices to ``batches``, their keys to ``keys``."""
+        keys.append(self.keys[:count])
+        self.keys, self.rows = self.keys[count:], self.rows[count:]
+        while count:
+            batch = self.buffered[0]
+            if batch.num_rows <= count:
+                batches.append(self.buffered.popleft())
+                count -= batch.num_rows
+            else:
+                batches.append(batch.slice(0, count))
+                self.buffered[0] = batch.slice(count)
+                count = 0
 
 
 def _merge_runs(paths: list[Path], emit, block: int) -> None:
     """Merge runs sorted by (score descending, row ascending) into one stream, block by block.
 
-    Every run keeps at least ``block`` rows buffered (while it has rows left).
-    No row still to be read can come before the smallest last buffered key of
-    the runs not yet exhausted, so every buffered row up to that key is
-    emitted, sorted, at each step. Keeping the buffers full makes each step
-    emit about ``block`` rows per run, so the steps number about rows / (runs ×
-    block), not rows / block. Memory: at most two blocks per run.
+    ``paths`` must be in row order: every row of a run comes before every row
+    of the next one in the input (as the chunks were read, and as each merge
+    round writes its parts). Every run keeps at least ``block`` rows buffered
+    (while it has rows left). No row still to be read can come before the
+    smallest last buffered key of the runs not yet exhausted, so every
+    buffered row up to that key is emitted, sorted, at each step. Keeping the
+    buffers full makes each step emit about ``block`` rows per run, so the
+    steps number about rows / (runs × block), not rows / block. Memory: at
+    most a block plus a record batch per run.
     """
-    readers = [_run_tables(p) for p in paths]
-    buffers: list[pa.Table | None] = [None] * len(paths)
-    exhausted = [False] * len(paths)
+    cursors = [_RunCursor(p) for p in paths]
     while True:
-        for i, reader in enumerate(readers):
-            while not exhausted[i] and (buffers[i] is None or buffers[i].num_rows < block):
-                more = next(reader, None)
-                if more is None:
-                    exhausted[i] = True
-                else:
-                    buffers[i] = more if buffers[i] is None else pa.concat_tables([buffers[i], more])
-        live = [i for i, b in enumerate(buffers) if b is not None and b.num_rows]
+        for cursor in cursors:
+            if not cursor.exhausted:
+                cursor.fill(block)
+        live = [c for c in cursors if len(c.keys)]
         if not live:
             return
-        keys = {i: (-buffers[i].column(SCORE_COLUMN).to_numpy(), buffers[i].column(_ROW).to_numpy()) for i in live}
-        waiting = [i for i in live if not exhausted[i]]
-        limit = min(((keys[i][0][-1], keys[i][1][-1]) for i in waiting), default=(np.inf, np.inf))
-        taken = []
-        for i in live:
-            key_score, row = keys[i]
-            upto = (key_score < limit[0]) | ((key_score == limit[0]) & (row <= limit[1]))
-            count = int(upto.sum())  # the buffer is sorted: the rows up to the limit are its first ones
+        waiting = [c for c in live if not c.exhausted]
+        key, row = min(((c.keys[-1], c.rows[-1]) for c in waiting), default=(np.inf, np.iinfo(np.int64).max))
+        batches: list = []
+        keys: list = []
+        for cursor in live:
+            count = cursor.count_upto(key, row)
             if count:
-                taken.append(buffers[i].slice(0, count))
-                buffers[i] = buffers[i].slice(count)
-        pool = pa.concat_tables(taken)
-        order = np.lexsort((pool.column(_ROW).to_numpy(), -pool.column(SCORE_COLUMN).to_numpy()))
-        emit(pool.take(order))
+                cursor.take(count, batches, keys)
+        # The pieces are in run order, so rows of equal score are in row order already: a stable
+        # sort by score alone gives the queue order (score descending, then row).
+        order = np.argsort(np.concatenate(keys), kind="stable")
+        emit(pa.Table.from_batches(batches).take(order))
 
 
 class _Runs:
@@ -343,12 +431,10 @@ class _Runs:
 
                 def keep(table, part=part, writer_box=writer_box):
                     if not writer_box:
-                        sink = pa.OSFile(str(part), "wb")
-                        writer_box += [sink, pa.ipc.new_file(sink, table.schema)]
-                    writer_box[1].write_table(table, max_chunksize=self.batch_rows)
+                        writer_box.append(_IpcWriter(part, table.schema))
+                    writer_box[0].write(table, self.batch_rows)
                 _merge_runs(paths[start:start + fan_in], keep, block)
                 if writer_box:
-                    writer_box[1].close()
                     writer_box[0].close()
                     merged.append(part)
             paths, round_number = merged, round_number + 1

@@ -124,6 +124,37 @@ def test_the_merge_holds_about_two_chunks_of_rows_whatever_the_number_of_runs(tm
     assert 0 < max(peaks) <= 2 * chunksize
 
 
+@pytest.mark.parametrize("batch_rows, block", [(1, 1), (3, 7), (64, 5), (500, 1000)])
+def test_the_merge_gives_the_queue_order_with_ties_across_runs(tmp_path, batch_rows, block):
+    import numpy as np
+    import pyarrow as pa
+
+    from claimstats import backlog
+
+    # Scores from three values only: most rows tie with rows of other runs, and ties go by row.
+    # Runs of uneven length (one of a single row), cut into record batches smaller and larger
+    # than the block, so that blocks end inside batches and on their edges.
+    rng = np.random.default_rng(7)
+    lengths, paths, first = [40, 1, 333, 90, 7], [], 0
+    for k, n in enumerate(lengths):
+        scores, rows = rng.choice([0.1, 0.5, 0.9], n), np.arange(first, first + n)
+        order = np.lexsort((rows, -scores))
+        paths.append(tmp_path / f"run{k}.arrow")
+        backlog._write_ipc(pa.table({backlog.SCORE_COLUMN: scores[order], backlog._ROW: rows[order],
+                                     "text": [f"row {r}" for r in rows[order]]}), paths[-1], batch_rows)
+        first += n
+    out = []
+    backlog._merge_runs(paths, out.append, block)
+    queue = pa.concat_tables(out)
+    # expected, independently: every row of every run, sorted by (score descending, row)
+    every = pa.concat_tables([pa.ipc.open_file(str(p)).read_all() for p in paths])
+    expected = every.take(np.lexsort((every.column(backlog._ROW).to_numpy(), -every.column(backlog.SCORE_COLUMN).to_numpy())))
+    assert queue.num_rows == sum(lengths)
+    assert queue.column(backlog._ROW).to_pylist() == expected.column(backlog._ROW).to_pylist()
+    assert queue.column("text").to_pylist() == [f"row {r}" for r in expected.column(backlog._ROW).to_pylist()]
+    assert all(table.num_rows for table in out)  # no empty block is emitted
+
+
 def test_the_merge_opens_at_most_half_the_files_the_process_may_open(model, reports, tmp_path, monkeypatch):
     import resource
 

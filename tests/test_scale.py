@@ -62,6 +62,18 @@ def test_parquet_to_parquet_equals_prioritize_and_accounts_for_every_row(model, 
     assert source.read_bytes() == before and _leftovers(tmp_path) == []
 
 
+def test_a_parquet_queue_dictionary_encodes_its_repeated_text_columns_only(model, typed, tmp_path):
+    source = _parquet(typed, tmp_path / "reports.parquet")
+    triage_file(model, source, tmp_path / "queue.parquet", chunksize=500)
+    meta = pq.ParquetFile(tmp_path / "queue.parquet").metadata
+    encodings = {meta.schema.column(i).name: set(meta.row_group(0).column(i).encodings)
+                 for i in range(meta.num_columns)}
+    for name in ("tier", "verified_status", "author_ban_status"):
+        assert "RLE_DICTIONARY" in encodings[name], name
+    for name in ("video_transcription_text", "video_id", "claim_probability", "rank"):
+        assert "RLE_DICTIONARY" not in encodings[name], name
+
+
 def test_csv_and_parquet_in_any_mix_give_the_same_queue(model, reports, typed, tmp_path):
     parquet = _parquet(typed, tmp_path / "reports.parquet")
     queues = {}
