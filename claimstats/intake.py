@@ -70,14 +70,58 @@ def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
     # .str gives NaN for a cell that is not text (a number in an object column): keep such cells
     # as they were, for check_reports to name.
     for name in CATEGORIES:
-        if name in view.columns and is_text(view[name]):
+        # A column whose labels are all the contract's already (the usual case) is left as it is:
+        # stripping and lower-casing would give the same values.
+        if name in view.columns and is_text(view[name]) and not view[name].dropna().isin(CATEGORIES[name]).all():
             tidy = view[name].str.strip().str.lower()
             view[name] = tidy.where(tidy.notna(), view[name])
     if TEXT in view.columns and is_text(view[TEXT]):
-        unescaped = view[TEXT].str.replace("\\'", "'", regex=False)
-        view[TEXT] = unescaped.where(unescaped.notna(), view[TEXT])
-        view[TEXT] = view[TEXT].where(~(view[TEXT].str.strip() == "").fillna(False))  # spaces only: missing
+        if _may_contain(view[TEXT], "\\'"):
+            unescaped = view[TEXT].str.replace("\\'", "'", regex=False)
+            view[TEXT] = unescaped.where(unescaped.notna(), view[TEXT])
+        blank = (view[TEXT].str.strip() == "").fillna(False)  # spaces only: missing
+        if blank.any():
+            view[TEXT] = view[TEXT].where(~blank)
     return view
+
+
+def _may_contain(column: pd.Series, text: str) -> bool:
+    """Whether a cell of a text column may contain ``text``: ``False`` only when none does.
+
+    For a column held as Arrow strings (every chunk that triage reads) the
+    answer is a search of the column's bytes at once, about thirty times
+    faster than asking each cell; a column held otherwise, or whose bytes
+    hold ``text`` somewhere, gives ``True``, and the caller then looks cell
+    by cell.
+
+    Examples
+    --------
+    >>> _may_contain(pd.Series(["cats", None], dtype="str"), "dog"), _may_contain(pd.Series(["hotdog"], dtype="str"), "dog")
+    (False, True)
+    >>> _may_contain(pd.Series(["cats"], dtype=object), "dog")  # not held by Arrow: look cell by cell
+    True
+    """
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return True
+    import pyarrow as pa
+
+    needle = text.encode("utf-8")
+    for chunk in pa.chunked_array(column.array.__arrow_array__()).chunks:
+        if pa.types.is_large_string(chunk.type):
+            width = np.int64
+        elif pa.types.is_string(chunk.type):
+            width = np.int32
+        else:  # another layout (string views): ask each cell
+            return True
+        _, offsets, data = chunk.buffers()
+        if data is None or not len(chunk):
+            continue
+        bounds = np.frombuffer(offsets, dtype=width)[[chunk.offset, chunk.offset + len(chunk)]]
+        # The bytes of every cell of the chunk (a null cell's too: a hit there only costs the slow path).
+        if needle in memoryview(data)[int(bounds[0]):int(bounds[1])].tobytes():
+            return True
+    return False
 
 
 def as_numbers(column: pd.Series) -> np.ndarray:
@@ -180,10 +224,10 @@ def check_reports(reports: pd.DataFrame, needed=REPORT_COLUMNS) -> pd.Series:
             flag(finite & (values > WHOLE_RANGES[name][1]), f"{name}: above {WHOLE_RANGES[name][1]:,}")
     for name in reports.columns:  # a NUL byte ends a string for many tools: never copied into a queue
         col = reports[name]
-        if is_text_column(col):
+        if is_text_column(col) and _may_contain(col, "\x00"):
             flag(col.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool),
                  f"{name}: contains a NUL byte")
-    return pd.Series(reasons, index=reports.index, name="reason")
+    return pd.Series(reasons, index=reports.index, name="reason", dtype=object)
 
 
 class RepeatedIds:

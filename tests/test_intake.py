@@ -83,3 +83,65 @@ def test_as_numbers_parses_plain_numbers_with_arrow_not_pandas(monkeypatch):
     assert _same(as_numbers(column), expected)
     with pytest.raises(AssertionError, match="pandas parsed"):
         as_numbers(pd.Series(["12", "x"], dtype="str"))  # not all numbers: pandas reads it
+
+
+# ------------------------------------------- Arrow-held text: the byte searches that skip cell-by-cell work
+
+_TEXTS = ["it\\'s true", "plain", "   ", "", None, "nul \x00 inside", "ends with \\", "' starts", "=x\\'y", "é\\'à"]
+
+
+def _arrow_frame(frame: pd.DataFrame, pieces: int = 3, drop_first: int = 2) -> pd.DataFrame:
+    """``frame`` held as Arrow strings, as triage's chunks are: several chunks, sliced (a non-zero offset)."""
+    import pyarrow as pa
+
+    padded = pd.concat([frame.iloc[:drop_first], frame], ignore_index=True).astype(object)
+    cuts = np.linspace(0, len(padded), pieces + 1).astype(int)
+    table = pa.concat_tables([pa.Table.from_pandas(padded.iloc[a:b], preserve_index=False,
+                                                   schema=pa.schema([(c, pa.large_string()) for c in padded]))
+                              for a, b in zip(cuts[:-1], cuts[1:])])
+    held = table.slice(drop_first).to_pandas()
+    assert all(str(held[c].dtype) == "str" for c in held) and table.column(0).num_chunks == pieces
+    return held
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_normalise_and_check_give_the_same_answers_for_arrow_held_and_object_columns(seed):
+    rng = np.random.default_rng(seed)
+    n = 60
+    base = simulate(n, seed=seed).drop(columns="claim_status").astype(str)
+    base["video_transcription_text"] = rng.choice(np.array(_TEXTS, dtype=object), n)
+    base["verified_status"] = rng.choice(np.array(["verified", "not verified", " Verified", "VERIFIED", None,
+                                                   "bad\x00", "not verified"], dtype=object), n)
+    base["author_ban_status"] = rng.choice(np.array(["active", "banned", "under review"], dtype=object), n)
+    if seed % 2:  # a chunk with no variant at all: the fast paths skip every rewrite
+        base["video_transcription_text"] = "plain text"
+        base["verified_status"] = "verified"
+    plain = base.astype(object)
+    arrow = _arrow_frame(base)
+    expected = normalise_reports(plain)
+    got = normalise_reports(arrow)
+    for name in expected:  # the same values (a missing cell is NaN in one, None in the other)
+        assert [None if pd.isna(v) else v for v in got[name]] == [None if pd.isna(v) else v for v in expected[name]], name
+    assert check_reports(got).tolist() == check_reports(expected).tolist()
+    if not seed % 2:
+        reasons = check_reports(got)
+        assert reasons.str.contains("video_transcription_text: contains a NUL byte").sum() == \
+            base["video_transcription_text"].str.contains("\x00", regex=False).fillna(False).sum() > 0
+
+
+def test_may_contain_is_false_only_when_no_cell_holds_the_text():
+    from claimstats.intake import _may_contain
+
+    cells = pd.DataFrame({"t": ["ab\\", "'cd", "x\x00", "plain", None, "tail"]})
+    for start in range(len(cells)):
+        for stop in range(start, len(cells) + 1):
+            part = cells.iloc[start:stop].reset_index(drop=True)
+            held = _arrow_frame(part, pieces=1 if len(part) < 2 else 2, drop_first=min(1, len(part)))["t"] \
+                if len(part) else part["t"].astype("str")
+            for needle in ("\\'", "\x00", "tail", "zz"):
+                holds = any(isinstance(v, str) and needle in v for v in part["t"])
+                if holds:  # never a false "no"
+                    assert _may_contain(held, needle), (start, stop, needle)
+                if not any(isinstance(v, str) for v in part["t"]) or needle == "zz":
+                    assert not _may_contain(held, needle), (start, stop, needle)
+    assert _may_contain(cells["t"].astype(object), "zz")  # not held by Arrow: the cells are asked
