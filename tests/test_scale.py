@@ -126,6 +126,35 @@ def test_worker_processes_give_the_same_queue(model, typed, tmp_path):
         triage_file(model, source, tmp_path / "x.parquet", jobs=0)
 
 
+def _environment(names):
+    import os
+
+    return {name: os.environ.get(name) for name in names}
+
+
+def test_workers_keep_freed_memory_unless_the_environment_says_otherwise(model, tmp_path, monkeypatch):
+    from claimstats import backlog
+
+    names = list(backlog._WORKER_ENV)
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    pool = backlog._pool(model, 1, tmp_path)
+    try:
+        assert pool.submit(_environment, names).result() == backlog._WORKER_ENV
+    finally:
+        pool.shutdown(wait=True)
+    assert _environment(names) == dict.fromkeys(names)  # this process is left as it was
+    # a setting the user made wins (the workers inherit it)
+    assert backlog._worker_env({"MIMALLOC_PURGE_DELAY": "10"}) == {"GLIBC_TUNABLES": backlog._WORKER_ENV["GLIBC_TUNABLES"]}
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")
+    pool = backlog._pool(model, 1, tmp_path)
+    try:
+        seen = pool.submit(_environment, names).result()
+    finally:
+        pool.shutdown(wait=True)
+    assert seen == {"GLIBC_TUNABLES": "glibc.malloc.arena_max=2", "MIMALLOC_PURGE_DELAY": "-1"}
+
+
 # ---------------------------------------------------- the partition function
 
 
