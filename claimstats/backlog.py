@@ -52,7 +52,7 @@ from claimstats.outputs import LINE_END, Outputs, inside, neutralize_arrow, neut
 from claimstats.progress import progress_bar
 from claimstats.reporting import format_bounded
 from claimstats.scale import REASON, ROW, file_format, read_batches, score_frame
-from claimstats.schema import TEXT, VIDEO_ID
+from claimstats.schema import COUNT_COLUMNS, ROW_ID, TEXT, VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, check_recall, tier_of
 
 __all__ = ["TriageReport", "neutralize_formulas", "triage_file"]
@@ -152,15 +152,28 @@ def check_thresholds(model: ClaimModel, target_recall, first_recall) -> tuple[fl
 
 
 def _dictionary_columns(schema: pa.Schema) -> list[str]:
-    """The columns a Parquet output dictionary-encodes: text columns other than the transcription.
+    """The columns a Parquet output dictionary-encodes: text columns whose values repeat.
 
-    Their values repeat (tiers, statuses, labels), so a dictionary makes them
-    smaller and cheaper to write. Numbers and transcriptions are nearly all
-    distinct: building a dictionary for them only to give it up at the first
-    page that outgrows it took about a third of the queue's encoding time.
+    Tiers, statuses, labels and reasons repeat, so a dictionary makes them
+    smaller and cheaper to write. The transcription, the ids and the counts
+    (text when read from a CSV) are nearly all distinct: building a
+    dictionary for them only to give it up at the first page that outgrows it
+    took about a third of the queue's encoding time.
+
+    Examples
+    --------
+    >>> _dictionary_columns(pa.schema([("tier", pa.string()), ("video_id", pa.string()),
+    ...                                ("video_transcription_text", pa.large_string()), ("rank", pa.int64())]))
+    ['tier']
     """
-    return [field.name for field in schema if field.name != TEXT
-            and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
+    distinct = {TEXT, ROW_ID, VIDEO_ID, *COUNT_COLUMNS}
+
+    def is_text(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            return is_text(kind.value_type)
+        return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+    return [field.name for field in schema if field.name.strip() not in distinct and is_text(field.type)]
 
 
 class _Sink:
@@ -176,15 +189,32 @@ class _Sink:
         self.rows = 0
         self.writer = self.handle = None
         if self.format == "parquet":
-            self.writer = pq.ParquetWriter(str(outputs.path(target)), schema,
-                                           use_dictionary=_dictionary_columns(schema))
+            self.path = str(outputs.path(target))
+            self.writer = pq.ParquetWriter(self.path, schema, use_dictionary=_dictionary_columns(schema))
         else:  # a text handle, as every CSV the project writes (Arrow writes each block to memory first)
             self.handle = outputs.open(target)
+            self.path = str(self.handle.name)
             header = io.StringIO()
             csv.writer(header, lineterminator=LINE_END).writerow(neutralize_arrow(schema.empty_table()).column_names)
-            self.handle.write(header.getvalue())
+            with self._naming_this_file():
+                self.handle.write(header.getvalue())
+
+    @contextlib.contextmanager
+    def _naming_this_file(self):
+        """An ``OSError`` that names no file (a full disk) is said to be about this one, not about
+        whichever output was opened first (:meth:`claimstats.outputs.Outputs` names the file it is about)."""
+        try:
+            yield
+        except OSError as err:
+            if err.filename is None:
+                err.filename = self.path
+            raise
 
     def write(self, table: pa.Table) -> None:
+        with self._naming_this_file():
+            self._write(table)
+
+    def _write(self, table: pa.Table) -> None:
         if not table.num_rows:
             return
         table = table.cast(self.schema) if not table.schema.equals(self.schema) else table
@@ -199,7 +229,8 @@ class _Sink:
     def close(self) -> None:
         opened, self.writer, self.handle = self.writer or self.handle, None, None
         if opened is not None:
-            opened.close()
+            with self._naming_this_file():
+                opened.close()
 
 
 class _BackgroundWrites:
@@ -281,15 +312,28 @@ class _IpcWriter:
 
     def __init__(self, path: Path, schema: pa.Schema):
         self.file = pa.OSFile(str(path), "wb")
-        self.stream = pa.BufferedOutputStream(self.file, buffer_size=_IPC_BUFFER)
-        self.writer = pa.ipc.new_file(self.stream, schema)
+        self.stream = self.writer = None
+        try:
+            self.stream = pa.BufferedOutputStream(self.file, buffer_size=_IPC_BUFFER)
+            self.writer = pa.ipc.new_file(self.stream, schema)
+        except BaseException:
+            self.close()
+            raise
 
     def write(self, table: pa.Table, batch_rows: int) -> None:
         self.writer.write_table(table, max_chunksize=batch_rows)
 
     def close(self) -> None:
-        self.writer.close()
-        self.stream.close()  # flushes, then closes the file under it
+        """Close the writer, the buffer and the file, each even when the one before fails."""
+        try:
+            if self.writer is not None:
+                self.writer.close()
+        finally:
+            try:
+                if self.stream is not None:
+                    self.stream.close()  # flushes, then closes the file under it
+            finally:
+                self.file.close()  # closing a closed file does nothing
 
 
 def _write_ipc(table: pa.Table, path: Path, batch_rows: int) -> None:
@@ -422,7 +466,11 @@ class _Runs:
         self.last = None
 
     def merge(self, emit, chunksize: int) -> None:
-        """Feed every row to ``emit`` in queue order, in blocks."""
+        """Feed every row to ``emit`` in queue order, in blocks.
+
+        The runs were added in row order (each a chunk, or the merge of
+        consecutive runs): :func:`_merge_runs` relies on it for ties.
+        """
         if not self.paths:  # the whole file was one chunk (or none): no temporary file at all
             if self.last is not None:
                 emit(self.last)
@@ -442,9 +490,12 @@ class _Runs:
                     if not writer_box:
                         writer_box.append(_IpcWriter(part, table.schema))
                     writer_box[0].write(table, self.batch_rows)
-                _merge_runs(paths[start:start + fan_in], keep, block)
+                try:
+                    _merge_runs(paths[start:start + fan_in], keep, block)
+                finally:
+                    if writer_box:
+                        writer_box[0].close()
                 if writer_box:
-                    writer_box[0].close()
                     merged.append(part)
             paths, round_number = merged, round_number + 1
         _merge_runs(paths, emit, block)

@@ -163,7 +163,8 @@ def _numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_reports(reports: pd.DataFrame, needed=REPORT_COLUMNS) -> pd.Series:
-    """Why each row cannot be scored: ``""`` for a valid row, else the reasons joined by ``"; "``.
+    """Why each row cannot be scored: ``""`` for a valid row, else the reasons joined by ``"; "``
+    (an ``object`` Series of Python strings).
 
     The rules are the data contract's (:mod:`claimstats.schema`) for a reports
     file: every contract column but ``claim_status`` is in the header;

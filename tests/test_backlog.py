@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -339,17 +340,19 @@ def test_a_failure_while_writing_the_queue_is_raised_and_leaves_the_earlier_file
     out, side = tmp_path / "queue.csv", tmp_path / "queue.rejected.csv"
     out.write_bytes(b"earlier queue\r\n")
     side.write_bytes(b"earlier side\r\n")
-    real_write, blocks = backlog._Sink.write, []
+    real_write, blocks = backlog._Sink._write, []
 
     def write(self, table):
         if "rank" in table.column_names:
             blocks.append(table.num_rows)
             if len(blocks) == failing_block:
-                raise OSError(28, "No space left on device")
+                raise OSError(28, "No space left on device")  # as a full disk says it: no file named
         real_write(self, table)
 
-    monkeypatch.setattr(backlog._Sink, "write", write)
-    with pytest.raises(ClaimstatsError, match="cannot write: No space left on device; nothing was written"):
+    monkeypatch.setattr(backlog._Sink, "_write", write)
+    # the message names the queue, the file being written, though the rejected rows' file was opened first
+    with pytest.raises(ClaimstatsError, match=f"^{re.escape(str(out))}: cannot write: No space left on device; "
+                                              "nothing was written$"):
         triage_file(model, reports, out, chunksize=10)  # 300 runs: two rounds, the last in blocks of 256 a run
     assert len(blocks) == failing_block  # no block was written after the failure
     assert out.read_bytes() == b"earlier queue\r\n" and side.read_bytes() == b"earlier side\r\n"
