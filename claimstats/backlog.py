@@ -320,6 +320,12 @@ class _IpcWriter:
             self.close()
             raise
 
+    def __enter__(self) -> _IpcWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def write(self, table: pa.Table, batch_rows: int) -> None:
         self.writer.write_table(table, max_chunksize=batch_rows)
 
@@ -337,11 +343,8 @@ class _IpcWriter:
 
 
 def _write_ipc(table: pa.Table, path: Path, batch_rows: int) -> None:
-    writer = _IpcWriter(path, table.schema)
-    try:
+    with _IpcWriter(path, table.schema) as writer:
         writer.write(table, batch_rows)
-    finally:
-        writer.close()
 
 
 def _run_tables(path: Path):

@@ -57,7 +57,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from claimstats.errors import ClaimstatsError, require_columns
-from claimstats.schema import BAN, CATEGORIES, COUNT_COLUMNS, DURATION, TARGET, TEXT, VERIFIED
+from claimstats.schema import (BAN, CATEGORIES, COUNT_COLUMNS, DURATION, TARGET, TEXT, VERIFIED,
+                               arrow_strings)
 
 __all__ = [
     "DEFAULT_VOCABULARY",
@@ -166,10 +167,8 @@ def _arrow_texts(X) -> pa.Array | None:
         if X.shape[1] != 1:
             return None  # _as_texts says what is wrong
         X = X.iloc[:, 0]
-    if not isinstance(X, pd.Series) or getattr(X.dtype, "storage", None) != "pyarrow":
-        return None
-    texts = pa.chunked_array(X.array.__arrow_array__())
-    if texts.null_count or not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+    texts = arrow_strings(X) if isinstance(X, pd.Series) else None
+    if texts is None or texts.null_count:
         return None
     return texts.combine_chunks()
 

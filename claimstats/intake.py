@@ -37,6 +37,7 @@ from claimstats.schema import (
     VIDEO_ID,
     VIDEO_ID_RANGE,
     WHOLE_RANGES,
+    arrow_strings,
     is_text_column,
 )
 
@@ -101,19 +102,14 @@ def _may_contain(column: pd.Series, text: str) -> bool:
     >>> _may_contain(pd.Series(["cats"], dtype=object), "dog")  # not held by Arrow: look cell by cell
     True
     """
-    dtype = column.dtype
-    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+    strings = arrow_strings(column)
+    if strings is None:
         return True
     import pyarrow as pa
 
     needle = text.encode("utf-8")
-    for chunk in pa.chunked_array(column.array.__arrow_array__()).chunks:
-        if pa.types.is_large_string(chunk.type):
-            width = np.int64
-        elif pa.types.is_string(chunk.type):
-            width = np.int32
-        else:  # another layout (string views): ask each cell
-            return True
+    width = np.int64 if pa.types.is_large_string(strings.type) else np.int32  # the offsets' type
+    for chunk in strings.chunks:
         _, offsets, data = chunk.buffers()
         if data is None or not len(chunk):
             continue
@@ -142,17 +138,17 @@ def as_numbers(column: pd.Series) -> np.ndarray:
     >>> as_numbers(pd.Series(["12", "1,000", " 7"], dtype="str")).tolist()
     [12.0, nan, 7.0]
     """
-    dtype = column.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+    strings = arrow_strings(column)
+    if strings is not None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         try:
-            parsed = pc.cast(pa.array(column.array), pa.float64())
+            parsed = pc.cast(strings, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             parsed = None  # a value that is not a plain number: pandas reads the column
         if parsed is not None:
-            return parsed.to_numpy(zero_copy_only=False) + 0.0  # + 0.0: "-0" is 0 (-0.0 + 0.0 is 0.0)
+            return parsed.to_numpy() + 0.0  # + 0.0: "-0" is 0 (-0.0 + 0.0 is 0.0)
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float) + 0.0
 
 

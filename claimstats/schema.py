@@ -355,6 +355,26 @@ def is_text_column(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series) or series.dtype == object
 
 
+def arrow_strings(column: pd.Series):
+    """The column's Arrow string array (a ``pyarrow.ChunkedArray``) when pandas holds it as Arrow
+    strings, as every chunk that triage reads; else ``None``.
+
+    Code that reads text fast (parsing numbers, searching bytes, cutting
+    words) works on this array; other columns take the per-cell path.
+
+    Examples
+    --------
+    >>> arrow_strings(pd.Series(["a", None], dtype="str")).to_pylist(), arrow_strings(pd.Series(["a"], dtype=object))
+    (['a', None], None)
+    """
+    if getattr(column.dtype, "storage", None) != "pyarrow":
+        return None
+    import pyarrow as pa
+
+    strings = pa.chunked_array(column.array.__arrow_array__())
+    return strings if pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type) else None
+
+
 def range_breaches(name: str, values) -> list[tuple[str, np.ndarray]]:
     """The present values of a whole-number column outside its range in :data:`WHOLE_RANGES`.
 

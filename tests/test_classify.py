@@ -90,7 +90,8 @@ def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(t
                               [t for t in texts[:600] if t.isascii()])
     features = TextFeatures(max_features=100_000, min_df=1).fit(docs + ["big deal", "x y"])  # every term
     assert "big deal" in features.terms_
-    assert docs_of == "ascii" or "ünïcode" in features.terms_
+    if docs_of == "mixed":
+        assert "ünïcode" in features.terms_
     column = _arrow_series(docs, chunks)
     assert classify._arrow_texts(column) is not None
     seen = []
