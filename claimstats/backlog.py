@@ -4,10 +4,10 @@
 :func:`claimstats.scale.read_batches`), checks each row against the data
 contract (:func:`claimstats.intake.check_reports`; rejected rows go to a side
 file with the reason), scores the valid rows with a
-:class:`~claimstats.triage.ClaimModel` (on worker processes for a large
-input), writes each scored chunk sorted to a temporary Arrow file and merges
-those files into the queue, so memory stays bounded by the chunk size, not
-the file size. The queue is the one :func:`claimstats.triage.prioritize`
+:class:`~claimstats.triage.ClaimModel` (several chunks at once: on threads of
+this process, or on worker processes for a very large input), writes each
+scored chunk sorted to a temporary Arrow file and merges those files into
+the queue, so memory stays bounded by the chunk size, not the file size. The queue is the one :func:`claimstats.triage.prioritize`
 gives for the valid rows; what was done is summed up in a :class:`TriageReport`.
 Queue and side file are written beside their targets and renamed into place
 together only when the whole run succeeded (:class:`claimstats.outputs.Outputs`,
@@ -75,7 +75,14 @@ _IPC_BUFFER = 1 << 20  # bytes: run files are written through a buffer this size
 # Other C libraries and platforms ignore these variables.
 _WORKER_ENV = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456",
                "MIMALLOC_PURGE_DELAY": "-1"}
-_PARALLEL_FROM_ROWS = 250_000  # fewer rows are scored in this process by default (workers take seconds to start)
+# From this many rows on, chunks are scored on worker processes; below it, on threads of this process.
+# Most of a chunk's scoring runs in Arrow, NumPy and SciPy code that lets go of the GIL: two threads
+# scored 11 chunks in 1.2-1.4 s against 1.9 s for one. A worker process costs about 1.5 s of CPU to
+# start (importing scikit-learn), but scores with fewer page faults than threads sharing this
+# process's allocators (_WORKER_ENV). Parquet on 2 cores, alternating runs: 10^6 reports 3.6 s on
+# threads against 5.0-5.3 s on processes, 3x10^6 10.2-10.4 s against 11.6-11.9 s, 10^7 40.4-41.2 s
+# against 35.0-39.0 s.
+_PROCESSES_FROM_ROWS = 5_000_000
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
 _CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=LINE_END)
@@ -573,15 +580,52 @@ def _worker_chunk(table, id_column):
     return _score_chunk(_WORKER_MODEL[0], table, id_column)
 
 
-def _workers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
-    """Worker processes to use: 1 (this process) for a small input, else ``jobs`` (default: every core)."""
+def _scorers(jobs: int | None, estimated_rows: int, chunksize: int) -> tuple[int, bool]:
+    """``(chunks scored at once, on worker processes?)``: ``jobs`` of them (default: one per core), no
+    more than the input's chunks; on threads of this process below :data:`_PROCESSES_FROM_ROWS` rows.
+
+    Examples
+    --------
+    >>> [_scorers(jobs, rows, 50_000) for jobs, rows in ((2, 10**5), (4, 10**5), (2, 10**7), (1, 10**7))]
+    [(2, False), (2, False), (2, True), (1, False)]
+    """
     if jobs is not None and jobs != -1 and jobs < 1:
         raise ClaimstatsError(f"jobs must be 1 or more, or -1 (one per core); got {jobs}")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     wanted = cores if jobs in (None, -1) else jobs
-    if jobs is None and estimated_rows < _PARALLEL_FROM_ROWS:  # starting workers costs more than it saves
-        return 1
-    return max(1, min(wanted, -(-estimated_rows // chunksize)))
+    scorers = max(1, min(wanted, -(-estimated_rows // chunksize)))
+    return scorers, scorers > 1 and estimated_rows >= _PROCESSES_FROM_ROWS
+
+
+def _limit_this_thread() -> None:
+    from threadpoolctl import threadpool_limits
+
+    # OpenMP's thread count is a setting of each thread (BLAS's is the process's, limited by
+    # _scoring_threads): one OpenMP thread a scoring thread, as in a worker process.
+    threadpool_limits(limits=1, user_api="openmp")
+
+
+@contextlib.contextmanager
+def _scoring(model: ClaimModel, scorers: int, processes: bool, folder: Path, id_column: str):
+    """``submit(table)``, which starts scoring a chunk and returns the future of :func:`_score_chunk`'s
+    result, on ``scorers`` worker processes or threads; ``None`` for one chunk at a time in this thread.
+    The pool is shut down on leaving. Scoring threads use one BLAS and one OpenMP thread each; BLAS's
+    limit is the process's, restored on leaving."""
+    if processes:
+        pool = _pool(model, scorers, folder)
+        try:
+            yield lambda table: pool.submit(_worker_chunk, table, id_column)
+        finally:
+            pool.shutdown(wait=True)
+    elif scorers > 1:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(max_workers=scorers, thread_name_prefix="claimstats-scoring",
+                                   initializer=_limit_this_thread) as threads:
+            yield lambda table: threads.submit(_score_chunk, model, table, id_column)
+    else:
+        yield None
 
 
 def _worker_env(environ=None) -> dict[str, str]:
@@ -681,9 +725,10 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     temp_dir : path, optional
         Folder for the sorted runs (as much space as the queue needs).
     jobs : int, optional
-        Worker processes that check and score chunks side by side (``-1``:
-        one per core). Default: one per core when the input holds more than a
-        few chunks, else this process alone. The queue does not depend on it.
+        Chunks checked and scored side by side (``-1`` or default: one per
+        core; ``1``: one at a time, in this process): on threads of this
+        process, or on worker processes for inputs of five million rows or
+        more, where they pay for their start. The queue does not depend on it.
 
     Returns
     -------
@@ -750,7 +795,7 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
     """The body of :func:`triage_file`: ``(rows_in, _Chunks)``; opened sinks are appended to ``sinks``."""
     id_column = _check_header(batches.names, model.columns, source, batches.unit == "bytes")
     estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
-    workers = _workers(jobs, estimated, chunksize)
+    scorers, processes = _scorers(jobs, estimated, chunksize)
     side: list[_Sink] = []
 
     def open_side(schema: pa.Schema) -> _Sink:
@@ -763,33 +808,31 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
     meter = _progress(batches.total, batches.unit, progress, "scoring")
     with tempfile.TemporaryDirectory(prefix="claimstats-triage-", dir=temp_dir) as work, meter:
         runs = _Runs(Path(work), chunksize)
-        pool = _pool(model, workers, Path(work)) if workers > 1 else None
         chunks = _Chunks(runs, id_column, first, review, open_side)
         schema = batches.schema
         pending: list = []  # (future, table, first row), in row order
-        try:
-            for table in batches.tables:
-                if schema is None:
-                    schema = table.schema
-                first_row = rows_in + 1
-                rows_in += table.num_rows
-                if pool is None:
-                    chunks.add(table, first_row, *_score_chunk(model, table, id_column))
-                else:
-                    pending.append((pool.submit(_worker_chunk, table, id_column), table, first_row))
-                    while len(pending) > 2 * workers:  # bounded memory: a few chunks in flight
-                        future, done, at = pending.pop(0)
-                        chunks.add(done, at, *future.result())
-                meter.update(batches.position() - meter.n)
-            while pending:
-                future, done, at = pending.pop(0)
-                chunks.add(done, at, *future.result())
-        finally:
-            for future, _, _ in pending:  # after an error: do not leave work running
-                future.cancel()
-            wait([future for future, _, _ in pending])
-            if pool is not None:
-                pool.shutdown(wait=True)
+        with _scoring(model, scorers, processes, Path(work), id_column) as submit:
+            try:
+                for table in batches.tables:
+                    if schema is None:
+                        schema = table.schema
+                    first_row = rows_in + 1
+                    rows_in += table.num_rows
+                    if submit is None:
+                        chunks.add(table, first_row, *_score_chunk(model, table, id_column))
+                    else:
+                        pending.append((submit(table), table, first_row))
+                        while len(pending) > 2 * scorers:  # bounded memory: a few chunks in flight
+                            future, done, at = pending.pop(0)
+                            chunks.add(done, at, *future.result())
+                    meter.update(batches.position() - meter.n)
+                while pending:
+                    future, done, at = pending.pop(0)
+                    chunks.add(done, at, *future.result())
+            finally:
+                for future, _, _ in pending:  # after an error: do not leave work running
+                    future.cancel()
+                wait([future for future, _, _ in pending])
         if not rows_in:
             raise ClaimstatsError(f"{source}: has a header but no data rows" if batches.unit == "bytes"
                                   else f"{source}: has no data rows")

@@ -413,9 +413,16 @@ class ClaimModel:
         return classify.input_columns(self.feature_set)
 
     def thresholds(self, target_recall: float | None = None, first_recall: float | None = None) -> tuple[float, float]:
-        """``(review-first threshold, review threshold)`` for the given recalls, chosen on validation."""
+        """``(review-first threshold, review threshold)`` for the given recalls, chosen on validation.
+
+        The model's own recalls give its own thresholds, which were chosen by the same rule when it was
+        made (and are checked against it when a model file is loaded): the rule's cluster bootstrap is
+        not drawn again at each triage.
+        """
         target = self.target_recall if target_recall is None else check_recall(target_recall)
         first = self.first_recall if first_recall is None else check_recall(first_recall, "first-tier recall")
+        if target == self.target_recall and min(first, target) == self.first_recall:
+            return float(self.first_threshold), float(self.threshold)
         groups = self.validation_groups if self.confidence is not None else None
         top, review = thresholds_for_recall(self.validation_labels, self.validation_scores,
                                             [min(first, target), target], self.confidence, groups)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -117,8 +119,14 @@ def test_a_parquet_dataset_of_many_files_is_read_in_order(model, typed, tmp_path
     assert side["row"].tolist() == (typed.index[typed["#"].isin(side["#"])] + 1).tolist()
 
 
-def test_worker_processes_give_the_same_queue(model, typed, tmp_path):
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_chunks_scored_side_by_side_give_the_same_queue(model, typed, tmp_path, monkeypatch, processes):
+    from claimstats import backlog
+
+    if processes:  # worker processes for any input, not only from five million rows on
+        monkeypatch.setattr(backlog, "_PROCESSES_FROM_ROWS", 0)
     source = _parquet(typed, tmp_path / "reports.parquet")
+    assert backlog._scorers(2, len(typed), 300) == (2, processes)
     one = triage_file(model, source, tmp_path / "one.parquet", chunksize=300, jobs=1)
     two = triage_file(model, source, tmp_path / "two.parquet", chunksize=300, jobs=2)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "two.parquet"))
@@ -126,6 +134,33 @@ def test_worker_processes_give_the_same_queue(model, typed, tmp_path):
     assert one.tiers == two.tiers and one.reasons == two.reasons
     with pytest.raises(ClaimstatsError, match="jobs must be 1 or more"):
         triage_file(model, source, tmp_path / "x.parquet", jobs=0)
+
+
+def test_scoring_threads_use_one_blas_and_one_openmp_thread_each_and_the_limits_are_restored(model, typed, tmp_path,
+                                                                                          monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from claimstats import backlog
+
+    seen = []
+    score = backlog._score_chunk
+
+    def watched(*args):
+        limits = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
+        seen.append((threading.current_thread().name, limits))
+        return score(*args)
+
+    before = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
+    monkeypatch.setattr(backlog, "_score_chunk", watched)
+    source = _parquet(typed, tmp_path / "reports.parquet")
+    triage_file(model, source, tmp_path / "queue.parquet", chunksize=300, jobs=2)
+    assert len(seen) == -(-len(typed) // 300)
+    assert {name.rsplit("_", 1)[0] for name, _ in seen} == {"claimstats-scoring"}
+    assert all(set(limits.values()) <= {1} for _, limits in seen)
+    if any(api == "openmp" for api, _ in before):  # scikit-learn's OpenMP is loaded: it was limited too
+        assert all(any(api == "openmp" for api, _ in limits) for _, limits in seen)
+    after = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
+    assert after == before  # this thread's and the process's limits are as they were
 
 
 def _environment(names):

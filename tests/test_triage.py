@@ -202,6 +202,25 @@ def test_model_thresholds_are_chosen_on_validation(model):
     assert model.confidence == 0.95 and model.recall_bound() >= 0.95
 
 
+def test_the_models_own_recalls_give_its_stored_thresholds_without_drawing_the_bootstrap_again(model, monkeypatch):
+    from claimstats import triage
+
+    labels, scores, groups = model.validation_labels, model.validation_scores, model.validation_groups
+    # what the rule gives, drawn here: the stored thresholds are the same numbers
+    expected = (threshold_for_recall(labels, scores, model.first_recall, model.confidence, groups),
+                threshold_for_recall(labels, scores, model.target_recall, model.confidence, groups))
+    assert (model.first_threshold, model.threshold) == expected
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the bootstrap was drawn again")
+
+    monkeypatch.setattr(triage, "thresholds_for_recall", refuse)
+    assert model.thresholds() == expected
+    assert model.thresholds(model.target_recall, model.first_recall) == expected
+    with pytest.raises(AssertionError, match="drawn again"):  # any other recall is chosen by the rule
+        model.thresholds(0.99)
+
+
 def test_model_states_the_recall_its_thresholds_reach_on_validation_not_only_the_target(model):
     # 20 validation claims, 17 of them tied at 0.9: the threshold for 80% (16 claims) is 0.9 and catches 17 (85%)
     labels = np.array([1] * 20 + [0] * 5)
