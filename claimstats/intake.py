@@ -114,10 +114,32 @@ def _may_contain(column: pd.Series, text: str) -> bool:
         if data is None or not len(chunk):
             continue
         bounds = np.frombuffer(offsets, dtype=width)[[chunk.offset, chunk.offset + len(chunk)]]
-        # The bytes of every cell of the chunk (a null cell's too: a hit there only costs the slow path).
-        if needle in memoryview(data)[int(bounds[0]):int(bounds[1])].tobytes():
+        # The bytes of every cell of the chunk (a null cell's too: a hit there only costs the slow path),
+        # searched by NumPy, which lets go of the interpreter's lock (a scoring thread beside this one
+        # waits while Python's own bytes search runs).
+        if _holds(np.frombuffer(data, dtype=np.uint8, count=int(bounds[1] - bounds[0]), offset=int(bounds[0])),
+                  needle):
             return True
     return False
+
+
+def _holds(haystack: np.ndarray, needle: bytes) -> bool:
+    """Whether the bytes ``haystack`` (a uint8 array) hold ``needle`` somewhere.
+
+    Examples
+    --------
+    >>> [_holds(np.frombuffer(b"it\\'s", np.uint8), n) for n in (b"\\'", b"'s", b"s'", b"it\\'s!", b"")]
+    [True, True, False, False, True]
+    """
+    if len(needle) > len(haystack):
+        return False
+    if not needle:
+        return True
+    # where the first byte is (few places: the needles are rare bytes), then which go on with the others
+    at = np.flatnonzero(haystack[:len(haystack) - len(needle) + 1] == needle[0])
+    for k in range(1, len(needle)):
+        at = at[haystack[at + k] == needle[k]]
+    return bool(len(at))
 
 
 def as_numbers(column: pd.Series) -> np.ndarray:

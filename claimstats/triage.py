@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -462,9 +463,13 @@ class ClaimModel:
         claims = self.validation_scores[self.validation_labels == 1]
         return float((claims >= threshold).mean())
 
+    @functools.cached_property
+    def _scoring_pipeline(self) -> Pipeline:
+        return classify.scoring_pipeline(self.pipeline)  # the same probabilities, faster (a copy: the file holds the original)
+
     def predict_proba(self, reports: pd.DataFrame) -> np.ndarray:
         """Claim probability of each row (the rows must be valid: see :func:`claimstats.intake.check_reports`)."""
-        return classify.predict_claim_probability(self.pipeline, _model_inputs(reports, self.columns))
+        return classify.predict_claim_probability(self._scoring_pipeline, _model_inputs(reports, self.columns))
 
     def metadata(self) -> dict:
         """What a model file stores besides the pipeline (JSON-ready)."""

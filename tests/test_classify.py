@@ -229,3 +229,59 @@ def test_a_large_training_set_chooses_its_vocabulary_from_a_seeded_sample_and_co
         TextFeatures(max_features=80, sample=5000).fit(docs).terms_ == TextFeatures(max_features=80).fit(docs).terms_
     with pytest.raises(ClaimstatsError, match="sample must be at least 1"):
         TextFeatures(sample=0).fit(docs)
+
+
+# ------------------------------------------------------ scoring one-hot columns
+
+
+@pytest.mark.parametrize("held", ["arrow", "object", "array"])
+def test_status_indicators_give_the_one_hot_encoders_matrix(held):
+    from sklearn.preprocessing import OneHotEncoder
+
+    from claimstats.classify import StatusIndicators
+
+    rng = np.random.default_rng(3)
+    levels = ["verified", "not verified", "Verified", " verified", "", None, "banned", "active", "under review"]
+    frame = pd.DataFrame({"a": rng.choice(np.array(levels, dtype=object), 400),
+                          "b": rng.choice(np.array(levels, dtype=object), 400)})
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False,
+                            categories=[["not verified", "verified"], ["active", "under review", "banned"]])
+    encoder.fit(frame.dropna())
+    given = {"arrow": frame.astype("str"), "object": frame, "array": frame.to_numpy(dtype=object)}[held]
+    assert StatusIndicators.replaces(encoder)
+    expected = encoder.transform(frame)  # unknown, blank and missing values: rows of zeros
+    assert expected.sum() < len(frame) * 2  # some were unknown
+    got = StatusIndicators(encoder).transform(given)
+    assert got.dtype == np.float64 and np.array_equal(got, expected)
+
+
+def test_only_encoders_whose_matrix_the_indicators_give_are_replaced():
+    from sklearn.preprocessing import OneHotEncoder
+
+    from claimstats.classify import StatusIndicators
+
+    frame = pd.DataFrame({"a": ["x", "y", "y", "z", "z", "z"]})
+    plain = dict(handle_unknown="ignore", sparse_output=False)
+    assert StatusIndicators.replaces(OneHotEncoder(**plain).fit(frame))
+    assert not StatusIndicators.replaces(OneHotEncoder(**plain))  # not fitted
+    for changed in (dict(handle_unknown="error"), dict(sparse_output=True), dict(drop="first"),
+                    dict(min_frequency=2), dict(max_categories=2), dict(dtype=np.float32)):
+        assert not StatusIndicators.replaces(OneHotEncoder(**{**plain, **changed}).fit(frame)), changed
+    assert not StatusIndicators.replaces(OneHotEncoder(**plain).fit(pd.DataFrame({"a": [1, 2]})))  # numbers
+
+
+@pytest.mark.parametrize("model", ["logistic", "random_forest", "gradient_boosting"])
+def test_the_scoring_pipeline_predicts_what_the_fitted_one_does_and_leaves_it_as_it_was(tidy, model):
+    from sklearn.preprocessing import OneHotEncoder
+
+    from claimstats.classify import StatusIndicators, scoring_pipeline
+
+    fitted = build_pipeline("all", model, {"n_estimators": 20} if model == "random_forest" else None)
+    fitted.fit(tidy[input_columns("all")], claim_labels(tidy))
+    fast = scoring_pipeline(fitted)
+    status = lambda p: p.named_steps["features"].named_steps["columns"].named_transformers_["status"]  # noqa: E731
+    assert isinstance(status(fast), StatusIndicators) and isinstance(status(fitted), OneHotEncoder)
+    for frame in (tidy, tidy.astype({"verified_status": "str", "author_ban_status": "str"})):
+        assert np.array_equal(predict_claim_probability(fast, frame), predict_claim_probability(fitted, frame))
+    text_only = build_pipeline("text").fit(tidy[[TEXT]], claim_labels(tidy))
+    assert scoring_pipeline(text_only) is text_only  # no encoder to replace: nothing copied

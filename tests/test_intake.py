@@ -153,3 +153,15 @@ def test_may_contain_is_false_only_when_no_cell_holds_the_text():
                 if not any(isinstance(v, str) for v in part["t"]) or needle == "zz":
                     assert not _may_contain(held, needle), (start, stop, needle)
     assert _may_contain(cells["t"].astype(object), "zz")  # not held by Arrow: the cells are asked
+
+
+def test_the_byte_search_agrees_with_pythons_on_every_slice():
+    from claimstats.intake import _holds
+
+    rng = np.random.default_rng(7)
+    data = bytes(rng.choice(np.frombuffer(b"ab\\'\x00", np.uint8), size=40))  # few symbols: many near misses
+    for start in range(len(data)):
+        for stop in range(start, len(data) + 1):
+            piece = data[start:stop]
+            for needle in (b"\\'", b"\x00", b"a\\'b", b"''", b"b" * 6, b"a" * 41):
+                assert _holds(np.frombuffer(piece, np.uint8), needle) == (needle in piece), (piece, needle)
