@@ -12,14 +12,16 @@ Reported per size and format:
 * scoring: reports scored per second inside ``ClaimModel.predict_proba``
   (features and model) in one process on one core (``--jobs 1``, one thread);
 * triage: seconds for the whole ``triage_file`` (read, check every row,
-  score on ``--jobs`` worker processes, sorted runs, merge, write the queue in
+  score ``--jobs`` chunks side by side: on threads of the one process, or on
+  worker processes from 5,000,000 rows; sorted runs, merge, write the queue in
   the same format) and reports/s — targets on 2 cores: at least 250,000/s
   from Parquet, 100,000/s from CSV;
 * baseline: reading the same file in the same chunks and doing nothing else
   (``pandas.read_csv``; pyarrow's ``iter_batches`` for Parquet), and triage's
   ratio to it;
 * peak resident memory (Linux ``VmHWM``, reset at start) of the main process
-  and of the largest worker — target: flat as the input grows.
+  and of the largest worker process (0 when the chunks were scored on
+  threads) — target: flat as the input grows.
 """
 
 from __future__ import annotations
@@ -142,8 +144,8 @@ def main() -> None:
     parser.add_argument("--features", choices=("all", "upload"), default="all")
     parser.add_argument("--chunksize", type=int, default=50_000)
     parser.add_argument("--jobs", type=int, default=None,
-                        help="worker processes for triage (default: triage's own choice, one per core for large "
-                        "inputs, as `claimstats triage` runs)")
+                        help="chunks triage scores side by side (default: triage's own choice, one per core, "
+                        "as `claimstats triage` runs)")
     parser.add_argument("--keep", help="folder to keep the generated files in (default: a temporary folder)")
     args = parser.parse_args()
 
@@ -158,7 +160,7 @@ def main() -> None:
     model, _ = train_claim_model(tidy, feature_set=args.features, grid="fast", importance_repeats=0)
     save_model(model, model_path)
     print(f"model: {model.describe()}")
-    workers = "triage's default worker processes" if args.jobs is None else f"{args.jobs} worker process(es)"
+    workers = "triage's default scorers" if args.jobs is None else f"{args.jobs} scorer(s)"
     print(f"chunksize {args.chunksize:,}; triage on {workers} ({os.cpu_count()} cores); files in {folder}\n")
     print(f"{'rows':>10} {'format':>7} {'scored/s':>9} {'triage s':>9} {'rows/s':>9} {'process s':>9} "
           f"{'read s':>7} {'ratio':>6} {'main RSS':>9} {'worker':>8}", flush=True)
