@@ -33,6 +33,7 @@ import csv
 import io
 import os
 import tempfile
+import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -601,8 +602,32 @@ def _limit_this_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     # OpenMP's thread count is a setting of each thread (BLAS's is the process's, limited by
-    # _scoring_threads): one OpenMP thread a scoring thread, as in a worker process.
+    # _one_blas_thread): one OpenMP thread a scoring thread, as in a worker process.
     threadpool_limits(limits=1, user_api="openmp")
+
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_HELD: list = []  # one entry per scoring run in progress; the first holds the limiter that restores BLAS
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS at one thread while any scoring run of this process goes on.
+
+    The limit is the whole process's: runs that overlap (two triages on threads of one service)
+    share one limiter, and the last to finish restores what was set before the first began.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with _BLAS_LOCK:
+        _BLAS_HELD.append(threadpool_limits(limits=1, user_api="blas") if not _BLAS_HELD else None)
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            if len(_BLAS_HELD) == 1:
+                _BLAS_HELD[0].restore_original_limits()
+            _BLAS_HELD.pop()
 
 
 @contextlib.contextmanager
@@ -610,7 +635,7 @@ def _scoring(model: ClaimModel, scorers: int, processes: bool, folder: Path, id_
     """``submit(table)``, which starts scoring a chunk and returns the future of :func:`_score_chunk`'s
     result, on ``scorers`` worker processes or threads; ``None`` for one chunk at a time in this thread.
     The pool is shut down on leaving. Scoring threads use one BLAS and one OpenMP thread each; BLAS's
-    limit is the process's, restored on leaving."""
+    limit is the process's (:func:`_one_blas_thread`), restored when the last run leaves."""
     if processes:
         pool = _pool(model, scorers, folder)
         try:
@@ -618,11 +643,8 @@ def _scoring(model: ClaimModel, scorers: int, processes: bool, folder: Path, id_
         finally:
             pool.shutdown(wait=True)
     elif scorers > 1:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(max_workers=scorers, thread_name_prefix="claimstats-scoring",
-                                   initializer=_limit_this_thread) as threads:
+        with _one_blas_thread(), ThreadPoolExecutor(max_workers=scorers, thread_name_prefix="claimstats-scoring",
+                                                    initializer=_limit_this_thread) as threads:
             yield lambda table: threads.submit(_score_chunk, model, table, id_column)
     else:
         yield None

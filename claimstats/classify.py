@@ -588,10 +588,15 @@ class StatusIndicators:
     @staticmethod
     def replaces(encoder) -> bool:
         """Whether ``encoder`` is a fitted ``OneHotEncoder`` whose matrix :class:`StatusIndicators` gives."""
-        return (isinstance(encoder, OneHotEncoder) and hasattr(encoder, "categories_")
-                and encoder.handle_unknown == "ignore" and encoder.drop is None and not encoder.sparse_output
+        if not (isinstance(encoder, OneHotEncoder) and hasattr(encoder, "categories_")):
+            return False
+        categories = encoder.categories_
+        # what transform uses is the fitted state (drop_idx_, the output width), not only the settings
+        return (encoder.handle_unknown == "ignore" and encoder.drop is None and not encoder.sparse_output
+                and getattr(encoder, "drop_idx_", None) is None
                 and not getattr(encoder, "_infrequent_enabled", True) and np.dtype(encoder.dtype) == np.float64
-                and all(all(isinstance(v, str) for v in c) for c in encoder.categories_))
+                and all(all(isinstance(v, str) for v in c) for c in categories)
+                and len(encoder.get_feature_names_out()) == sum(len(c) for c in categories))
 
     def transform(self, X) -> np.ndarray:
         columns = [X.iloc[:, i] for i in range(X.shape[1])] if isinstance(X, pd.DataFrame) else \

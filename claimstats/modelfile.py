@@ -39,7 +39,7 @@ from sklearn.pipeline import Pipeline
 from claimstats import classify
 from claimstats.errors import ClaimstatsError
 from claimstats.schema import SCHEMA_VERSION
-from claimstats.triage import MODEL_FORMAT_VERSION, ClaimModel, thresholds_for_recall
+from claimstats.triage import MODEL_FORMAT_VERSION, ClaimModel, _model_inputs, thresholds_for_recall
 
 __all__ = ["MAX_MODEL_BYTES", "TRUSTED_TYPES", "ModelFileError", "load_model", "save_model"]
 
@@ -283,7 +283,7 @@ def _model_from(payload: dict, meta: dict, pipeline: Pipeline) -> ClaimModel:
         schema_version=meta["schema_version"], sklearn_version=str(meta["sklearn_version"]),
         confidence=confidence, checks=dict(checks), validation_groups=groups)
     _check_pipeline_scores(loaded)
-    return loaded
+    return loaded._chose_thresholds(values["first_threshold"], values["threshold"])  # checked above
 
 
 def _check_pipeline_scores(model: ClaimModel) -> None:
@@ -294,12 +294,19 @@ def _check_pipeline_scores(model: ClaimModel) -> None:
     """
     from claimstats.simulate import simulate
 
+    sample = simulate(40, seed=0).dropna()
     try:
-        scores = np.asarray(model.predict_proba(simulate(40, seed=0).dropna()), dtype=float)
+        scores = np.asarray(model.predict_proba(sample), dtype=float)
+        # triage scores with a faster copy of the pipeline (ClaimModel.predict_proba), evaluate with the
+        # pipeline itself: a file whose two disagree is refused, not used one way here and another there
+        original = np.asarray(classify.predict_claim_probability(model.pipeline, _model_inputs(sample, model.columns)),
+                              dtype=float)
     except Exception as err:  # noqa: BLE001 - any failure to score means the pipeline is damaged
         raise ValueError(f"pipeline (it cannot score reports: {type(err).__name__})") from None
     if not (np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()):
         raise ValueError("pipeline (its scores for sample reports are not probabilities from 0 to 1)")
+    if not np.array_equal(scores, original):
+        raise ValueError("pipeline (its scoring copy gives other scores than the pipeline itself)")
 
 
 def _share(meta: dict, name: str, low_open: bool) -> float:

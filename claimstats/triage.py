@@ -416,18 +416,32 @@ class ClaimModel:
     def thresholds(self, target_recall: float | None = None, first_recall: float | None = None) -> tuple[float, float]:
         """``(review-first threshold, review threshold)`` for the given recalls, chosen on validation.
 
-        The model's own recalls give its own thresholds, which were chosen by the same rule when it was
-        made (and are checked against it when a model file is loaded): the rule's cluster bootstrap is
-        not drawn again at each triage.
+        The rule's answer for the model's own recalls is kept with the model: its cluster bootstrap is
+        drawn once, not at each triage (a model made by :func:`make_claim_model` or loaded from a file,
+        where the stored thresholds are checked against the rule, starts with it).
         """
         target = self.target_recall if target_recall is None else check_recall(target_recall)
         first = self.first_recall if first_recall is None else check_recall(first_recall, "first-tier recall")
         if target == self.target_recall and min(first, target) == self.first_recall:
-            return float(self.first_threshold), float(self.threshold)
+            return self._own_thresholds
+        return self._rule_thresholds(first, target)
+
+    def _rule_thresholds(self, first: float, target: float) -> tuple[float, float]:
         groups = self.validation_groups if self.confidence is not None else None
         top, review = thresholds_for_recall(self.validation_labels, self.validation_scores,
                                             [min(first, target), target], self.confidence, groups)
         return float(top), float(review)
+
+    @functools.cached_property
+    def _own_thresholds(self) -> tuple[float, float]:
+        # computed, not read from the fields: a model edited with dataclasses.replace keeps the
+        # thresholds its validation scores give
+        return self._rule_thresholds(self.first_recall, self.target_recall)
+
+    def _chose_thresholds(self, first: float, review: float) -> ClaimModel:
+        """This model, knowing that ``(first, review)`` is what the rule gives for its own recalls."""
+        self.__dict__["_own_thresholds"] = (float(first), float(review))  # as cached_property stores it
+        return self
 
     def recall_bound(self, threshold: float | None = None) -> float:
         """Recall on new reports that ``threshold`` (default: the review threshold) reaches with the model's
@@ -589,13 +603,14 @@ def make_claim_model(comparison: ModelComparison, feature_set: str = "all", *,
             reviewed = flagged_at(tested.scores, cut)
             share, (low, high) = float(reviewed.mean()), proportion_interval(int(reviewed.sum()), len(reviewed))
             checks[tier]["share reviewed"] = [share, low, high, "exact"]
-    return ClaimModel(
+    made = ClaimModel(
         pipeline=pipeline, feature_set=feature_set, model=evaluation.model,
         params=str(row["params"]), target_recall=float(target_recall), threshold=review, first_recall=float(first),
         first_threshold=first_threshold, validation_labels=np.asarray(labels, np.int64),
         validation_scores=np.asarray(scores, float), metrics=dict(tested.metrics), source=source,
         source_sha256=source_sha256, rows=rows, claimstats_version=__version__, schema_version=SCHEMA_VERSION,
         sklearn_version=sklearn.__version__, confidence=confidence, checks=checks, validation_groups=groups)
+    return made._chose_thresholds(first_threshold, review)
 
 
 def train_claim_model(data: pd.DataFrame, *, feature_set: str = "all", grid: str = "small", cv: int = 5,

@@ -268,6 +268,12 @@ def test_only_encoders_whose_matrix_the_indicators_give_are_replaced():
                     dict(min_frequency=2), dict(max_categories=2), dict(dtype=np.float32)):
         assert not StatusIndicators.replaces(OneHotEncoder(**{**plain, **changed}).fit(frame)), changed
     assert not StatusIndicators.replaces(OneHotEncoder(**plain).fit(pd.DataFrame({"a": [1, 2]})))  # numbers
+    # settings that say "drop nothing" over a fitted state that drops a column (an edited model file):
+    # transform follows the fitted state, so the indicators would give a wider matrix
+    dropped = OneHotEncoder(**plain, drop="first").fit(frame)
+    dropped.drop = None
+    assert dropped.transform(frame).shape[1] == 2
+    assert not StatusIndicators.replaces(dropped)
 
 
 @pytest.mark.parametrize("model", ["logistic", "random_forest", "gradient_boosting"])
@@ -278,9 +284,15 @@ def test_the_scoring_pipeline_predicts_what_the_fitted_one_does_and_leaves_it_as
 
     fitted = build_pipeline("all", model, {"n_estimators": 20} if model == "random_forest" else None)
     fitted.fit(tidy[input_columns("all")], claim_labels(tidy))
+    columns = fitted.named_steps["features"].named_steps["columns"]
+    fitted_parts, params = list(columns.transformers_), repr(fitted.get_params())
     fast = scoring_pipeline(fitted)
     status = lambda p: p.named_steps["features"].named_steps["columns"].named_transformers_["status"]  # noqa: E731
     assert isinstance(status(fast), StatusIndicators) and isinstance(status(fitted), OneHotEncoder)
+    # the fitted pipeline keeps its own parts (the very same objects) and settings
+    assert fitted.named_steps["features"].named_steps["columns"] is columns
+    assert all(a is b for a, b in zip(columns.transformers_, fitted_parts, strict=True))
+    assert repr(fitted.get_params()) == params
     for frame in (tidy, tidy.astype({"verified_status": "str", "author_ban_status": "str"})):
         assert np.array_equal(predict_claim_probability(fast, frame), predict_claim_probability(fitted, frame))
     text_only = build_pipeline("text").fit(tidy[[TEXT]], claim_labels(tidy))

@@ -115,3 +115,23 @@ def test_damaged_contents_of_a_claimstats_file_are_refused_with_one_clear_error(
     sio.dump({k: v for k, v in good.items() if k != "validation_labels"}, missing)
     with pytest.raises(ModelFileError, match="corrupt model file \\('validation_labels' is missing\\)"):
         load_model(missing)
+
+
+def test_a_file_whose_scoring_copy_scores_otherwise_than_its_pipeline_is_refused(model, tmp_path, monkeypatch):
+    import copy
+
+    from claimstats import classify
+
+    path = save_model(model, tmp_path / "model.skops")
+    assert load_model(path).thresholds() == (model.first_threshold, model.threshold)
+
+    def swapped(pipeline):  # a scoring copy whose classifier gives the opposite probabilities
+        changed = copy.deepcopy(pipeline)
+        estimator = changed.steps[-1][1]
+        scores = estimator.predict_proba
+        estimator.predict_proba = lambda X: scores(X)[:, ::-1]
+        return changed
+
+    monkeypatch.setattr(classify, "scoring_pipeline", swapped)
+    with pytest.raises(ModelFileError, match="its scoring copy gives other scores than the pipeline itself"):
+        load_model(path)

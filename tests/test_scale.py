@@ -138,7 +138,7 @@ def test_chunks_scored_side_by_side_give_the_same_queue(model, typed, tmp_path, 
 
 def test_scoring_threads_use_one_blas_and_one_openmp_thread_each_and_the_limits_are_restored(model, typed, tmp_path,
                                                                                           monkeypatch):
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     from claimstats import backlog
 
@@ -150,17 +150,40 @@ def test_scoring_threads_use_one_blas_and_one_openmp_thread_each_and_the_limits_
         seen.append((threading.current_thread().name, limits))
         return score(*args)
 
-    before = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
     monkeypatch.setattr(backlog, "_score_chunk", watched)
     source = _parquet(typed, tmp_path / "reports.parquet")
-    triage_file(model, source, tmp_path / "queue.parquet", chunksize=300, jobs=2)
+    with threadpool_limits(limits=2):  # two threads before, whatever the machine's cores: the limit shows
+        before = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
+        assert set(before.values()) == {2}
+        triage_file(model, source, tmp_path / "queue.parquet", chunksize=300, jobs=2)
+        after = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
     assert len(seen) == -(-len(typed) // 300)
     assert {name.rsplit("_", 1)[0] for name, _ in seen} == {"claimstats-scoring"}
     assert all(set(limits.values()) <= {1} for _, limits in seen)
     if any(api == "openmp" for api, _ in before):  # scikit-learn's OpenMP is loaded: it was limited too
         assert all(any(api == "openmp" for api, _ in limits) for _, limits in seen)
-    after = {(lib["user_api"], lib["filepath"]): lib["num_threads"] for lib in threadpool_info()}
     assert after == before  # this thread's and the process's limits are as they were
+
+
+def test_overlapping_scoring_runs_share_the_blas_limit_and_the_last_to_finish_restores_it():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from claimstats import backlog
+
+    def blas():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    if not blas():
+        pytest.skip("no BLAS library is loaded")
+    with threadpool_limits(limits=2, user_api="blas"):
+        first, second = backlog._one_blas_thread(), backlog._one_blas_thread()
+        first.__enter__()
+        second.__enter__()  # a second run starts while the first goes on
+        assert blas() == {1}
+        first.__exit__(None, None, None)  # the first finishes before the second
+        assert blas() == {1}  # the second still scores with one BLAS thread
+        second.__exit__(None, None, None)
+        assert blas() == {2}  # the last to finish restores what was set before the first began
 
 
 def _environment(names):

@@ -221,6 +221,17 @@ def test_the_models_own_recalls_give_its_stored_thresholds_without_drawing_the_b
         model.thresholds(0.99)
 
 
+def test_an_edited_model_gets_the_thresholds_its_validation_scores_give_not_the_stored_ones(model):
+    # without a confidence the rule is the validation rank alone: lower thresholds than the stored ones
+    plain = replace(model, confidence=None)
+    labels, scores = model.validation_labels, model.validation_scores
+    expected = (threshold_for_recall(labels, scores, model.first_recall),
+                threshold_for_recall(labels, scores, model.target_recall))
+    assert expected != (model.first_threshold, model.threshold)
+    assert plain.thresholds() == expected and plain.thresholds() is plain.thresholds()  # drawn once
+    assert model.thresholds() == (model.first_threshold, model.threshold)
+
+
 def test_model_states_the_recall_its_thresholds_reach_on_validation_not_only_the_target(model):
     # 20 validation claims, 17 of them tied at 0.9: the threshold for 80% (16 claims) is 0.9 and catches 17 (85%)
     labels = np.array([1] * 20 + [0] * 5)
