@@ -5,9 +5,10 @@
 contract (:func:`claimstats.intake.check_reports`; rejected rows go to a side
 file with the reason), scores the valid rows with a
 :class:`~claimstats.triage.ClaimModel` (several chunks at once: on threads of
-this process, or on worker processes for a very large input), writes each
-scored chunk sorted to a temporary Arrow file and merges those files into
-the queue, so memory stays bounded by the chunk size, not the file size. The queue is the one :func:`claimstats.triage.prioritize`
+this process, or on worker processes for a very large input), ranks the
+scored rows in memory while they fit in :data:`_HELD_BYTES`, and beyond that
+writes them in sorted runs to temporary Arrow files and merges those files
+into the queue, so memory stays bounded, not growing with the file size. The queue is the one :func:`claimstats.triage.prioritize`
 gives for the valid rows; what was done is summed up in a :class:`TriageReport`.
 Queue and side file are written beside their targets and renamed into place
 together only when the whole run succeeded (:class:`claimstats.outputs.Outputs`,
@@ -67,6 +68,13 @@ _MAX_FAN_IN = 256
 # up to _MAX_FAN_IN batches at once; a batch of chunksize / _MAX_FAN_IN rows keeps that about one chunk.
 _MIN_RUN_BATCH = 256
 _IPC_BUFFER = 1 << 20  # bytes: run files are written through a buffer this size (_IpcWriter)
+# Bytes of scored chunks (Arrow's count) held in memory before they are sorted and written to disk
+# as one run. A backlog that fits (about 300,000 reports) is ranked with one sort in memory: no
+# run files, and each row is copied once (sorting every chunk, writing and reading it back and
+# taking it again in the merge cost 140 ms of 10^5 reports' 440 ms). Beyond it, runs of this size
+# make fewer, longer runs to merge than one a chunk.
+_HELD_BYTES = 64 << 20
+_SPILL_BLOCK = 65_536  # rows taken at a time when held rows are written to disk as a run
 # The scoring workers' memory allocators keep freed memory for the next chunk. Scoring a chunk of
 # 50,000 reports allocates and frees about a hundred megabytes of arrays; by default glibc's malloc
 # (NumPy's arrays) and mimalloc (Arrow's) give it back to the kernel at once, and the next chunk
@@ -453,40 +461,72 @@ def _merge_runs(paths: list[Path], emit, block: int) -> None:
 
 
 class _Runs:
-    """Scored chunks, each sorted by (score descending, row): on disk, or the only one in memory."""
+    """Scored rows to rank, in row order: held in memory up to ``held_bytes``, beyond that written
+    to disk in runs sorted by (score descending, row)."""
 
-    def __init__(self, folder: Path, chunksize: int):
-        self.folder = folder
+    def __init__(self, folder: Path, chunksize: int, held_bytes: int | None = None):
+        self.folder, self.held_bytes = folder, _HELD_BYTES if held_bytes is None else held_bytes
         self.batch_rows = _run_batch_rows(chunksize)
         self.paths: list[Path] = []
-        self.last: pa.Table | None = None
+        self.held: list = []  # (table, positions of its scored rows or None for all, scores, row numbers)
+        self.held_size = 0
 
     def next_path(self) -> Path:
         return self.folder / f"run{len(self.paths):06d}.arrow"
 
-    def add(self, run: pa.Table) -> None:
-        """A run, kept in memory until the next one comes (then written to disk)."""
-        if self.last is not None:
+    def add(self, table: pa.Table, keep: np.ndarray | None, scores: np.ndarray, numbers: np.ndarray) -> None:
+        """The rows at ``keep`` of ``table`` (all of them for ``None``), with their scores and row
+        numbers, which follow every row added before. Held until the held rows pass ``held_bytes``;
+        then those held before are sorted and written to disk as one run."""
+        size = table.nbytes
+        if self.held and self.held_size + size > self.held_bytes:
             self._spill()
-        self.last = run
+        self.held.append((table, keep, scores, numbers))
+        self.held_size += size
+
+    def _ranked_blocks(self, block: int):
+        """The held rows in queue order, ``block`` rows at a time, with the score and row columns in front."""
+        tables, positions, offset = [], [], 0
+        for table, keep, _, _ in self.held:
+            tables.append(table)
+            positions.append(offset + (np.arange(table.num_rows) if keep is None else keep))
+            offset += table.num_rows
+        scores = np.concatenate([s for _, _, s, _ in self.held])
+        numbers = np.concatenate([n for _, _, _, n in self.held])
+        order = np.lexsort((numbers, -scores))
+        at, scores, numbers = np.concatenate(positions)[order], scores[order], numbers[order]
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        self.held, self.held_size = [], 0
+        for start in range(0, len(at), block):
+            stop = start + block
+            yield _with_front(table.take(at[start:stop]), {SCORE_COLUMN: pa.array(scores[start:stop], pa.float64()),
+                                                           _ROW: pa.array(numbers[start:stop], pa.int64())})
 
     def _spill(self) -> None:
         path = self.next_path()
-        _write_ipc(self.last, path, self.batch_rows)
+        writer = None
+        try:
+            for table in self._ranked_blocks(_SPILL_BLOCK):
+                if writer is None:
+                    writer = _IpcWriter(path, table.schema)
+                writer.write(table, self.batch_rows)
+        finally:
+            if writer is not None:
+                writer.close()
         self.paths.append(path)
-        self.last = None
 
     def merge(self, emit, chunksize: int) -> None:
-        """Feed every row to ``emit`` in queue order, in blocks.
+        """Feed every row to ``emit`` in queue order, in blocks of about ``chunksize`` rows.
 
-        The runs were added in row order (each a chunk, or the merge of
-        consecutive runs): :func:`_merge_runs` relies on it for ties.
+        The runs were added in row order (each the rows held at once, or the
+        merge of consecutive runs): :func:`_merge_runs` relies on it for ties.
         """
-        if not self.paths:  # the whole file was one chunk (or none): no temporary file at all
-            if self.last is not None:
-                emit(self.last)
+        if not self.paths:  # every row was held: ranked in memory, no temporary file at all
+            if self.held:
+                for table in self._ranked_blocks(chunksize):
+                    emit(table)
             return
-        if self.last is not None:
+        if self.held:
             self._spill()
         fan_in = _fan_in()
         paths, block = self.paths, max(_MIN_RUN_BATCH, chunksize // min(len(self.paths), fan_in))
@@ -558,9 +598,7 @@ class _Chunks:
             first, review = s >= self.first, s >= self.review  # the tiers of tier_of, counted without strings
             for tier, count in zip(TIERS, (first.sum(), (review & ~first).sum(), (~review).sum())):
                 self.tiers[tier] += int(count)
-            order = np.lexsort((n, -s))
-            self.runs.add(_with_front(table.take(good[order]), {SCORE_COLUMN: pa.array(s[order], pa.float64()),
-                                                                _ROW: pa.array(n[order], pa.int64())}))
+            self.runs.add(table, None if len(good) == table.num_rows else good, s, n)
             self.scored += len(good)
 
 
@@ -765,12 +803,14 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
 
     Notes
     -----
-    Ranking a file larger than memory is an external merge sort: each scored
-    chunk is sorted and written to a temporary Arrow file (a "run"), then the
-    runs are merged block by block (at most 256 at once, fewer where the
-    open-file limit is below 512; more runs are merged in rounds) while a
-    second thread writes the queue. Memory is a few chunks of rows per
-    process, whatever the file size. Both outputs are written beside their
+    Scored chunks are held in memory up to 64 MiB (Arrow's count; about
+    300,000 reports), and a backlog that fits is ranked there with one sort.
+    A larger one is ranked by an external merge sort: the rows held are
+    sorted and written to a temporary Arrow file (a "run") each time they
+    reach that size, then the runs are merged block by block (at most 256
+    at once, fewer where the open-file limit is below 512; more runs are
+    merged in rounds) while a second thread writes the queue. Memory is
+    that bound plus a few chunks of rows per process, whatever the file size. Both outputs are written beside their
     targets and renamed into place together when complete (:class:`claimstats.outputs.Outputs`): a run
     that fails leaves the previous files as they were.
     """

@@ -59,9 +59,20 @@ def _text(path) -> str:
     return path.read_bytes().decode("utf-8")  # not read_text: it would turn every CR LF and CR into LF
 
 
-@pytest.mark.parametrize("chunksize", [10, 1000, 100_000])
-def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, reports, tmp_path, chunksize):
-    # 10 rows a chunk makes 300 runs: more than one merge round (256 at a time)
+@pytest.mark.parametrize("chunksize, held_bytes", [(10, 0), (10, 40_000), (10, None), (1000, 0), (1000, None),
+                                                   (100_000, None)])
+def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, reports, tmp_path, monkeypatch,
+                                                                  chunksize, held_bytes):
+    # Nothing held (0 bytes) and 10 rows a chunk makes 300 runs: more than one merge round (256 at a
+    # time); 40,000 bytes holds a few chunks (runs of several chunks); the default holds every row.
+    from claimstats import backlog
+
+    if held_bytes is not None:
+        monkeypatch.setattr(backlog, "_HELD_BYTES", held_bytes)
+    spilled = []
+    real_spill = backlog._Runs._spill
+    monkeypatch.setattr(backlog._Runs, "_spill", lambda self: (spilled.append(sum(len(s) for _, _, s, _ in self.held)),
+                                                               real_spill(self)))
     out, rejected = tmp_path / "queue.csv", tmp_path / "rejected.csv"
     report = triage_file(model, reports, out, chunksize=chunksize, rejected=rejected)
     _same_queue(out, _one_shot_queue(model, reports))
@@ -75,6 +86,14 @@ def test_chunked_triage_equals_one_shot_and_accounts_for_every_row(model, report
     assert dict(report.reasons)["video_duration_sec: outside 5–60"] == 1
     assert sum(n for _, n in report.tiers) == report.rows_scored
     assert report.threshold == model.threshold
+    if held_bytes is None:  # 3,000 reports fit in memory: ranked there, no run written
+        assert spilled == []
+    elif held_bytes == 0:  # each chunk's rows become one run, the last one's too
+        # (a chunk whose rows were all rejected makes none: 296 runs of 10 rows, more than the 256 merged at once)
+        assert 0.9 * 3000 / chunksize < len(spilled) <= 3000 / chunksize and max(spilled) <= chunksize
+        assert sum(spilled) == report.rows_scored
+    else:  # several chunks a run
+        assert 1 < len(spilled) < 3000 // chunksize and max(spilled) > chunksize and sum(spilled) == report.rows_scored
 
 
 def test_the_merge_holds_about_two_chunks_of_rows_whatever_the_number_of_runs(tmp_path, monkeypatch):
@@ -111,10 +130,10 @@ def test_the_merge_holds_about_two_chunks_of_rows_whatever_the_number_of_runs(tm
     monkeypatch.setattr(backlog, "_run_tables", counting_tables)
     monkeypatch.setattr(backlog, "_merge_runs", counting_merge)
     rng = np.random.default_rng(0)
-    runs = backlog._Runs(tmp_path, chunksize)
+    runs = backlog._Runs(tmp_path, chunksize, held_bytes=0)  # nothing held: one run a chunk
     for k in range(n_runs):
-        scores = np.sort(rng.random(chunksize))[::-1]
-        runs.add(pa.table({backlog.SCORE_COLUMN: scores, backlog._ROW: np.arange(k, n_runs * chunksize, n_runs)}))
+        runs.add(pa.table({"x": np.arange(chunksize)}), None, rng.random(chunksize),
+                 np.arange(k, n_runs * chunksize, n_runs))
     out = []
     runs.merge(out.append, chunksize)
     queue = pa.concat_tables(out)
@@ -164,6 +183,7 @@ def test_the_merge_opens_at_most_half_the_files_the_process_may_open(model, repo
     assert backlog._fan_in() == min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2)
     monkeypatch.setattr(resource, "getrlimit", lambda kind: (64, 64))  # a low limit: 32 runs at once
     assert backlog._fan_in() == 32
+    monkeypatch.setattr(backlog, "_HELD_BYTES", 0)  # one run a chunk
     merged = []
     real_merge = backlog._merge_runs
     monkeypatch.setattr(backlog, "_merge_runs", lambda paths, emit, block: (merged.append(len(paths)),
@@ -350,6 +370,7 @@ def test_a_failure_while_writing_the_queue_is_raised_and_leaves_the_earlier_file
         real_write(self, table)
 
     monkeypatch.setattr(backlog._Sink, "_write", write)
+    monkeypatch.setattr(backlog, "_HELD_BYTES", 0)  # one run a chunk
     # the message names the queue, the file being written, though the rejected rows' file was opened first
     with pytest.raises(ClaimstatsError, match=f"^{re.escape(str(out))}: cannot write: No space left on device; "
                                               "nothing was written$"):
