@@ -183,13 +183,30 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
     ['tier']
     """
     distinct = {TEXT, ROW_ID, VIDEO_ID, *COUNT_COLUMNS}
+    return [field.name for field in schema if field.name.strip() not in distinct and _holds_text(field.type)]
 
-    def is_text(kind: pa.DataType) -> bool:
-        if pa.types.is_dictionary(kind):
-            return is_text(kind.value_type)
-        return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
-    return [field.name for field in schema if field.name.strip() not in distinct and is_text(field.type)]
+def _statistics_columns(schema: pa.Schema) -> list[str]:
+    """The columns a Parquet output keeps min/max statistics for: all but the text columns
+    without a dictionary (:func:`_dictionary_columns`), whose values are nearly all distinct.
+
+    A transcription's minimum and maximum select nothing, and computing them took a third of the
+    queue's writing time (10^5 rows: 64 ms, 44 ms without them).
+
+    Examples
+    --------
+    >>> _statistics_columns(pa.schema([("tier", pa.string()), ("video_id", pa.string()),
+    ...                                ("video_transcription_text", pa.large_string()), ("rank", pa.int64())]))
+    ['tier', 'rank']
+    """
+    dictionary = set(_dictionary_columns(schema))
+    return [field.name for field in schema if field.name in dictionary or not _holds_text(field.type)]
+
+
+def _holds_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        return _holds_text(kind.value_type)
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 class _Sink:
@@ -206,7 +223,8 @@ class _Sink:
         self.writer = self.handle = None
         if self.format == "parquet":
             self.path = str(outputs.path(target))
-            self.writer = pq.ParquetWriter(self.path, schema, use_dictionary=_dictionary_columns(schema))
+            self.writer = pq.ParquetWriter(self.path, schema, use_dictionary=_dictionary_columns(schema),
+                                           write_statistics=_statistics_columns(schema))
         else:  # a text handle, as every CSV the project writes (Arrow writes each block to memory first)
             self.handle = outputs.open(target)
             self.path = str(self.handle.name)

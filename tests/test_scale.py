@@ -16,6 +16,7 @@ from claimstats.errors import ClaimstatsError
 from claimstats.intake import check_reports
 from claimstats.modelfile import save_model
 from claimstats.scale import file_format, parquet_pieces, score_partition
+from claimstats.schema import COUNT_COLUMNS
 from claimstats.triage import prioritize
 
 
@@ -76,6 +77,16 @@ def test_a_parquet_queue_dictionary_encodes_its_repeated_text_columns_only(model
         assert "RLE_DICTIONARY" in encodings[name], name
     for name in ("video_transcription_text", "video_id", "#", "video_view_count", "claim_probability", "rank"):
         assert "RLE_DICTIONARY" not in encodings[name], name
+    # min/max statistics for every column but the text ones without a dictionary, and true ones
+    queue = pq.read_table(tmp_path / "queue.parquet")
+    rows = meta.row_group(0).num_rows
+    for i in range(meta.num_columns):
+        name, column = meta.schema.column(i).name, meta.row_group(0).column(i)
+        free_text = name == "video_transcription_text" or (given == "csv" and name in ("video_id", "#", *COUNT_COLUMNS))
+        assert column.is_stats_set != free_text, name
+        if name in ("rank", "claim_probability"):
+            values = queue.column(name).to_numpy()[:rows]
+            assert (column.statistics.min, column.statistics.max) == (values.min(), values.max())
 
 
 def test_csv_and_parquet_in_any_mix_give_the_same_queue(model, reports, typed, tmp_path):
