@@ -8,8 +8,9 @@ file with the reason), scores the valid rows with a
 this process, or on worker processes for a very large input), ranks the
 scored rows in memory while they fit in :data:`_HELD_BYTES`, and beyond that
 writes them in sorted runs to temporary Arrow files and merges those files
-into the queue, so memory stays bounded, not growing with the file size. The queue is the one :func:`claimstats.triage.prioritize`
-gives for the valid rows; what was done is summed up in a :class:`TriageReport`.
+into the queue, so memory stays bounded, not growing with the file size.
+The queue is the one :func:`claimstats.triage.prioritize` gives for the
+valid rows; what was done is summed up in a :class:`TriageReport`.
 Queue and side file are written beside their targets and renamed into place
 together only when the whole run succeeded (:class:`claimstats.outputs.Outputs`,
 the project's one writer), whether they are CSV or Parquet.
@@ -69,7 +70,7 @@ _MAX_FAN_IN = 256
 _MIN_RUN_BATCH = 256
 _IPC_BUFFER = 1 << 20  # bytes: run files are written through a buffer this size (_IpcWriter)
 # Bytes of scored chunks (Arrow's count) held in memory before they are sorted and written to disk
-# as one run. A backlog that fits (about 300,000 reports) is ranked with one sort in memory: no
+# as one run. A backlog that fits (about 320,000 reports) is ranked with one sort in memory: no
 # run files, and each row is copied once (sorting every chunk, writing and reading it back and
 # taking it again in the merge cost 140 ms of 10^5 reports' 440 ms). Beyond it, runs of this size
 # make fewer, longer runs to merge than one a chunk.
@@ -374,11 +375,6 @@ class _IpcWriter:
                     self.stream.close()  # flushes, then closes the file under it
             finally:
                 self.file.close()  # closing a closed file does nothing
-
-
-def _write_ipc(table: pa.Table, path: Path, batch_rows: int) -> None:
-    with _IpcWriter(path, table.schema) as writer:
-        writer.write(table, batch_rows)
 
 
 def _run_tables(path: Path):
@@ -822,15 +818,17 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     Notes
     -----
     Scored chunks are held in memory up to 64 MiB (Arrow's count; about
-    300,000 reports), and a backlog that fits is ranked there with one sort.
+    320,000 reports of the course's columns, from CSV or Parquet), and a
+    backlog that fits is ranked there with one sort.
     A larger one is ranked by an external merge sort: the rows held are
     sorted and written to a temporary Arrow file (a "run") each time they
     reach that size, then the runs are merged block by block (at most 256
     at once, fewer where the open-file limit is below 512; more runs are
     merged in rounds) while a second thread writes the queue. Memory is
-    that bound plus a few chunks of rows per process, whatever the file size. Both outputs are written beside their
-    targets and renamed into place together when complete (:class:`claimstats.outputs.Outputs`): a run
-    that fails leaves the previous files as they were.
+    that bound plus a few chunks of rows per process, whatever the file
+    size. Both outputs are written beside their targets and renamed into
+    place together when complete (:class:`claimstats.outputs.Outputs`): a
+    run that fails leaves the previous files as they were.
     """
     started = time.perf_counter()
     if chunksize < 1:

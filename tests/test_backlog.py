@@ -160,8 +160,10 @@ def test_the_merge_gives_the_queue_order_with_ties_across_runs(tmp_path, batch_r
         scores, rows = rng.choice([0.1, 0.5, 0.9], n), np.arange(first, first + n)
         order = np.lexsort((rows, -scores))
         paths.append(tmp_path / f"run{k}.arrow")
-        backlog._write_ipc(pa.table({backlog.SCORE_COLUMN: scores[order], backlog._ROW: rows[order],
-                                     "text": [f"row {r}" for r in rows[order]]}), paths[-1], batch_rows)
+        run = pa.table({backlog.SCORE_COLUMN: scores[order], backlog._ROW: rows[order],
+                        "text": [f"row {r}" for r in rows[order]]})
+        with backlog._IpcWriter(paths[-1], run.schema) as writer:
+            writer.write(run, batch_rows)
         first += n
     out = []
     backlog._merge_runs(paths, out.append, block)
