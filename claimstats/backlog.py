@@ -91,7 +91,8 @@ _WORKER_ENV = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.mal
 # start (importing scikit-learn), but scores with fewer page faults than threads sharing this
 # process's allocators (_WORKER_ENV). Parquet on 2 cores, alternating runs: 10^6 reports 3.6 s on
 # threads against 5.0-5.3 s on processes, 3x10^6 10.2-10.4 s against 11.6-11.9 s, 10^7 40.4-41.2 s
-# against 35.0-39.0 s.
+# against 35.0-39.0 s. Again with runs held in memory up to _HELD_BYTES and the CSR blocks of the
+# scoring copy: 3x10^6 10.2 s against 12.9 s, 10^7 38.1 s against 37.3 s.
 _PROCESSES_FROM_ROWS = 5_000_000
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
