@@ -71,9 +71,9 @@ _MIN_RUN_BATCH = 256
 _IPC_BUFFER = 1 << 20  # bytes: run files are written through a buffer this size (_IpcWriter)
 # Bytes of scored chunks (Arrow's count) held in memory before they are sorted and written to disk
 # as one run. A backlog that fits (about 320,000 reports) is ranked with one sort in memory: no
-# run files, and each row is copied once (sorting every chunk, writing and reading it back and
-# taking it again in the merge cost 140 ms of 10^5 reports' 440 ms). Beyond it, runs of this size
-# make fewer, longer runs to merge than one a chunk.
+# run files, and each row is copied twice, into one table and into queue order (sorting every
+# chunk, writing and reading it back and taking it again in the merge cost 140 ms of 10^5
+# reports' 440 ms). Beyond it, runs of this size make fewer, longer runs to merge than one a chunk.
 _HELD_BYTES = 64 << 20
 _SPILL_BLOCK = 65_536  # rows taken at a time when held rows are written to disk as a run
 # The scoring workers' memory allocators keep freed memory for the next chunk. Scoring a chunk of
@@ -510,8 +510,11 @@ class _Runs:
         numbers = np.concatenate([n for _, _, _, n in self.held])
         order = np.lexsort((numbers, -scores))
         at, scores, numbers = np.concatenate(positions)[order], scores[order], numbers[order]
-        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         self.held, self.held_size = [], 0
+        # One table of one piece: Arrow's take from a table of many pieces joins every column's
+        # pieces again at each call (each block would copy every held row).
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables).combine_chunks()
+        tables.clear()  # the pieces can go now
         for start in range(0, len(at), block):
             stop = start + block
             yield _with_front(table.take(at[start:stop]), {SCORE_COLUMN: pa.array(scores[start:stop], pa.float64()),
@@ -826,8 +829,8 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
     reach that size, then the runs are merged block by block (at most 256
     at once, fewer where the open-file limit is below 512; more runs are
     merged in rounds) while a second thread writes the queue. Memory is
-    that bound plus a few chunks of rows per process, whatever the file
-    size. Both outputs are written beside their targets and renamed into
+    twice that bound (the rows held, then joined into one table to be
+    ranked) plus a few chunks of rows per process, whatever the file size. Both outputs are written beside their targets and renamed into
     place together when complete (:class:`claimstats.outputs.Outputs`): a
     run that fails leaves the previous files as they were.
     """

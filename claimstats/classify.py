@@ -54,7 +54,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from claimstats.errors import ClaimstatsError, require_columns
 from claimstats.schema import (BAN, CATEGORIES, COUNT_COLUMNS, DURATION, TARGET, TEXT, VERIFIED,
@@ -185,12 +185,19 @@ def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.
     NumPy and Arrow's compute functions do the work without a Python string per text: in ASCII,
     ``\\w`` is ``[A-Za-z0-9_]`` and lower-casing is ASCII's.
     """
-    data = texts.buffers()[2]
+    if not len(texts):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    _, offsets, data = texts.buffers()
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32  # the offsets' type
+    # A slice (a block of a chunk) shares its parent's buffers: only its own bytes are read.
+    bounds = np.frombuffer(offsets, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
+    first, last = int(bounds[0]), int(bounds[-1])
+    own = np.frombuffer(data, dtype=np.uint8)[first:last] if data is not None else np.empty(0, np.uint8)
     # Each byte lower-cased, or a space where it is not a word character: one table look-up over the
     # bytes (a regular expression over them took twice the time the whole Python tokenizer does).
-    spaced = _WORD_BYTES[np.frombuffer(data, dtype=np.uint8)] if data is not None else np.empty(0, np.uint8)
-    cut = pa.Array.from_buffers(texts.type, len(texts), [None, texts.buffers()[1], pa.py_buffer(spaced)],
-                                offset=texts.offset)
+    spaced = _WORD_BYTES[own]
+    cut = pa.Array.from_buffers(texts.type, len(texts), [None, pa.py_buffer(bounds - bounds[:1]),
+                                                         pa.py_buffer(spaced)])
     pieces = pc.ascii_split_whitespace(cut)
     tokens, doc = pc.list_flatten(pieces), pc.list_parent_indices(pieces)
     kept = pc.greater_equal(pc.binary_length(tokens), 2)  # one-character tokens
@@ -629,9 +636,11 @@ class CSRBlock:
 
     When every block is CSR, the column transformer's ``scipy.sparse.hstack``
     joins them row by row (SciPy's CSR fast path); with a dense block among
-    them it turns every block into coordinates and the whole back into CSR.
-    A dense block's nonzero entries are found here in one pass, in row
-    order, as SciPy's conversion finds them: the stacked matrix is the same.
+    them it turns every block into coordinates and the whole back into CSR,
+    each row's entries summed and sorted. Each block is checked here as the
+    column transformer checks it, a dense block's nonzero entries are found
+    in one pass, in row order, as SciPy's conversion finds them, and a
+    sparse block's are summed and sorted: the stacked matrix is the same.
     The pipeline of a 50,000-report chunk took 148 ms against 173.
 
     Examples
@@ -645,12 +654,16 @@ class CSRBlock:
         self.transformer = transformer
 
     def transform(self, X):
-        out = self.transformer.transform(X)
+        # as the column transformer checks each block before stacking it (object cells become
+        # numbers, None becomes NaN)
+        out = check_array(self.transformer.transform(X), accept_sparse=True, ensure_all_finite=False)
         if sp.issparse(out):
-            return out.tocsr()
-        out = np.asarray(out)
-        if out.ndim != 2:
-            return sp.csr_matrix(out)
+            # the generic path sums repeated entries and sorts each row's; SciPy's CSR path keeps them as they are
+            out = out.tocsr()
+            if not out.has_canonical_format:
+                out = out.copy()
+                out.sum_duplicates()
+            return out
         # the nonzero entries in row order, as SciPy's conversion finds them, without its coordinates
         at = np.flatnonzero(out)
         indptr = np.zeros(out.shape[0] + 1, dtype=np.int64)
@@ -695,7 +708,7 @@ def scoring_pipeline(pipeline: Pipeline) -> Pipeline:
             parts = [(name, StatusIndicators(part) if StatusIndicators.replaces(part) else part, columns)
                      for name, part, columns in step.transformers_]
             if getattr(step, "sparse_output_", False) and sum(not isinstance(p, str) for _, p, _ in parts) > 1:
-                # "drop" and "passthrough" stay as they are, and so does a block that is CSR already
+                # "drop" and "passthrough" stay as they are, and so does the text block, CSR already
                 parts = [(name, part if isinstance(part, (str, TextFeatures)) else CSRBlock(part), columns)
                          for name, part, columns in parts]
             if all(new is old for (_, new, _), (_, old, _) in zip(parts, step.transformers_)):

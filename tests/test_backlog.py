@@ -144,6 +144,42 @@ def test_the_merge_holds_about_two_chunks_of_rows_whatever_the_number_of_runs(tm
     assert 0 < max(peaks) <= 2 * chunksize
 
 
+_LOGGING_POOLS: list = []
+
+
+def test_ranking_the_held_rows_copies_them_a_few_times_not_once_a_block(tmp_path, capfd):
+    import numpy as np
+    import pyarrow as pa
+
+    from claimstats import backlog
+
+    # 100 chunks of 20 rows held, ranked in 40 blocks of 50 rows. Arrow's take from a table of many
+    # pieces joins each column's pieces at every call: every block copied every row held.
+    rng = np.random.default_rng(3)
+    runs = backlog._Runs(tmp_path, 50)
+    for k in range(0, 2000, 20):
+        runs.add(pa.table({"text": [f"report {i} " * 8 for i in range(k, k + 20)]}), None, rng.random(20),
+                 np.arange(k, k + 20))
+    held, out = runs.held_size, []
+    default = pa.default_memory_pool()
+    # every allocation written out (to stdout); the pool kept for as long as the process runs (the buffers
+    # it allocated free themselves into it, whenever they go)
+    _LOGGING_POOLS.append(pa.logging_memory_pool(default))
+    pa.set_memory_pool(_LOGGING_POOLS[-1])
+    capfd.readouterr()
+    try:
+        runs.merge(out.append, 50)
+    finally:
+        pa.set_memory_pool(default)
+    allocated = sum(int(size) for size in re.findall(r"Allocate: size = (\d+)", "".join(capfd.readouterr())))
+    assert len(out) == 40 and not list(tmp_path.iterdir())  # ranked in memory
+    assert 2 * held <= allocated < 4 * held  # joined once and taken once, with the score and row columns
+    queue = pa.concat_tables(out)
+    scores, rows = queue.column(backlog.SCORE_COLUMN).to_numpy(), queue.column(backlog._ROW).to_numpy()
+    assert (np.diff(scores) <= 0).all() and sorted(rows.tolist()) == list(range(2000))
+    assert queue.column("text").to_pylist() == [f"report {i} " * 8 for i in rows]
+
+
 @pytest.mark.parametrize("batch_rows, block", [(1, 1), (3, 7), (64, 5), (500, 1000)])
 def test_the_merge_gives_the_queue_order_with_ties_across_runs(tmp_path, batch_rows, block):
     import numpy as np

@@ -109,6 +109,29 @@ def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(t
     assert abs(features.transform(column) - expected).max() == 0
 
 
+def test_each_block_of_arrow_texts_reads_only_its_own_bytes(texts, monkeypatch):
+    from claimstats import classify
+
+    docs = [t for t in texts[:300] if t.isascii()]
+    features = TextFeatures(max_features=200, min_df=1).fit(docs)
+    column = _arrow_series(docs, 1)
+    whole = features.transform(column.to_frame())
+    looked_up = []
+
+    class Table:  # the byte table, counting the bytes looked up
+        def __getitem__(self, key):
+            looked_up.append(len(key))
+            return classify._WORD_BYTES_REAL[key]
+
+    monkeypatch.setattr(classify, "_WORD_BYTES_REAL", classify._WORD_BYTES, raising=False)
+    monkeypatch.setattr(classify, "_WORD_BYTES", Table())
+    monkeypatch.setattr(classify, "_TRANSFORM_BLOCK", 7)  # blocks are slices sharing the column's buffers
+    blocks = features.transform(column.to_frame())
+    # every byte once (a slice's buffer is its parent's: reading all of it made each block cost the column)
+    assert len(looked_up) == -(-len(docs) // 7) and sum(looked_up) == sum(len(t.encode()) for t in docs)
+    assert blocks.nnz == whole.nnz and abs(blocks - whole).max() == 0
+
+
 def test_text_features_take_the_python_path_for_python_strings_and_missing_values(texts):
     from claimstats import classify
 
@@ -287,7 +310,7 @@ def _same_csr(matrix, expected) -> None:
 @pytest.mark.parametrize("dense", [
     np.array([[0.0, 1.5, 0.0], [0.0, 0.0, 0.0], [-0.0, np.nan, -2.0], [3.0, 0.0, 4.0]]),  # an empty row, NaN, -0.0
     np.asfortranarray(np.array([[0.0, 1.0], [2.0, 0.0], [0.0, 0.0]])),  # column-major
-    np.zeros((0, 4)), np.zeros((3, 0)), np.ones((2, 1)),
+    np.ones((2, 1)),  # (no empty block: the column transformer's check refuses one before stacking, as this does)
 ])
 def test_a_csr_block_gives_the_matrix_scipy_makes_of_the_dense_one(dense):
     import scipy.sparse as sp
@@ -300,6 +323,32 @@ def test_a_csr_block_gives_the_matrix_scipy_makes_of_the_dense_one(dense):
     given = sp.csr_matrix(dense)
     assert block.transform(given).format == "csr"  # sparse stays sparse, as CSR
     _same_csr(CSRBlock(FunctionTransformer(accept_sparse=True).fit(given)).transform(given.tocoo()), given)
+
+
+def test_csr_blocks_stack_to_the_matrix_of_the_generic_path_for_object_and_unsorted_sparse_blocks():
+    import scipy.sparse as sp
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from claimstats.classify import CSRBlock, scoring_pipeline
+
+    def cells(X):  # object cells: numbers, None (NaN to the column transformer), a number as text
+        return np.array([[1.0, None, "2"], [0, 3, None], [None, 0.0, 5]], dtype=object)[: len(X)]
+
+    def unsorted(X):  # each row's entries out of order, and one repeated: the generic path sorts and sums them
+        return sp.csr_matrix((np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([2, 0, 1, 1, 1]),
+                              np.array([0, 2, 2, 5])), shape=(3, 3))
+
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": [4, 5, 6]})
+    columns = ColumnTransformer([("cells", FunctionTransformer(cells), ["a"]),
+                                 ("sparse", FunctionTransformer(unsorted, accept_sparse=True), ["b"])],
+                                sparse_threshold=1.0)
+    fitted = Pipeline([("columns", columns)]).fit(frame)
+    assert columns.sparse_output_
+    fast = scoring_pipeline(fitted)
+    assert all(isinstance(part, CSRBlock) for part in fast.named_steps["columns"].named_transformers_.values())
+    _same_csr(fast.transform(frame), columns.transform(frame).tocsr())
 
 
 @pytest.mark.parametrize("model", ["logistic", "random_forest", "gradient_boosting"])
