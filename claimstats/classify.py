@@ -668,7 +668,7 @@ class CSRBlock:
         at = np.flatnonzero(out)
         indptr = np.zeros(out.shape[0] + 1, dtype=np.int64)
         np.cumsum(np.count_nonzero(out, axis=1), out=indptr[1:])
-        indices = at % out.shape[1] if out.shape[1] else at
+        indices = at % out.shape[1]  # check_array refuses a block without columns
         index = np.int32 if max(out.shape[1], len(at)) < np.iinfo(np.int32).max else np.int64
         return sp.csr_matrix((out.ravel()[at], indices.astype(index), indptr.astype(index)), shape=out.shape)
 
