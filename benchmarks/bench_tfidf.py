@@ -11,7 +11,9 @@ one process and one thread:
 * ours: ``TextFeatures().fit`` + ``transform`` (the text length column included);
   then ``transform`` of the same texts as a column of Arrow strings (pandas's
   string type on pyarrow), as triage passes each chunk it reads: ASCII texts
-  are then cut by NumPy and Arrow, the others by the Python tokenizer;
+  are then cut by the C kernel (or NumPy and Arrow), the others by the Python tokenizer;
+* the same on Arrow strings with the C kernel (``claimstats/_textkernel.c``) turned
+  off: NumPy and Arrow alone, as where claimstats was installed without a C compiler;
 * TfidfVectorizer: ``TfidfVectorizer(ngram_range=(1, 2), max_features=400, min_df=2)``
   fitted the same way (its vocabulary is ours but for ties at the last place,
   so its idf is then fitted with our vocabulary, the two fits timed), then ``transform``;
@@ -74,6 +76,23 @@ def ours_arrow(fit_texts, texts):
     return fit, transform
 
 
+def ours_arrow_numpy(fit_texts, texts):
+    """Ours on Arrow strings with the C kernel turned off: what NumPy and Arrow alone give."""
+    from claimstats import classify
+
+    fit, transform = ours_arrow(fit_texts, texts)
+
+    def without_kernel(job):
+        def run(*args):
+            kernel, classify._textkernel = classify._textkernel, None
+            try:
+                return job(*args)
+            finally:
+                classify._textkernel = kernel
+        return run
+    return without_kernel(fit), without_kernel(transform)
+
+
 def tfidf_vectorizer(fit_texts, texts, terms):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -122,6 +141,7 @@ def main() -> None:
     with threadpool_limits(limits=1):
         for name, (fit, transform) in {"ours (TextFeatures)": ours(fit_texts, texts),
                                        "ours, on Arrow strings": ours_arrow(fit_texts, texts),
+                                       "ours, Arrow strings, no C kernel": ours_arrow_numpy(fit_texts, texts),
                                        "TfidfVectorizer": tfidf_vectorizer(fit_texts, texts, terms),
                                        "HashingVectorizer + TfidfTransformer": hashing(fit_texts, texts, terms)}.items():
             fit_s, model = best_of(args.repeats, fit)
@@ -135,8 +155,13 @@ def main() -> None:
           "(the rest: ties at the last place)")
     assert abs(results["TfidfVectorizer"][2] - mine).max() < 1e-12, "TfidfVectorizer's weights differ"
     assert abs(results["ours, on Arrow strings"][2] - mine).max() == 0, "the Arrow path's matrix differs"
+    assert abs(results["ours, Arrow strings, no C kernel"][2] - mine).max() == 0, "the NumPy path's matrix differs"
+    from claimstats import classify
+
+    print("the C kernel (claimstats/_textkernel.c) is " + ("built: the first two rows use it" if classify._textkernel
+                                                             else "NOT built: every row of ours is NumPy and Arrow"))
     plain = sum(t.isascii() for t in texts)
-    print(f"{plain:,} of {len(texts):,} transformed texts are ASCII (cut by NumPy and Arrow on Arrow strings)")
+    print(f"{plain:,} of {len(texts):,} transformed texts are ASCII (cut in one pass on Arrow strings)")
     hashed = results["HashingVectorizer + TfidfTransformer"][2]
     off = np.flatnonzero(abs(hashed - mine).max(axis=1).toarray().ravel() > 1e-12)
     print(f"hashing: {len(off):,} of {len(texts):,} rows differ (words outside the vocabulary that hash to a "

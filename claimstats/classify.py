@@ -18,8 +18,11 @@ TF-IDF weights of its words and word pairs over a bounded vocabulary. It gives
 exactly what scikit-learn's ``TfidfVectorizer`` gives for that vocabulary, several
 times faster (``benchmarks/bench_tfidf.py`` times it against ``TfidfVectorizer``
 and ``HashingVectorizer`` + ``TfidfTransformer``), which is what lets
-:mod:`claimstats.triage` score a backlog at more than 100,000 reports a second. Engagement counts and their per-view
-rates come from :class:`EngagementFeatures`.
+:mod:`claimstats.triage` score a backlog at more than 100,000 reports a second. Its two inner loops
+(cutting ASCII texts into vocabulary words; counts, idf and row norms into a CSR matrix) run in a
+small C extension, ``claimstats/_textkernel.c``, built at install where a C compiler is present, and
+otherwise in NumPy and Arrow: the same matrix, bit for bit, either way (the tests check both).
+Engagement counts and their per-view rates come from :class:`EngagementFeatures`.
 
 How the models are split, tuned, compared and tested is in
 :mod:`claimstats.comparison` (:func:`~claimstats.comparison.compare_models`);
@@ -57,6 +60,11 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from claimstats.errors import ClaimstatsError, require_columns
+
+try:  # the tokenizer's and the weights' loops in C (claimstats/_textkernel.c), where it was built
+    from claimstats import _textkernel
+except ImportError:  # installed without a C compiler: the same matrices from NumPy and Arrow
+    _textkernel = None
 from claimstats.schema import (BAN, CATEGORIES, COUNT_COLUMNS, DURATION, TARGET, TEXT, VERIFIED,
                                arrow_strings)
 
@@ -188,6 +196,14 @@ def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.
     if not len(texts):
         return np.empty(0, np.int64), np.empty(0, np.int64)
     _, offsets, data = texts.buffers()
+    if _textkernel is not None:  # one pass over the bytes, without the interpreter's lock
+        encoded = [w.encode("utf-8") for w in words]
+        word_offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum([len(w) for w in encoded], out=word_offsets[1:])
+        ids, rows = _textkernel.ascii_token_ids(offsets, pa.types.is_large_string(texts.type), texts.offset,
+                                                len(texts), data if data is not None else b"",
+                                                _WORD_BYTES.tobytes(), b"".join(encoded), word_offsets, len(words))
+        return np.frombuffer(ids, dtype=np.int64), np.frombuffer(rows, dtype=np.int64)
     width = np.int64 if pa.types.is_large_string(texts.type) else np.int32  # the offsets' type
     # A slice (a block of a chunk) shares its parent's buffers: only its own bytes are read.
     bounds = np.frombuffer(offsets, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
@@ -339,8 +355,16 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         else:
             ids, doc = self._token_ids(texts)
             lengths = np.fromiter(map(len, texts), dtype=float, count=n_docs)
-        known = ids >= 0
         n_words = len(self.words_)
+        if _textkernel is not None:  # the same matrix from one pass over the tokens
+            data, indices, indptr = _textkernel.tfidf_rows(
+                np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(doc, dtype=np.int64), n_docs,
+                np.ascontiguousarray(self.unigram_column_, dtype=np.int64),
+                np.ascontiguousarray(self.pair_table_, dtype=np.int32), n_words,
+                np.ascontiguousarray(self.idf_, dtype=np.float64), np.ascontiguousarray(lengths, dtype=np.float64))
+            return sp.csr_matrix((np.frombuffer(data, dtype=np.float64), np.frombuffer(indices, dtype=np.int32),
+                                  np.frombuffer(indptr, dtype=np.int64)), shape=(n_docs, n_terms + 1))
+        known = ids >= 0
         unigram = self.unigram_column_[np.where(known, ids, n_words)]
         rows, cols = [doc[unigram >= 0]], [unigram[unigram >= 0]]
         if len(ids) > 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -43,8 +45,21 @@ def texts(tidy) -> list[str]:
 # ----------------------------------------------------------- text features
 
 
+@pytest.fixture(params=["kernel", "numpy"])
+def text_path(request, monkeypatch):
+    """Each text test twice: through the C kernel (claimstats/_textkernel.c) and through NumPy and Arrow."""
+    if request.param == "kernel":
+        if classify._textkernel is None:
+            if os.environ.get("CI"):  # CI's machine has a C compiler: the kernel must have been built
+                pytest.fail("claimstats._textkernel was not built (pip install -e . compiles it)")
+            pytest.skip("claimstats._textkernel was not built (no C compiler at install)")
+    else:
+        monkeypatch.setattr(classify, "_textkernel", None)
+    return request.param
+
+
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
-def test_text_features_equal_sklearn_tfidf_for_the_same_vocabulary(texts, ngram_range):
+def test_text_features_equal_sklearn_tfidf_for_the_same_vocabulary(texts, ngram_range, text_path):
     fit_docs, new_docs = texts[:1500] + ODD_TEXTS, texts[1500:] + ODD_TEXTS[::-1]
     ours = TextFeatures(max_features=150, min_df=1, ngram_range=ngram_range).fit(fit_docs)
     reference = TfidfVectorizer(ngram_range=ngram_range, vocabulary=ours.terms_).fit(fit_docs)
@@ -55,7 +70,7 @@ def test_text_features_equal_sklearn_tfidf_for_the_same_vocabulary(texts, ngram_
         assert got[:, 0].toarray().ravel().tolist() == [float(len(t)) for t in docs]
 
 
-def test_text_features_on_odd_texts_only():
+def test_text_features_on_odd_texts_only(text_path):
     # A vocabulary drawn from the odd texts themselves: bigrams across dropped one-letter words,
     # non-ASCII letters and punctuation must tokenise as scikit-learn does.
     ours = TextFeatures(max_features=1000, min_df=1).fit(ODD_TEXTS)
@@ -82,7 +97,8 @@ def _arrow_series(docs: list[str], chunks: int = 1) -> pd.Series:
 
 @pytest.mark.parametrize("docs_of", ["ascii", "mixed"])
 @pytest.mark.parametrize("chunks", [1, 3])
-def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(texts, chunks, docs_of, monkeypatch):
+def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(texts, chunks, docs_of, monkeypatch,
+                                                                               text_path):
     from claimstats import classify
 
     # mixed: the simulated transcripts have curly apostrophes, the odd texts accents, Greek, NULs
@@ -112,6 +128,7 @@ def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(t
 def test_each_block_of_arrow_texts_reads_only_its_own_bytes(texts, monkeypatch):
     from claimstats import classify
 
+    monkeypatch.setattr(classify, "_textkernel", None)  # NumPy's look-up table counts the bytes it reads
     docs = [t for t in texts[:300] if t.isascii()]
     features = TextFeatures(max_features=200, min_df=1).fit(docs)
     column = _arrow_series(docs, 1)
@@ -130,6 +147,69 @@ def test_each_block_of_arrow_texts_reads_only_its_own_bytes(texts, monkeypatch):
     # every byte once (a slice's buffer is its parent's: reading all of it made each block cost the column)
     assert len(looked_up) == -(-len(docs) // 7) and sum(looked_up) == sum(len(t.encode()) for t in docs)
     assert blocks.nnz == whole.nnz and abs(blocks - whole).max() == 0
+
+
+def _odd_docs(seed: int, count: int) -> list[str]:
+    """Texts of every shape: empty, no tokens, one-letter words, long (more terms than a short sort
+    handles), NULs, mixed case, and a few non-ASCII ones."""
+    rng = np.random.default_rng(seed)
+    pieces = ["cats", "Cats", "dogs", "that", "a", "x", "the", "claim", "Claim!", "big", "deal", "42", "_", "--",
+              "\x00", "\t", "\n", " ", "  ", "it’s", "ö"]
+    docs = []
+    for _ in range(count):
+        size = int(rng.choice([0, 1, 2, 5, 20, 300]))
+        docs.append(" ".join(rng.choice(pieces, size=size)) if size else "")
+    return docs
+
+
+def test_text_kernel_equals_the_numpy_path_bit_for_bit(texts, monkeypatch):
+    if classify._textkernel is None:
+        if os.environ.get("CI"):
+            pytest.fail("claimstats._textkernel was not built (pip install -e . compiles it)")
+        pytest.skip("claimstats._textkernel was not built")
+    kernel = classify._textkernel
+    docs = texts[:500] + _odd_docs(3, 400) + ASCII_ODD_TEXTS
+    features = TextFeatures(max_features=300, min_df=1).fit(texts[:400] + _odd_docs(4, 200))
+    for column in (_arrow_series(docs, 1), _arrow_series(docs, 4), docs):
+        for block in (12_500, 7):
+            monkeypatch.setattr(classify, "_TRANSFORM_BLOCK", block)
+            monkeypatch.setattr(classify, "_textkernel", kernel)
+            fast = features.transform(column)
+            monkeypatch.setattr(classify, "_textkernel", None)
+            slow = features.transform(column)
+            assert fast.shape == slow.shape and fast.nnz == slow.nnz
+            assert fast.has_canonical_format and fast.indices.dtype == slow.indices.dtype
+            np.testing.assert_array_equal(fast.indptr, slow.indptr)
+            np.testing.assert_array_equal(fast.indices, slow.indices)
+            assert fast.data.tobytes() == slow.data.tobytes()  # the same rounding, bit for bit
+
+
+def test_text_kernel_refuses_arrays_it_would_read_past():
+    kernel = classify._textkernel
+    if kernel is None:
+        pytest.skip("claimstats._textkernel was not built")
+    table, words, word_offsets = classify._WORD_BYTES.tobytes(), b"cats", np.array([0, 4], dtype=np.int64)
+    offsets = np.array([0, 4, 9], dtype=np.int64)
+    ids, rows = kernel.ascii_token_ids(offsets, True, 0, 2, b"cats dogs", table, words, word_offsets, 1)
+    assert np.frombuffer(ids, np.int64).tolist() == [0, -1] and np.frombuffer(rows, np.int64).tolist() == [0, 1]
+    with pytest.raises(ValueError, match="outside the text bytes"):
+        kernel.ascii_token_ids(np.array([0, 4, 90], dtype=np.int64), True, 0, 2, b"cats dogs", table, words,
+                               word_offsets, 1)
+    with pytest.raises(ValueError, match="offsets holds"):
+        kernel.ascii_token_ids(offsets, True, 1, 2, b"cats dogs", table, words, word_offsets, 1)
+    with pytest.raises(ValueError, match="go backwards"):
+        kernel.ascii_token_ids(np.array([0, 5, 4], dtype=np.int64), True, 0, 2, b"cats dogs", table, words,
+                               word_offsets, 1)
+    unigram, pairs = np.array([0, -1], dtype=np.int64), np.full(2, -1, dtype=np.int32)
+    idf, lengths = np.ones(1), np.array([4.0, 5.0])
+    data, indices, indptr = kernel.tfidf_rows(np.array([0, -1]), np.array([0, 1]), 2, unigram, pairs, 1, idf, lengths)
+    assert np.frombuffer(data).tolist() == [4.0, 1.0, 5.0] and np.frombuffer(indptr, np.int64).tolist() == [0, 2, 3]
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.tfidf_rows(np.array([0, 0]), np.array([0, 2]), 2, unigram, pairs, 1, idf, lengths)
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.tfidf_rows(np.array([1]), np.array([0]), 2, unigram, pairs, 1, idf, lengths)
+    with pytest.raises(ValueError, match="unigram columns holds"):
+        kernel.tfidf_rows(np.array([0]), np.array([0]), 2, unigram[:1], pairs, 1, idf, lengths)
 
 
 def test_text_features_take_the_python_path_for_python_strings_and_missing_values(texts):
