@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -84,6 +86,30 @@ def normalise_reports(reports: pd.DataFrame) -> pd.DataFrame:
         if blank.any():
             view[TEXT] = view[TEXT].where(~blank)
     return view
+
+
+@functools.lru_cache(maxsize=64)
+def normalised_header(names: tuple) -> tuple[tuple, str | None]:
+    """``(names as normalise_reports gives them, why the header cannot hold reports or None)``.
+
+    Cached: triage checks a file's header where it opens it and again before it scores, and each
+    check of an empty frame costs pandas 8 ms; a header is a tuple of its column names.
+
+    Examples
+    --------
+    >>> normalised_header((" id", "video_id"))[0]
+    ('#', 'video_id')
+    >>> normalised_header(("#",))[1].endswith("missing: video_id, video_duration_sec, video_transcription_text, "
+    ...                                      "verified_status, author_ban_status, video_view_count, video_like_count, "
+    ...                                      "video_share_count, video_download_count, video_comment_count")
+    True
+    """
+    normalised = normalise_reports(pd.DataFrame(columns=list(names)))
+    try:
+        check_reports(normalised)
+    except ClaimstatsError as err:
+        return tuple(normalised.columns), str(err)
+    return tuple(normalised.columns), None
 
 
 def _may_contain(column: pd.Series, text: str) -> bool:

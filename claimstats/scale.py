@@ -61,7 +61,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from claimstats.errors import ClaimstatsError
-from claimstats.intake import check_reports, normalise_reports
+from claimstats.intake import check_reports, normalise_reports, normalised_header
 from claimstats.schema import CATEGORIES, COLUMNS, TEXT, VIDEO_ID
 from claimstats.triage import SCORE_COLUMN, TIERS, ClaimModel, tier_of
 
@@ -154,12 +154,9 @@ def check_parquet_schema(schema: pa.Schema, path, *, required: bool = True) -> N
     ...
     claimstats.errors.ClaimstatsError: r.parquet: a reports file needs the columns #, video_id, video_duration_sec, video_transcription_text, verified_status, author_ban_status, video_view_count, video_like_count, video_share_count, video_download_count, video_comment_count; missing: video_id, video_duration_sec, video_transcription_text, verified_status, author_ban_status, video_view_count, video_like_count, video_share_count, video_download_count, video_comment_count
     """
-    names = normalise_reports(pd.DataFrame(columns=schema.names)).columns
-    try:
-        if required:
-            check_reports(pd.DataFrame(columns=names))
-    except ClaimstatsError as err:
-        raise ClaimstatsError(f"{path}: {err}") from None
+    names, problem = normalised_header(tuple(schema.names))
+    if required and problem:
+        raise ClaimstatsError(f"{path}: {problem}")
     for field, name in zip(schema, names):
         if name not in COLUMNS:
             continue

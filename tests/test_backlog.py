@@ -416,3 +416,15 @@ def test_a_failure_while_writing_the_queue_is_raised_and_leaves_the_earlier_file
     assert len(blocks) == failing_block  # no block was written after the failure
     assert out.read_bytes() == b"earlier queue\r\n" and side.read_bytes() == b"earlier side\r\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["queue.csv", "queue.rejected.csv"]
+
+
+def test_tier_strings_equal_tier_of_at_and_around_the_thresholds():
+    import numpy as np
+
+    from claimstats.backlog import _tier_strings
+    from claimstats.triage import tier_of
+
+    first, review = 0.8, 0.4
+    scores = np.concatenate([np.random.default_rng(5).random(1000), [first, review, np.nextafter(first, 0),
+                                                                      np.nextafter(review, 0), 0.0, 1.0, np.nan]])
+    assert _tier_strings(scores, first, review).to_pylist() == tier_of(scores, first, review).tolist()
