@@ -1,7 +1,8 @@
 /* The two loops of claimstats.classify.TextFeatures that NumPy does in many passes, in one pass
  * each, without the interpreter's lock:
  *
- *   ascii_token_ids  ASCII texts (Arrow's offsets and bytes) -> each token's word id and text row
+ *   ascii_token_ids  texts cut by a byte table (Arrow's offsets and bytes: ASCII, or lower-cased UTF-8
+ *                    whose other non-word characters are spaces already) -> each token's word id and row
  *   tfidf_rows       word ids and rows -> the CSR arrays of the length column and the TF-IDF weights
  *
  * They compute what the NumPy path computes, operation for operation (the same products, sums in
@@ -106,11 +107,18 @@ offset_at(const void *offsets, int wide, Py_ssize_t i)
 /* ------------------------------------------------------- ascii_token_ids */
 
 /* Tokens of texts start..start + n_texts - 1 of an Arrow string array: runs of bytes that the table
- * does not map to a space (32), of two bytes or more, each looked up (after the table) among the
- * words. Pass 1 counts them, pass 2 writes them. */
+ * does not map to a space (32), of two characters or more, each looked up (after the table) among
+ * the words. A character is a byte, or with utf8 set a UTF-8 sequence (continuation bytes,
+ * 0b10xxxxxx, are not counted). Pass 1 counts them, pass 2 writes them. */
+static int
+starts_character(unsigned char byte, int utf8)
+{
+    return !utf8 || (byte & 0xC0) != 0x80;
+}
+
 static Py_ssize_t
 count_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts, const unsigned char *data,
-             const unsigned char *table)
+             const unsigned char *table, int utf8)
 {
     Py_ssize_t tokens = 0;
     for (Py_ssize_t d = 0; d < n_texts; d++) {
@@ -118,7 +126,7 @@ count_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts
         int64_t run = 0;
         for (int64_t i = offset_at(offsets, wide, start + d); i < end; i++) {
             if (table[data[i]] != 32) {
-                run++;
+                run += starts_character(data[i], utf8);
             } else {
                 tokens += run >= 2;
                 run = 0;
@@ -131,7 +139,7 @@ count_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts
 
 static void
 write_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts, const unsigned char *data,
-             const unsigned char *table, const Words *words, int64_t *ids, int64_t *rows)
+             const unsigned char *table, int utf8, const Words *words, int64_t *ids, int64_t *rows)
 {
     Py_ssize_t k = 0;
     for (Py_ssize_t d = 0; d < n_texts; d++) {
@@ -140,11 +148,13 @@ write_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts
         while (i < end) {
             while (i < end && table[data[i]] == 32)
                 i++;
-            int64_t first = i;
+            int64_t first = i, characters = 0;
             uint64_t hash = fnv1a_start();
-            while (i < end && table[data[i]] != 32)
+            while (i < end && table[data[i]] != 32) {
+                characters += starts_character(data[i], utf8);
                 hash = fnv1a_step(hash, table[data[i++]]);
-            if (i - first >= 2) {
+            }
+            if (characters >= 2) {
                 ids[k] = words_find(words, table, data + first, i - first, hash);
                 rows[k++] = d;
             }
@@ -157,12 +167,12 @@ ascii_token_ids(PyObject *self, PyObject *args)
 {
     Py_buffer offsets = {0}, data = {0}, table = {0}, word_bytes = {0}, word_offsets = {0};
     Py_ssize_t start, n_texts, n_words;
-    int wide;
+    int wide, utf8;
     PyObject *ids = NULL, *rows = NULL, *result = NULL;
     Words words = {0};
 
-    if (!PyArg_ParseTuple(args, "y*pnny*y*y*y*n", &offsets, &wide, &start, &n_texts, &data, &table, &word_bytes,
-                          &word_offsets, &n_words))
+    if (!PyArg_ParseTuple(args, "y*pnny*y*py*y*n", &offsets, &wide, &start, &n_texts, &data, &table, &utf8,
+                          &word_bytes, &word_offsets, &n_words))
         return NULL;
     if (start < 0 || n_texts < 0 || n_words < 0 ||
         check_size(&offsets, start + n_texts + 1, wide ? 8 : 4, "offsets") ||
@@ -196,7 +206,7 @@ ascii_token_ids(PyObject *self, PyObject *args)
         Py_ssize_t n_tokens;
         Py_BEGIN_ALLOW_THREADS
         n_tokens = count_tokens(offsets.buf, wide, start, n_texts, (const unsigned char *)data.buf,
-                                (const unsigned char *)table.buf);
+                                (const unsigned char *)table.buf, utf8);
         Py_END_ALLOW_THREADS
         ids = PyByteArray_FromStringAndSize(NULL, n_tokens * 8);
         rows = PyByteArray_FromStringAndSize(NULL, n_tokens * 8);
@@ -205,7 +215,7 @@ ascii_token_ids(PyObject *self, PyObject *args)
         int64_t *id_out = (int64_t *)PyByteArray_AS_STRING(ids), *row_out = (int64_t *)PyByteArray_AS_STRING(rows);
         Py_BEGIN_ALLOW_THREADS
         write_tokens(offsets.buf, wide, start, n_texts, (const unsigned char *)data.buf,
-                     (const unsigned char *)table.buf, &words, id_out, row_out);
+                     (const unsigned char *)table.buf, utf8, &words, id_out, row_out);
         Py_END_ALLOW_THREADS
     }
     result = PyTuple_Pack(2, ids, rows);
@@ -408,7 +418,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"ascii_token_ids", ascii_token_ids, METH_VARARGS,
-     "ascii_token_ids(offsets, wide, start, n_texts, data, table, word_bytes, word_offsets, n_words)"
+     "ascii_token_ids(offsets, wide, start, n_texts, data, table, utf8, word_bytes, word_offsets, n_words)"
      " -> (ids, rows): int64 bytes of each token's word id (-1: none) and text"},
     {"tfidf_rows", tfidf_rows, METH_VARARGS,
      "tfidf_rows(ids, rows, n_docs, unigram_column, pair_table, n_words, idf, lengths)"

@@ -129,6 +129,9 @@ _WORD_CHAR = re.compile(r"\w")
 _WORD_BYTES = np.array([ord(chr(c).lower()) if c < 128 and _WORD_CHAR.match(chr(c)) else 32 for c in range(256)],
                        dtype=np.uint8)
 _ASCII_WORD_CHARS = tuple(chr(c) for c in range(128) if _WORD_CHAR.match(chr(c)) and chr(c) == chr(c).lower())
+#: The same for lower-cased UTF-8 text: ASCII's non-word bytes become spaces, the bytes of other
+#: characters stay (those that are not word characters were made spaces before).
+_UTF8_WORD_BYTES = np.where(np.arange(256) < 128, _WORD_BYTES, np.arange(256)).astype(np.uint8)
 
 
 def _split_tokens(texts) -> tuple[list[bytes], list[str]]:
@@ -190,9 +193,15 @@ def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.
     """``(ids, doc)`` of ASCII texts' tokens of two characters or more, in order: each token's
     position in ``words`` (-1 outside them) and its text's row, cut as the word analyzer cuts them.
 
-    NumPy and Arrow's compute functions do the work without a Python string per text: in ASCII,
-    ``\\w`` is ``[A-Za-z0-9_]`` and lower-casing is ASCII's.
+    The C kernel, or NumPy and Arrow's compute functions, do the work without a Python string per
+    text: in ASCII, ``\\w`` is ``[A-Za-z0-9_]`` and lower-casing is ASCII's.
     """
+    return _byte_token_ids(texts, words, _WORD_BYTES, utf8=False)
+
+
+def _byte_token_ids(texts: pa.Array, words: list[str], table: np.ndarray, *, utf8: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, doc)`` of texts whose bytes ``table`` turns into tokens between spaces; a token's
+    characters are its bytes, or with ``utf8`` its UTF-8 characters (one-character tokens are dropped)."""
     if not len(texts):
         return np.empty(0, np.int64), np.empty(0, np.int64)
     _, offsets, data = texts.buffers()
@@ -201,8 +210,8 @@ def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.
         word_offsets = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum([len(w) for w in encoded], out=word_offsets[1:])
         ids, rows = _textkernel.ascii_token_ids(offsets, pa.types.is_large_string(texts.type), texts.offset,
-                                                len(texts), data if data is not None else b"",
-                                                _WORD_BYTES.tobytes(), b"".join(encoded), word_offsets, len(words))
+                                                len(texts), data if data is not None else b"", table.tobytes(),
+                                                utf8, b"".join(encoded), word_offsets, len(words))
         return np.frombuffer(ids, dtype=np.int64), np.frombuffer(rows, dtype=np.int64)
     width = np.int64 if pa.types.is_large_string(texts.type) else np.int32  # the offsets' type
     # A slice (a block of a chunk) shares its parent's buffers: only its own bytes are read.
@@ -211,15 +220,79 @@ def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.
     own = np.frombuffer(data, dtype=np.uint8)[first:last] if data is not None else np.empty(0, np.uint8)
     # Each byte lower-cased, or a space where it is not a word character: one table look-up over the
     # bytes (a regular expression over them took twice the time the whole Python tokenizer does).
-    spaced = _WORD_BYTES[own]
+    spaced = table[own]
     cut = pa.Array.from_buffers(texts.type, len(texts), [None, pa.py_buffer(bounds - bounds[:1]),
                                                          pa.py_buffer(spaced)])
     pieces = pc.ascii_split_whitespace(cut)
     tokens, doc = pc.list_flatten(pieces), pc.list_parent_indices(pieces)
-    kept = pc.greater_equal(pc.binary_length(tokens), 2)  # one-character tokens
+    kept = pc.greater_equal(pc.utf8_length(tokens) if utf8 else pc.binary_length(tokens), 2)  # one-character tokens
     tokens, doc = tokens.filter(kept), doc.filter(kept)
     ids = pc.index_in(tokens, value_set=pa.array(words, type=tokens.type)).fill_null(-1)
     return ids.to_numpy().astype(np.int64), doc.to_numpy().astype(np.int64)
+
+
+#: Characters whose lower case Python finds from their neighbours: capital sigma is final sigma
+#: at the end of a word (``str.lower`` follows Unicode's Final_Sigma rule).
+_LOWER_IN_CONTEXT = frozenset("\u03a3")
+
+
+def _non_ascii_characters(texts: pa.Array) -> list[str] | None:
+    """The distinct non-ASCII characters of UTF-8 texts, read off their bytes (``None``: not valid UTF-8)."""
+    _, offsets, data = texts.buffers()
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
+    own = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]):int(bounds[-1])] if data is not None else \
+        np.empty(0, np.uint8)
+    leads = np.flatnonzero(own >= 0xC0)  # the first byte of each character of two bytes or more
+    if not len(leads):
+        return []
+    padded = np.concatenate([own, np.zeros(3, np.uint8)]).astype(np.uint32)
+    size = np.where(own[leads] < 0xE0, 2, np.where(own[leads] < 0xF0, 3, 4))
+    packed = (padded[leads] << 24) | (padded[leads + 1] << 16) | (padded[leads + 2] << 8) | padded[leads + 3]
+    packed &= (0xFFFFFFFF << (8 * (4 - size))).astype(np.uint32)  # only the character's own bytes
+    keys, at = np.unique(packed, return_index=True)
+    try:
+        return [int(key).to_bytes(4, "big")[:int(size[i])].decode("utf-8") for key, i in zip(keys, at)]
+    except UnicodeDecodeError:
+        return None
+
+
+def _unicode_token_ids(texts: pa.Array, words: list[str]) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray] | None:
+    """``((ids, doc), rows)`` of the texts among non-ASCII ``texts`` that Arrow cuts as Python does,
+    and which of them those are (``rows``); ``None`` when it can cut none of them.
+
+    Arrow lower-cases each character on its own (``utf8_lower``); Python's ``str.lower`` agrees for
+    every character whose lower case is one character that Arrow gives too, except capital sigma
+    (:data:`_LOWER_IN_CONTEXT`). Texts holding another character (``"İ"``, whose lower case is two
+    characters, or one that the two Unicode versions disagree on) are left to Python. Of the
+    lower-cased characters, those that are not word characters (``\\w``: curly quotes, dashes,
+    combining accents) become spaces, and the bytes are then cut as ASCII's are, counting
+    characters, not bytes, for the one-character rule.
+    """
+    chars = _non_ascii_characters(texts)
+    if not chars:  # not valid UTF-8 (non-ASCII text holds a character of two bytes or more)
+        return None
+    arrow_lower = pc.utf8_lower(pa.array(chars, pa.string())).to_pylist()
+    python_lower = [c.lower() for c in chars]
+    unsafe = [c for c, a, p in zip(chars, arrow_lower, python_lower) if a != p or c in _LOWER_IN_CONTEXT]
+    rows = np.arange(len(texts))
+    if unsafe:
+        holds = pc.match_substring_regex(texts, _character_class(unsafe)).to_numpy(zero_copy_only=False)
+        if holds.all():
+            return None
+        rows = np.flatnonzero(~holds)
+        texts = texts.take(rows)
+    lowered = pc.utf8_lower(texts)
+    gaps = sorted({p for c, p in zip(chars, python_lower) if c not in unsafe and not p.isascii()
+                   and not _WORD_CHAR.match(p)})
+    if gaps:  # not word characters: spaces, as ASCII's are
+        lowered = pc.replace_substring_regex(lowered, _character_class(gaps), " ")
+    return _byte_token_ids(lowered, words, _UTF8_WORD_BYTES, utf8=True), rows
+
+
+def _character_class(chars: list[str]) -> str:
+    """A regular expression (RE2's syntax) matching any one of ``chars``."""
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
 
 
 def _as_texts(X) -> list:
@@ -395,16 +468,25 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return sp.csr_matrix((out_data, out_indices, indptr), shape=(n_docs, n_terms + 1))
 
     def _arrow_token_ids(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, doc)`` of Arrow texts: the ASCII ones by Arrow (:func:`_ascii_token_ids`), the others
-        (curly quotes, accents: Unicode's ``\\w`` and ``lower()``) by :meth:`_token_ids`. A text's tokens
-        stay together, so the pairs are the same."""
+        """``(ids, doc)`` of Arrow texts: the ASCII ones by :func:`_ascii_token_ids`, the others (curly
+        quotes, accents: Unicode's ``\\w`` and ``lower()``) by Arrow's lower-casing then the same cut
+        where that is Python's (:func:`_unicode_token_ids`), the rest by :meth:`_token_ids`. A text's
+        tokens stay together, so the pairs are the same. One transcript in twelve of the course file
+        has a curly apostrophe or an accent: cut in Python, they held the interpreter's lock for
+        about a fifth of a scoring thread's time once the ASCII ones were cut in C."""
         plain = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
         if plain.all():
             return _ascii_token_ids(texts, self.words_)
         at, others = np.flatnonzero(plain), np.flatnonzero(~plain)
-        ids, doc = _ascii_token_ids(texts.take(at), self.words_)
-        other_ids, other_doc = self._token_ids(texts.take(others).to_pylist())
-        return np.concatenate([ids, other_ids]), np.concatenate([at[doc], others[other_doc]])
+        parts = [(at, _ascii_token_ids(texts.take(at), self.words_))]
+        found = _unicode_token_ids(texts.take(others), self.words_)
+        if found is not None:
+            cut, rows = found
+            parts.append((others[rows], cut))
+            others = np.delete(others, rows)
+        if len(others):
+            parts.append((others, self._token_ids(texts.take(others).to_pylist())))
+        return np.concatenate([ids for _, (ids, _) in parts]), np.concatenate([at[doc] for at, (_, doc) in parts])
 
     def _token_ids(self, texts: list) -> tuple[np.ndarray, np.ndarray]:
         """``(ids, doc)`` of the tokens of a list of texts: each token's position in ``words_`` (-1 outside

@@ -110,12 +110,17 @@ def test_text_features_on_arrow_strings_equal_the_same_texts_as_python_strings(t
         assert "ünïcode" in features.terms_
     column = _arrow_series(docs, chunks)
     assert classify._arrow_texts(column) is not None
-    seen = []
-    real = classify._ascii_token_ids
+    seen, in_python = [], []
+    real, python = classify._ascii_token_ids, TextFeatures._token_ids
     monkeypatch.setattr(classify, "_ascii_token_ids", lambda texts, words: seen.append(len(texts)) or real(texts, words))
+    monkeypatch.setattr(TextFeatures, "_token_ids", lambda self, texts: in_python.append(list(texts)) or python(self, texts))
     got, expected = features.transform(column.to_frame()), features.transform(docs)
     plain = sum(t.isascii() for t in docs)
-    assert seen == [plain]  # the ASCII texts went through Arrow, the others through Python
+    assert seen == [plain]  # the ASCII texts went through the byte cut
+    # then the Python strings, all at once; of the Arrow ones only those whose lower case Arrow does
+    # not give as Python does (İ; Σ, whose lower case depends on the next letter)
+    assert in_python[-1] == docs
+    assert [t for texts in in_python[:-1] for t in texts] == [t for t in docs if "İ" in t or "Σ" in t]
     assert got.shape == expected.shape and got.nnz == expected.nnz
     assert abs(got - expected).max() == 0  # the same matrix, bit for bit
     reference = TfidfVectorizer(ngram_range=(1, 2), vocabulary=features.terms_).fit(docs + ["big deal", "x y"])
@@ -184,21 +189,45 @@ def test_text_kernel_equals_the_numpy_path_bit_for_bit(texts, monkeypatch):
             assert fast.data.tobytes() == slow.data.tobytes()  # the same rounding, bit for bit
 
 
+UNICODE_PIECES = list("abcdeXYZ _-.,'\t\n0123") + list("’‘“”—…öÖéÉçÇßẞİıΣσςΑΒ²½\u0301\u00a0\u2009中文Kµÿſǅ\u1e9eªº\u0345")
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_non_ascii_arrow_texts_cut_as_python_cuts_them(text_path, chunks):
+    # every kind of character near the edge: curly quotes and dashes (not word characters), accents
+    # precomposed and combining, İ (two characters in lower case), Σ and ς, ß and ẞ, the Kelvin
+    # sign (lower case ASCII k), titlecase ǅ, superscripts, fractions, CJK, no-break and thin spaces
+    rng = np.random.default_rng(8)
+    docs = ["".join(rng.choice(UNICODE_PIECES, size=int(rng.integers(0, 40)))) for _ in range(1500)]
+    docs += ["it’s “quoted” — and…", "İstanbul ΣΑΣ ς", "Ünïcode çà ça ÇA ö x ö", "ǅemal", "straße STRASSE ẞ", "ö", "öö"]
+    features = TextFeatures(max_features=100_000, min_df=1).fit(docs)
+    column = _arrow_series(docs, chunks)
+    got, expected = features.transform(column), features.transform(docs)  # Arrow strings, Python strings
+    assert got.nnz == expected.nnz and abs(got - expected).max() == 0
+    reference = TfidfVectorizer(ngram_range=(1, 2), vocabulary=features.terms_).fit(docs)
+    np.testing.assert_allclose(got[:, 1:].toarray(), reference.transform(docs).toarray(), rtol=1e-12, atol=1e-15)
+    plain = [d for d in docs if not d.isascii()]
+    import pyarrow as pa
+
+    cut, rows = classify._unicode_token_ids(pa.array(plain, pa.large_string()), features.words_)
+    assert sorted(set(range(len(plain))) - set(rows.tolist())) == [i for i, d in enumerate(plain) if "İ" in d or "Σ" in d]
+
+
 def test_text_kernel_refuses_arrays_it_would_read_past():
     kernel = classify._textkernel
     if kernel is None:
         pytest.skip("claimstats._textkernel was not built")
     table, words, word_offsets = classify._WORD_BYTES.tobytes(), b"cats", np.array([0, 4], dtype=np.int64)
     offsets = np.array([0, 4, 9], dtype=np.int64)
-    ids, rows = kernel.ascii_token_ids(offsets, True, 0, 2, b"cats dogs", table, words, word_offsets, 1)
+    ids, rows = kernel.ascii_token_ids(offsets, True, 0, 2, b"cats dogs", table, False, words, word_offsets, 1)
     assert np.frombuffer(ids, np.int64).tolist() == [0, -1] and np.frombuffer(rows, np.int64).tolist() == [0, 1]
     with pytest.raises(ValueError, match="outside the text bytes"):
-        kernel.ascii_token_ids(np.array([0, 4, 90], dtype=np.int64), True, 0, 2, b"cats dogs", table, words,
+        kernel.ascii_token_ids(np.array([0, 4, 90], dtype=np.int64), True, 0, 2, b"cats dogs", table, False, words,
                                word_offsets, 1)
     with pytest.raises(ValueError, match="offsets holds"):
-        kernel.ascii_token_ids(offsets, True, 1, 2, b"cats dogs", table, words, word_offsets, 1)
+        kernel.ascii_token_ids(offsets, True, 1, 2, b"cats dogs", table, False, words, word_offsets, 1)
     with pytest.raises(ValueError, match="go backwards"):
-        kernel.ascii_token_ids(np.array([0, 5, 4], dtype=np.int64), True, 0, 2, b"cats dogs", table, words,
+        kernel.ascii_token_ids(np.array([0, 5, 4], dtype=np.int64), True, 0, 2, b"cats dogs", table, False, words,
                                word_offsets, 1)
     unigram, pairs = np.array([0, -1], dtype=np.int64), np.full(2, -1, dtype=np.int32)
     idf, lengths = np.ones(1), np.array([4.0, 5.0])
