@@ -827,6 +827,120 @@ def scoring_pipeline(pipeline: Pipeline) -> Pipeline:
     return swapped(pipeline)
 
 
+class LinearScores:
+    """A fitted scoring pipeline of a logistic regression, for scoring: its probabilities, bit for bit,
+    without the stacked and scaled feature matrix.
+
+    The pipeline's matrix is the blocks of its sparse column transformer
+    stacked side by side, each entry then multiplied by ``1 / scale_`` (a
+    ``StandardScaler`` without centring), and the decision is each row's
+    entries times the coefficients, summed in the row's order. Here each
+    entry is scaled and multiplied in the same order, without building the
+    matrix: a dense block column by column (its zeros skipped, as the
+    sparse matrix holds none), a sparse block's entries added in their
+    order (``np.add.at`` adds them one after the other). The numbers are the
+    same products and sums as the pipeline's; a zero's sign may differ,
+    which no probability shows. Stacking, scaling and the model's checks
+    took a third of a scoring chunk's time. Only a pipeline that
+    :meth:`replaces` holds is replaced (:func:`fast_scorer`).
+
+    Examples
+    --------
+    >>> import claimstats
+    >>> from claimstats.evaluation import claim_labels
+    >>> tidy, _ = claimstats.clean(claimstats.load("synthetic:3", rows=600).frame)
+    >>> fitted = build_pipeline("all").fit(tidy[input_columns("all")], claim_labels(tidy))
+    >>> fast = fast_scorer(scoring_pipeline(fitted))
+    >>> type(fast).__name__
+    'LinearScores'
+    >>> bool(np.array_equal(predict_claim_probability(fast, tidy), predict_claim_probability(fitted, tidy)))
+    True
+    """
+
+    def __init__(self, pipeline: Pipeline):
+        features, model = pipeline.steps[0][1], pipeline.steps[1][1]
+        columns, scaler = features.steps[0][1], features.steps[1][1]
+        self.feature_names_in_ = pipeline.feature_names_in_
+        self.classes_ = model.classes_
+        self.blocks = [(part, selected, columns.output_indices_[name]) for name, part, selected in columns.transformers_
+                       if not (isinstance(part, str) and part == "drop")]
+        self.reciprocal = 1 / scaler.scale_  # what StandardScaler multiplies each entry by
+        self.coef = np.ascontiguousarray(model.coef_[0], dtype=np.float64)
+        self.intercept = model.intercept_
+
+    @staticmethod
+    def replaces(pipeline) -> bool:
+        """Whether ``pipeline`` is a fitted [sparse column transformer of :class:`CSRBlock` and
+        :class:`TextFeatures` blocks, then a ``StandardScaler`` without centring] and a binary
+        ``LogisticRegression``, as :func:`scoring_pipeline` makes of :func:`build_pipeline`'s."""
+        if not (isinstance(pipeline, Pipeline) and len(pipeline.steps) == 2 and hasattr(pipeline, "feature_names_in_")):
+            return False
+        features, model = pipeline.steps[0][1], pipeline.steps[1][1]
+        if not (isinstance(features, Pipeline) and len(features.steps) == 2 and type(model) is LogisticRegression
+                and hasattr(model, "coef_") and len(model.classes_) == 2 and model.coef_.shape[0] == 1):
+            return False
+        columns, scaler = features.steps[0][1], features.steps[1][1]
+        if not (type(columns) is ColumnTransformer and hasattr(columns, "transformers_")
+                and getattr(columns, "sparse_output_", False) and type(scaler) is StandardScaler
+                and not scaler.with_mean and scaler.with_std and getattr(scaler, "scale_", None) is not None):
+            return False
+        width = 0
+        for name, part, selected in columns.transformers_:
+            if isinstance(part, str) and part == "drop":
+                continue
+            names = [selected] if isinstance(selected, str) else selected
+            if not isinstance(part, (CSRBlock, TextFeatures)) or not (
+                    isinstance(names, list) and all(isinstance(n, str) for n in names)):
+                return False  # columns chosen by name, as X[selected] chooses them
+            block = columns.output_indices_[name]
+            if block.start != width:  # the blocks side by side, in order
+                return False
+            width = block.stop
+        return width == len(scaler.scale_) == model.coef_.shape[1]
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        decision = np.zeros(len(X))
+        for part, selected, block in self.blocks:
+            if block.stop == block.start:
+                continue
+            if isinstance(part, CSRBlock):  # checked as the column transformer checks it
+                out = check_array(part.transformer.transform(X[selected]), accept_sparse=True, ensure_all_finite=False)
+                if sp.issparse(out):
+                    out = part.transform(X[selected])
+            else:
+                out = part.transform(X[selected])
+            reciprocal, coef = self.reciprocal[block], self.coef[block]
+            if sp.issparse(out):  # every entry held, in order (explicit zeros too, as the matrix keeps them)
+                out = sp.csr_matrix(out)
+                scaled = out.data.astype(np.float64) * reciprocal[out.indices]
+                _check_finite(scaled)
+                np.add.at(decision, np.repeat(np.arange(out.shape[0]), np.diff(out.indptr)),
+                          scaled * coef[out.indices])
+            else:
+                out = np.asarray(out, dtype=np.float64)
+                for j in range(out.shape[1]):
+                    value = out[:, j]
+                    scaled = value * reciprocal[j]
+                    _check_finite(scaled)
+                    decision += np.where(value != 0, scaled * coef[j], 0.0)
+        decision += self.intercept
+        from scipy.special import expit
+
+        probability = expit(decision)
+        return np.vstack([1 - probability, probability]).T
+
+
+def _check_finite(scaled: np.ndarray) -> None:
+    # as the logistic regression refuses a matrix with NaN or infinity (the scaler lets NaN through)
+    if not np.isfinite(scaled).all():
+        raise ValueError("Input X contains NaN or infinity: a logistic regression scores finite features only")
+
+
+def fast_scorer(pipeline: Pipeline):
+    """:class:`LinearScores` of ``pipeline`` where it :meth:`~LinearScores.replaces` it, else the pipeline."""
+    return LinearScores(pipeline) if LinearScores.replaces(pipeline) else pipeline
+
+
 def predict_claim_probability(pipeline: Pipeline, data: pd.DataFrame) -> np.ndarray:
     """The fitted pipeline's probability that each row is a claim."""
     columns = list(pipeline.feature_names_in_)

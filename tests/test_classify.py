@@ -213,6 +213,59 @@ def test_non_ascii_arrow_texts_cut_as_python_cuts_them(text_path, chunks):
     assert sorted(set(range(len(plain))) - set(rows.tolist())) == [i for i, d in enumerate(plain) if "İ" in d or "Σ" in d]
 
 
+@pytest.mark.parametrize("feature_set", ["all", "upload", "text"])
+def test_linear_scores_equal_the_fitted_pipelines_probabilities_bit_for_bit(tidy, feature_set, text_path):
+    from claimstats.classify import LinearScores, fast_scorer, scoring_pipeline
+
+    fitted = build_pipeline(feature_set, "logistic").fit(tidy[input_columns(feature_set)], claim_labels(tidy))
+    fast = fast_scorer(scoring_pipeline(fitted))
+    assert isinstance(fast, LinearScores)
+    # rows the checks let through, and odd ones they would not: empty and wordless texts (an explicit
+    # zero in the matrix), unknown and missing statuses (rows of zeros), zero views, huge counts, NaN
+    odd = tidy.head(40).astype({"verified_status": object, "author_ban_status": object}).reset_index(drop=True)
+    odd[TEXT] = ["", "!!", "a", *odd[TEXT][3:]]
+    odd.loc[3, "verified_status"], odd.loc[4, "author_ban_status"] = "unknown", None
+    if feature_set == "all":
+        odd.loc[5, list(COUNT_COLUMNS)] = 0
+        odd.loc[6, "video_view_count"] = 1e15
+    odd.loc[8, "video_duration_sec"] = 0
+    for bad in (np.nan, np.inf) if "video_duration_sec" in input_columns(feature_set) else ():
+        # refused by both, as the logistic regression refuses them
+        broken = odd.astype({"video_duration_sec": float})
+        broken.loc[9, "video_duration_sec"] = bad
+        with pytest.raises(ValueError, match="Input X contains"):
+            fitted.predict_proba(broken[input_columns(feature_set)])
+        with pytest.raises(ValueError, match="Input X contains"):
+            fast.predict_proba(broken[input_columns(feature_set)])
+    for frame in (tidy, odd, tidy.astype({"verified_status": "str", "author_ban_status": "str", TEXT: "str"})):
+        expected = fitted.predict_proba(frame[input_columns(feature_set)])
+        got = fast.predict_proba(frame[input_columns(feature_set)])
+        assert got.shape == expected.shape and got.tobytes() == expected.tobytes()
+        assert np.array_equal(predict_claim_probability(fast, frame), predict_claim_probability(fitted, frame))
+
+
+def test_linear_scores_replace_only_the_pipelines_they_equal(tidy):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from claimstats.classify import LinearScores, fast_scorer, scoring_pipeline
+
+    y = claim_labels(tidy)
+    forest = scoring_pipeline(build_pipeline("all", "random_forest", {"n_estimators": 5}).fit(
+        tidy[input_columns("all")], y))
+    assert fast_scorer(forest) is forest
+    three = np.where(tidy["video_view_count"] > tidy["video_view_count"].median(), 2, y)  # three classes
+    multi = scoring_pipeline(build_pipeline("upload", "logistic").fit(tidy[input_columns("upload")], three))
+    assert not LinearScores.replaces(multi)
+    centred = Pipeline([("features", Pipeline([("columns", ColumnTransformer([("d", "passthrough", ["video_duration_sec"])])),
+                                               ("scale", StandardScaler())])),
+                        ("model", LogisticRegression())]).fit(tidy[["video_duration_sec"]], y)
+    assert not LinearScores.replaces(scoring_pipeline(centred))  # centred: the scaler is not a product
+    assert not LinearScores.replaces(LogisticRegression())
+
+
 def test_text_kernel_refuses_arrays_it_would_read_past():
     kernel = classify._textkernel
     if kernel is None:
