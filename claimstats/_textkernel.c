@@ -8,8 +8,9 @@
  * They compute what the NumPy path computes, operation for operation (the same products, sums in
  * the same order, the same square root and division), so the matrices are equal bit for bit; the
  * build turns off the contraction of a multiply and an add into one fused step, which would round
- * once where NumPy rounds twice. claimstats.classify checks the arguments; these check only what
- * would otherwise read or write outside an array.
+ * once where NumPy rounds twice. claimstats.classify checks the arguments; these check sizes (by
+ * division: no count overflows) and every index they follow, and read private copies of the
+ * arguments they index by, so another thread cannot change them while the lock is let go.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -88,28 +89,39 @@ words_find(const Words *words, const unsigned char *table, const unsigned char *
 
 /* ------------------------------------------------------------ buffers */
 
+/* Whether the buffer holds `items` items of `item_size` bytes; checked by division, so no count overflows. */
 static int
 check_size(const Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, const char *what)
 {
-    if (buffer->len < items * item_size) {
-        PyErr_Format(PyExc_ValueError, "%s holds %zd bytes; %zd needed", what, buffer->len, items * item_size);
+    if (items < 0 || items > buffer->len / item_size) {
+        PyErr_Format(PyExc_ValueError, "%s holds %zd bytes; %zd items of %zd bytes are needed", what, buffer->len,
+                     items, item_size);
         return -1;
     }
     return 0;
 }
 
-static int64_t
-offset_at(const void *offsets, int wide, Py_ssize_t i)
+/* A private copy of the first `size` bytes of a buffer (NULL and MemoryError when none can be had).
+ * The kernel reads its arguments without the interpreter's lock: a copy, checked once, cannot be
+ * changed under it by another thread. */
+static void *
+copy_of(const Py_buffer *buffer, size_t size)
 {
-    return wide ? ((const int64_t *)offsets)[i] : (int64_t)((const int32_t *)offsets)[i];
+    void *copy = malloc(size ? size : 1);
+    if (copy == NULL)
+        PyErr_NoMemory();
+    else if (size)
+        memcpy(copy, buffer->buf, size);
+    return copy;
 }
 
 /* ------------------------------------------------------- ascii_token_ids */
 
-/* Tokens of texts start..start + n_texts - 1 of an Arrow string array: runs of bytes that the table
- * does not map to a space (32), of two characters or more, each looked up (after the table) among
- * the words. A character is a byte, or with utf8 set a UTF-8 sequence (continuation bytes,
- * 0b10xxxxxx, are not counted). Pass 1 counts them, pass 2 writes them. */
+/* Tokens of texts 0..n_texts - 1 (bytes bounds[d]..bounds[d + 1] of data): runs of bytes that the
+ * table does not map to a space (32), of two characters or more, each looked up (after the table)
+ * among the words. A character is a byte, or with utf8 set a UTF-8 sequence (continuation bytes,
+ * 0b10xxxxxx, are not counted). Pass 1 counts them, pass 2 writes at most `capacity` of them and
+ * returns how many it found (more than pass 1 only if the bytes changed in between). */
 static int
 starts_character(unsigned char byte, int utf8)
 {
@@ -117,14 +129,13 @@ starts_character(unsigned char byte, int utf8)
 }
 
 static Py_ssize_t
-count_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts, const unsigned char *data,
-             const unsigned char *table, int utf8)
+count_tokens(const int64_t *bounds, Py_ssize_t n_texts, const unsigned char *data, const unsigned char *table,
+             int utf8)
 {
     Py_ssize_t tokens = 0;
     for (Py_ssize_t d = 0; d < n_texts; d++) {
-        int64_t end = offset_at(offsets, wide, start + d + 1);
         int64_t run = 0;
-        for (int64_t i = offset_at(offsets, wide, start + d); i < end; i++) {
+        for (int64_t i = bounds[d]; i < bounds[d + 1]; i++) {
             if (table[data[i]] != 32) {
                 run += starts_character(data[i], utf8);
             } else {
@@ -137,14 +148,14 @@ count_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts
     return tokens;
 }
 
-static void
-write_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts, const unsigned char *data,
-             const unsigned char *table, int utf8, const Words *words, int64_t *ids, int64_t *rows)
+static Py_ssize_t
+write_tokens(const int64_t *bounds, Py_ssize_t n_texts, const unsigned char *data, const unsigned char *table,
+             int utf8, const Words *words, int64_t *ids, int64_t *rows, Py_ssize_t capacity)
 {
     Py_ssize_t k = 0;
     for (Py_ssize_t d = 0; d < n_texts; d++) {
-        int64_t end = offset_at(offsets, wide, start + d + 1);
-        int64_t i = offset_at(offsets, wide, start + d);
+        int64_t end = bounds[d + 1];
+        int64_t i = bounds[d];
         while (i < end) {
             while (i < end && table[data[i]] == 32)
                 i++;
@@ -155,11 +166,15 @@ write_tokens(const void *offsets, int wide, Py_ssize_t start, Py_ssize_t n_texts
                 hash = fnv1a_step(hash, table[data[i++]]);
             }
             if (characters >= 2) {
-                ids[k] = words_find(words, table, data + first, i - first, hash);
-                rows[k++] = d;
+                if (k < capacity) {
+                    ids[k] = words_find(words, table, data + first, i - first, hash);
+                    rows[k] = d;
+                }
+                k++;
             }
         }
     }
+    return k;
 }
 
 static PyObject *
@@ -170,43 +185,55 @@ ascii_token_ids(PyObject *self, PyObject *args)
     int wide, utf8;
     PyObject *ids = NULL, *rows = NULL, *result = NULL;
     Words words = {0};
+    int64_t *bounds = NULL, *word_at = NULL;
+    unsigned char *word_copy = NULL, own_table[256];
+    (void)self;
 
     if (!PyArg_ParseTuple(args, "y*pnny*y*py*y*n", &offsets, &wide, &start, &n_texts, &data, &table, &utf8,
                           &word_bytes, &word_offsets, &n_words))
         return NULL;
-    if (start < 0 || n_texts < 0 || n_words < 0 ||
-        check_size(&offsets, start + n_texts + 1, wide ? 8 : 4, "offsets") ||
-        check_size(&table, 256, 1, "table") || check_size(&word_offsets, n_words + 1, 8, "word offsets"))
+    if (start < 0 || n_texts < 0 || n_words < 0 || start > PY_SSIZE_T_MAX - n_texts - 1 ||
+        n_words > PY_SSIZE_T_MAX / 8 - 1) {
+        PyErr_SetString(PyExc_ValueError, "start, n_texts and n_words must be counts");
         goto done;
-    {
-        const int64_t *word_at = (const int64_t *)word_offsets.buf;
-        if (n_texts && (offset_at(offsets.buf, wide, start) < 0 ||
-                        offset_at(offsets.buf, wide, start + n_texts) > data.len)) {
-            PyErr_SetString(PyExc_ValueError, "the offsets point outside the text bytes");
-            goto done;
-        }
-        for (Py_ssize_t d = 0; d < n_texts; d++) {
-            if (offset_at(offsets.buf, wide, start + d + 1) < offset_at(offsets.buf, wide, start + d)) {
-                PyErr_SetString(PyExc_ValueError, "the offsets go backwards");
-                goto done;
-            }
-        }
-        for (Py_ssize_t w = 0; w < n_words; w++) {
-            if (word_at[w] < 0 || word_at[w + 1] < word_at[w] || word_at[w + 1] > word_bytes.len) {
-                PyErr_SetString(PyExc_ValueError, "the word offsets point outside the word bytes");
-                goto done;
-            }
-        }
-        if (words_build(&words, (const unsigned char *)word_bytes.buf, word_at, n_words)) {
-            PyErr_NoMemory();
+    }
+    if (check_size(&offsets, start + n_texts + 1, wide ? 8 : 4, "offsets") || check_size(&table, 256, 1, "table") ||
+        check_size(&word_offsets, n_words + 1, 8, "word offsets"))
+        goto done;
+    memcpy(own_table, table.buf, 256);
+    bounds = (int64_t *)malloc(((size_t)n_texts + 1) * sizeof(int64_t));
+    if (bounds == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t d = 0; d <= n_texts; d++)
+        bounds[d] = wide ? ((const int64_t *)offsets.buf)[start + d] : (int64_t)((const int32_t *)offsets.buf)[start + d];
+    for (Py_ssize_t d = 0; d <= n_texts; d++) {
+        if (bounds[d] < 0 || bounds[d] > data.len || (d && bounds[d] < bounds[d - 1])) {
+            PyErr_SetString(PyExc_ValueError, bounds[d] < 0 || bounds[d] > data.len ?
+                            "the offsets point outside the text bytes" : "the offsets go backwards");
             goto done;
         }
     }
+    word_at = (int64_t *)copy_of(&word_offsets, ((size_t)n_words + 1) * sizeof(int64_t));
+    word_copy = (unsigned char *)copy_of(&word_bytes, (size_t)word_bytes.len);
+    if (word_at == NULL || word_copy == NULL)
+        goto done;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        if (word_at[w] < 0 || word_at[w + 1] < word_at[w] || word_at[w + 1] > word_bytes.len) {
+            PyErr_SetString(PyExc_ValueError, "the word offsets point outside the word bytes");
+            goto done;
+        }
+    }
+    if (words_build(&words, word_copy, word_at, n_words)) {
+        PyErr_NoMemory();
+        goto done;
+    }
     {
-        Py_ssize_t n_tokens;
+        Py_ssize_t n_tokens, found;
+        const unsigned char *text = (const unsigned char *)data.buf;
         Py_BEGIN_ALLOW_THREADS
-        n_tokens = count_tokens(offsets.buf, wide, start, n_texts, (const unsigned char *)data.buf,
-                                (const unsigned char *)table.buf, utf8);
+        n_tokens = count_tokens(bounds, n_texts, text, own_table, utf8);
         Py_END_ALLOW_THREADS
         ids = PyByteArray_FromStringAndSize(NULL, n_tokens * 8);
         rows = PyByteArray_FromStringAndSize(NULL, n_tokens * 8);
@@ -214,13 +241,19 @@ ascii_token_ids(PyObject *self, PyObject *args)
             goto done;
         int64_t *id_out = (int64_t *)PyByteArray_AS_STRING(ids), *row_out = (int64_t *)PyByteArray_AS_STRING(rows);
         Py_BEGIN_ALLOW_THREADS
-        write_tokens(offsets.buf, wide, start, n_texts, (const unsigned char *)data.buf,
-                     (const unsigned char *)table.buf, utf8, &words, id_out, row_out);
+        found = write_tokens(bounds, n_texts, text, own_table, utf8, &words, id_out, row_out, n_tokens);
         Py_END_ALLOW_THREADS
+        if (found != n_tokens) {
+            PyErr_SetString(PyExc_RuntimeError, "the text bytes changed while they were cut");
+            goto done;
+        }
     }
     result = PyTuple_Pack(2, ids, rows);
 done:
     free(words.slots);
+    free(bounds);
+    free(word_at);
+    free(word_copy);
     Py_XDECREF(ids);
     Py_XDECREF(rows);
     PyBuffer_Release(&offsets);
@@ -276,36 +309,53 @@ tfidf_rows(PyObject *self, PyObject *args)
     Py_buffer ids = {0}, rows = {0}, unigram = {0}, pairs = {0}, idf = {0}, lengths = {0};
     Py_ssize_t n_docs, n_words;
     PyObject *data = NULL, *indices = NULL, *indptr = NULL, *result = NULL;
-    int64_t *starts = NULL, *kept = NULL;
-    int32_t *columns = NULL, *counts = NULL;
+    int64_t *starts = NULL, *kept = NULL, *id = NULL, *row = NULL, *unigram_column = NULL;
+    int32_t *columns = NULL, *counts = NULL, *pair_table = NULL;
+    double *idf_of = NULL, *length_of = NULL;
 
     if (!PyArg_ParseTuple(args, "y*y*ny*y*ny*y*", &ids, &rows, &n_docs, &unigram, &pairs, &n_words, &idf, &lengths))
         return NULL;
+    (void)self;
     Py_ssize_t n_tokens = ids.len / 8, n_terms = idf.len / 8;
-    if (n_docs < 0 || n_words < 0 || check_size(&rows, n_tokens, 8, "rows") ||
-        check_size(&unigram, n_words + 1, 8, "unigram columns") ||
+    if (n_docs < 0 || n_words < 0 || n_words > 3037000498 || n_docs > PY_SSIZE_T_MAX / 8 - 1 ||
+        n_terms > INT32_MAX - 1) {
+        PyErr_SetString(PyExc_ValueError, "n_docs, n_words and the terms must be counts that fit the matrix");
+        goto done;
+    }
+    if (check_size(&rows, n_tokens, 8, "rows") || check_size(&unigram, n_words + 1, 8, "unigram columns") ||
         check_size(&pairs, n_words * n_words + 1, 4, "pair table") || check_size(&lengths, n_docs, 8, "lengths"))
         goto done;
-    const int64_t *id = (const int64_t *)ids.buf, *row = (const int64_t *)rows.buf;
-    const int64_t *unigram_column = (const int64_t *)unigram.buf;
-    const int32_t *pair_table = (const int32_t *)pairs.buf;
+    /* private copies, checked once: the loops below run without the interpreter's lock */
+    id = (int64_t *)copy_of(&ids, (size_t)n_tokens * 8);
+    row = (int64_t *)copy_of(&rows, (size_t)n_tokens * 8);
+    unigram_column = (int64_t *)copy_of(&unigram, ((size_t)n_words + 1) * 8);
+    pair_table = (int32_t *)copy_of(&pairs, ((size_t)n_words * (size_t)n_words + 1) * 4);
+    idf_of = (double *)copy_of(&idf, (size_t)n_terms * 8);
+    length_of = (double *)copy_of(&lengths, (size_t)n_docs * 8);
+    if (id == NULL || row == NULL || unigram_column == NULL || pair_table == NULL || idf_of == NULL ||
+        length_of == NULL)
+        goto done;
     for (Py_ssize_t k = 0; k < n_tokens; k++) {
         if (id[k] >= n_words || row[k] < 0 || row[k] >= n_docs) {
             PyErr_SetString(PyExc_ValueError, "a word id or a row is out of range");
             goto done;
         }
     }
-    for (Py_ssize_t w = 0; w <= n_words; w++) {
+    for (Py_ssize_t w = 0; w <= n_words; w++) {  /* a negative column is none, as NumPy's path reads it */
         if (unigram_column[w] >= n_terms) {
             PyErr_SetString(PyExc_ValueError, "a unigram column is out of range");
             goto done;
         }
+        if (unigram_column[w] < 0)
+            unigram_column[w] = -1;
     }
     for (Py_ssize_t p = 0; p <= n_words * n_words; p++) {
         if (pair_table[p] >= n_terms) {
             PyErr_SetString(PyExc_ValueError, "a pair column is out of range");
             goto done;
         }
+        if (pair_table[p] < 0)
+            pair_table[p] = -1;
     }
     starts = (int64_t *)calloc((size_t)n_docs + 1, sizeof(int64_t));
     kept = (int64_t *)calloc((size_t)n_docs + 1, sizeof(int64_t));
@@ -373,7 +423,6 @@ tfidf_rows(PyObject *self, PyObject *args)
         double *out_data = (double *)PyByteArray_AS_STRING(data);
         int32_t *out_indices = (int32_t *)PyByteArray_AS_STRING(indices);
         int64_t *out_indptr = (int64_t *)PyByteArray_AS_STRING(indptr);
-        const double *idf_of = (const double *)idf.buf, *length_of = (const double *)lengths.buf;
         Py_BEGIN_ALLOW_THREADS
         memcpy(out_indptr, kept, ((size_t)n_docs + 1) * sizeof(int64_t));
         for (Py_ssize_t d = 0; d < n_docs; d++) {
@@ -402,6 +451,12 @@ done:
     free(kept);
     free(columns);
     free(counts);
+    free(id);
+    free(row);
+    free(unigram_column);
+    free(pair_table);
+    free(idf_of);
+    free(length_of);
     Py_XDECREF(data);
     Py_XDECREF(indices);
     Py_XDECREF(indptr);

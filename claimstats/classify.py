@@ -430,10 +430,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             lengths = np.fromiter(map(len, texts), dtype=float, count=n_docs)
         n_words = len(self.words_)
         if _textkernel is not None:  # the same matrix from one pass over the tokens
+            pairs = np.asarray(self.pair_table_)
+            if pairs.dtype != np.int32 and pairs.size and not (
+                    np.iinfo(np.int32).min <= pairs.min() and pairs.max() <= np.iinfo(np.int32).max):
+                raise ValueError("TextFeatures.pair_table_ holds columns beyond the matrix")  # not wrapped into it
             data, indices, indptr = _textkernel.tfidf_rows(
                 np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(doc, dtype=np.int64), n_docs,
                 np.ascontiguousarray(self.unigram_column_, dtype=np.int64),
-                np.ascontiguousarray(self.pair_table_, dtype=np.int32), n_words,
+                np.ascontiguousarray(pairs, dtype=np.int32), n_words,
                 np.ascontiguousarray(self.idf_, dtype=np.float64), np.ascontiguousarray(lengths, dtype=np.float64))
             return sp.csr_matrix((np.frombuffer(data, dtype=np.float64), np.frombuffer(indices, dtype=np.int32),
                                   np.frombuffer(indptr, dtype=np.int64)), shape=(n_docs, n_terms + 1))
@@ -860,6 +864,7 @@ class LinearScores:
     def __init__(self, pipeline: Pipeline):
         features, model = pipeline.steps[0][1], pipeline.steps[1][1]
         columns, scaler = features.steps[0][1], features.steps[1][1]
+        self.pipeline = pipeline  # for what it does otherwise: no rows, other columns, a float32 matrix
         self.feature_names_in_ = pipeline.feature_names_in_
         self.classes_ = model.classes_
         self.blocks = [(part, selected, columns.output_indices_[name]) for name, part, selected in columns.transformers_
@@ -881,7 +886,8 @@ class LinearScores:
             return False
         columns, scaler = features.steps[0][1], features.steps[1][1]
         if not (type(columns) is ColumnTransformer and hasattr(columns, "transformers_")
-                and getattr(columns, "sparse_output_", False) and type(scaler) is StandardScaler
+                and getattr(columns, "sparse_output_", False) and not columns.transformer_weights
+                and type(scaler) is StandardScaler
                 and not scaler.with_mean and scaler.with_std and getattr(scaler, "scale_", None) is not None):
             return False
         width = 0
@@ -899,7 +905,9 @@ class LinearScores:
         return width == len(scaler.scale_) == model.coef_.shape[1]
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        decision = np.zeros(len(X))
+        if not (isinstance(X, pd.DataFrame) and len(X) and list(X.columns) == list(self.feature_names_in_)):
+            return self.pipeline.predict_proba(X)  # the pipeline's own answer, or its own error
+        outs = []
         for part, selected, block in self.blocks:
             if block.stop == block.start:
                 continue
@@ -909,6 +917,12 @@ class LinearScores:
                     out = part.transform(X[selected])
             else:
                 out = part.transform(X[selected])
+            outs.append((out, block))
+        stacked = np.result_type(*(out.dtype for out, _ in outs))
+        if stacked.kind == "f" and stacked != np.float64:  # scaled in float32 (say) by the pipeline: its own answer
+            return self.pipeline.predict_proba(X)
+        decision = np.zeros(len(X))
+        for out, block in outs:
             reciprocal, coef = self.reciprocal[block], self.coef[block]
             if sp.issparse(out):  # every entry held, in order (explicit zeros too, as the matrix keeps them)
                 out = sp.csr_matrix(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -264,6 +265,38 @@ def test_linear_scores_replace_only_the_pipelines_they_equal(tidy):
                         ("model", LogisticRegression())]).fit(tidy[["video_duration_sec"]], y)
     assert not LinearScores.replaces(scoring_pipeline(centred))  # centred: the scaler is not a product
     assert not LinearScores.replaces(LogisticRegression())
+    weighted = build_pipeline("upload", "logistic")
+    weighted.named_steps["features"].named_steps["columns"].set_params(transformer_weights={"text": 3.0})
+    weighted = scoring_pipeline(weighted.fit(tidy[input_columns("upload")], y))
+    assert not LinearScores.replaces(weighted)  # the column transformer multiplies the blocks by their weights
+
+
+def test_linear_scores_give_the_pipelines_answer_where_they_cannot_reproduce_it(tidy):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    from claimstats.classify import LinearScores, fast_scorer, scoring_pipeline
+
+    # every block float32: the pipeline scales in float32, so its own answer is given
+    columns = ["video_duration_sec", "verified_status", "author_ban_status"]
+    blocks = ColumnTransformer([("duration", FunctionTransformer(np.float32), ["video_duration_sec"]),
+                                ("status", OneHotEncoder(handle_unknown="ignore", dtype=np.float32),
+                                 ["verified_status", "author_ban_status"])], sparse_threshold=1.0)
+    fitted = Pipeline([("features", Pipeline([("columns", blocks), ("scale", StandardScaler(with_mean=False))])),
+                       ("model", LogisticRegression(max_iter=2000))]).fit(tidy[columns], claim_labels(tidy))
+    fast = fast_scorer(scoring_pipeline(fitted))
+    assert isinstance(fast, LinearScores)
+    assert fast.predict_proba(tidy[columns]).tobytes() == fitted.predict_proba(tidy[columns]).tobytes()
+    for bad in (tidy[columns].iloc[:0], tidy[columns[::-1]]):  # no rows; the columns in another order
+        try:
+            expected = fitted.predict_proba(bad)
+        except ValueError as err:
+            with pytest.raises(ValueError, match=re.escape(str(err)[:25])):
+                fast.predict_proba(bad)
+        else:
+            assert fast.predict_proba(bad).tobytes() == expected.tobytes()
 
 
 def test_text_kernel_refuses_arrays_it_would_read_past():
@@ -292,6 +325,17 @@ def test_text_kernel_refuses_arrays_it_would_read_past():
         kernel.tfidf_rows(np.array([1]), np.array([0]), 2, unigram, pairs, 1, idf, lengths)
     with pytest.raises(ValueError, match="unigram columns holds"):
         kernel.tfidf_rows(np.array([0]), np.array([0]), 2, unigram[:1], pairs, 1, idf, lengths)
+    # counts whose sizes would overflow, checked before any read
+    with pytest.raises(ValueError, match="offsets holds"):
+        kernel.ascii_token_ids(offsets, True, 2**60, 1, b"cats dogs", table, False, words, word_offsets, 1)
+    with pytest.raises(ValueError, match="must be counts"):
+        kernel.ascii_token_ids(offsets, True, 0, 2, b"cats dogs", table, False, words, word_offsets, 2**60)
+    with pytest.raises(ValueError, match="must be counts"):
+        kernel.tfidf_rows(np.array([0]), np.array([0]), 2, unigram, pairs, 2**60, idf, lengths)
+    # a negative column is none (as NumPy's path reads it), however negative: not wrapped into the matrix
+    far = np.array([-(2**32) + 5, -1], dtype=np.int64)
+    data, indices, indptr = kernel.tfidf_rows(np.array([0]), np.array([0]), 1, far, pairs, 1, idf, lengths[:1])
+    assert np.frombuffer(indices, np.int32).tolist() == [0] and np.frombuffer(data).tolist() == [4.0]
 
 
 def test_text_features_take_the_python_path_for_python_strings_and_missing_values(texts):
