@@ -14,7 +14,7 @@ Reported per size and format:
   (features and model) in one process on one core (``--jobs 1``, one thread);
 * triage: seconds for the whole ``triage_file`` (read, check every row,
   score ``--jobs`` chunks side by side: on threads of the one process, or on
-  worker processes from 5,000,000 rows; rank in memory or in sorted runs and
+  worker processes where a caller asks for them; rank in memory or in sorted runs and
   a merge; write the queue in the same format) and reports/s — targets on 2
   cores: at least 250,000/s from Parquet, 100,000/s from CSV. Each is the
   median of ``--repeats`` fresh processes (default 3; the range is shown):

@@ -4,8 +4,8 @@
 :func:`claimstats.scale.read_batches`), checks each row against the data
 contract (:func:`claimstats.intake.check_reports`; rejected rows go to a side
 file with the reason), scores the valid rows with a
-:class:`~claimstats.triage.ClaimModel` (several chunks at once: on threads of
-this process, or on worker processes for a very large input), ranks the
+:class:`~claimstats.triage.ClaimModel` (several chunks at once, on threads of
+this process), ranks the
 scored rows in memory while they fit in :data:`_HELD_BYTES`, and beyond that
 writes them in sorted runs to temporary Arrow files and merges those files
 into the queue, so memory stays bounded, not growing with the file size.
@@ -93,8 +93,11 @@ _WORKER_ENV = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.mal
 # process's allocators (_WORKER_ENV). Parquet on 2 cores, alternating runs: 10^6 reports 3.6 s on
 # threads against 5.0-5.3 s on processes, 3x10^6 10.2-10.4 s against 11.6-11.9 s, 10^7 40.4-41.2 s
 # against 35.0-39.0 s. Again with runs held in memory up to _HELD_BYTES and the CSR blocks of the
-# scoring copy: 3x10^6 10.2 s against 12.9 s, 10^7 38.1 s against 37.3 s.
-_PROCESSES_FROM_ROWS = 5_000_000
+# scoring copy: 3x10^6 10.2 s against 12.9 s, 10^7 38.1 s against 37.3 s. With the text kernel and
+# LinearScores (most of a chunk's time without the GIL), 10^7 Parquet reports, alternating: 37.4 and
+# 39.6 s on threads (peak 856 MB) against 47.7 and 48.7 s on processes (702 MB, and 342 MB a worker):
+# threads at every size, by default. The worker processes are kept for a caller that sets this.
+_PROCESSES_FROM_ROWS = float("inf")
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
 _CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=LINE_END)
@@ -658,7 +661,7 @@ def _scorers(jobs: int | None, estimated_rows: int, chunksize: int) -> tuple[int
     Examples
     --------
     >>> [_scorers(jobs, rows, 50_000) for jobs, rows in ((2, 10**5), (4, 10**5), (2, 10**7), (1, 10**7))]
-    [(2, False), (2, False), (2, True), (1, False)]
+    [(2, False), (2, False), (2, False), (1, False)]
     """
     if jobs is not None and jobs != -1 and jobs < 1:
         raise ClaimstatsError(f"jobs must be 1 or more, or -1 (one per core); got {jobs}")
@@ -825,9 +828,9 @@ def triage_file(model: ClaimModel, path, out, *, target_recall: float | None = N
         Folder for the sorted runs (as much space as the queue needs).
     jobs : int, optional
         Chunks checked and scored side by side (``-1`` or default: one per
-        core; ``1``: one at a time, in this process): on threads of this
-        process, or on worker processes for inputs of five million rows or
-        more, where they pay for their start. The queue does not depend on it.
+        core; ``1``: one at a time, in this process), on threads of this
+        process (they beat worker processes at every size measured, to
+        10^7 reports). The queue does not depend on it.
 
     Returns
     -------

@@ -134,7 +134,7 @@ def test_a_parquet_dataset_of_many_files_is_read_in_order(model, typed, tmp_path
 def test_chunks_scored_side_by_side_give_the_same_queue(model, typed, tmp_path, monkeypatch, processes):
     from claimstats import backlog
 
-    if processes:  # worker processes for any input, not only from five million rows on
+    if processes:  # worker processes, which triage no longer chooses by itself
         monkeypatch.setattr(backlog, "_PROCESSES_FROM_ROWS", 0)
     source = _parquet(typed, tmp_path / "reports.parquet")
     assert backlog._scorers(2, len(typed), 300) == (2, processes)

@@ -76,8 +76,8 @@ def register(verbs) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --engine dask: a running scheduler (tcp://host:8786); default: a local cluster")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="chunks scored side by side (local: -1 or default, one per core, on threads, or on worker "
-                   "processes from 5,000,000 rows; 1: one at a time; dask: local cluster workers, default 2)")
+                   help="chunks scored side by side (local: -1 or default, one per core, on threads; 1: one at a "
+                   "time; dask: local cluster workers, default 2)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_triage)
 
