@@ -199,6 +199,17 @@ def _ascii_token_ids(texts: pa.Array, words: list[str]) -> tuple[np.ndarray, np.
     return _byte_token_ids(texts, words, _WORD_BYTES, utf8=False)
 
 
+def _own_bytes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets, bytes)`` of Arrow texts, as NumPy views. A slice (a block of a chunk) shares its
+    parent's buffers: only its own offsets and bytes are taken."""
+    _, offsets, data = texts.buffers()
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32  # the offsets' type
+    bounds = np.frombuffer(offsets, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
+    first, last = int(bounds[0]), int(bounds[-1])
+    own = np.frombuffer(data, dtype=np.uint8)[first:last] if data is not None else np.empty(0, np.uint8)
+    return bounds, own
+
+
 def _byte_token_ids(texts: pa.Array, words: list[str], table: np.ndarray, *, utf8: bool) -> tuple[np.ndarray, np.ndarray]:
     """``(ids, doc)`` of texts whose bytes ``table`` turns into tokens between spaces; a token's
     characters are its bytes, or with ``utf8`` its UTF-8 characters (one-character tokens are dropped)."""
@@ -213,11 +224,7 @@ def _byte_token_ids(texts: pa.Array, words: list[str], table: np.ndarray, *, utf
                                                 len(texts), data if data is not None else b"", table.tobytes(),
                                                 utf8, b"".join(encoded), word_offsets, len(words))
         return np.frombuffer(ids, dtype=np.int64), np.frombuffer(rows, dtype=np.int64)
-    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32  # the offsets' type
-    # A slice (a block of a chunk) shares its parent's buffers: only its own bytes are read.
-    bounds = np.frombuffer(offsets, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
-    first, last = int(bounds[0]), int(bounds[-1])
-    own = np.frombuffer(data, dtype=np.uint8)[first:last] if data is not None else np.empty(0, np.uint8)
+    bounds, own = _own_bytes(texts)
     # Each byte lower-cased, or a space where it is not a word character: one table look-up over the
     # bytes (a regular expression over them took twice the time the whole Python tokenizer does).
     spaced = table[own]
@@ -238,11 +245,7 @@ _LOWER_IN_CONTEXT = frozenset("\u03a3")
 
 def _non_ascii_characters(texts: pa.Array) -> list[str] | None:
     """The distinct non-ASCII characters of UTF-8 texts, read off their bytes (``None``: not valid UTF-8)."""
-    _, offsets, data = texts.buffers()
-    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    bounds = np.frombuffer(offsets, dtype=width)[texts.offset:texts.offset + len(texts) + 1]
-    own = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]):int(bounds[-1])] if data is not None else \
-        np.empty(0, np.uint8)
+    _, own = _own_bytes(texts)
     leads = np.flatnonzero(own >= 0xC0)  # the first byte of each character of two bytes or more
     if not len(leads):
         return []
