@@ -13,8 +13,7 @@ Reported per size and format:
 * scoring: reports scored per second inside ``ClaimModel.predict_proba``
   (features and model) in one process on one core (``--jobs 1``, one thread);
 * triage: seconds for the whole ``triage_file`` (read, check every row,
-  score ``--jobs`` chunks side by side: on threads of the one process, or on
-  worker processes where a caller asks for them; rank in memory or in sorted runs and
+  score ``--jobs`` chunks side by side on threads of the one process; rank in memory or in sorted runs and
   a merge; write the queue in the same format) and reports/s — targets on 2
   cores: at least 250,000/s from Parquet, 100,000/s from CSV. Each is the
   median of ``--repeats`` fresh processes (default 3; the range is shown):
@@ -23,9 +22,8 @@ Reported per size and format:
 * baseline: reading the same file in the same chunks and doing nothing else
   (``pandas.read_csv``; pyarrow's ``iter_batches`` for Parquet), and triage's
   ratio to it;
-* peak resident memory (Linux ``VmHWM``, reset at start) of the main process
-  and of the largest worker process (0 when the chunks were scored on
-  threads) — target: flat as the input grows.
+* peak resident memory (Linux ``VmHWM``, reset at start) — target: flat as
+  the input grows.
 """
 
 from __future__ import annotations
@@ -58,10 +56,6 @@ def peak_rss(pid="self"):
             return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM"))
     except (OSError, StopIteration):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-
-def worker_peak():
-    # the largest peak of the worker processes, which triage has shut down (and waited for) by now
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 try:
     with open("/proc/self/clear_refs", "w") as refs:
@@ -99,8 +93,7 @@ else:
 seconds = time.perf_counter() - t0
 rss1 = peak_rss()
 print(json.dumps({{"seconds": seconds, "rows": rows, "scoring_seconds": scoring["seconds"],
-                   "scored": scoring["rows"], "rss_peak": rss1, "rss_added": rss1 - rss0,
-                   "worker_peak": worker_peak()}}))
+                   "scored": scoring["rows"], "rss_peak": rss1, "rss_added": rss1 - rss0}}))
 """
 
 
@@ -172,7 +165,7 @@ def main() -> None:
     print(f"chunksize {args.chunksize:,}; triage on {workers} ({os.cpu_count()} cores), the median of "
           f"{args.repeats} fresh process(es) a measurement; files in {folder}\n")
     print(f"{'rows':>10} {'format':>7} {'scored/s':>9} {'triage s':>9} {'range s':>11} {'rows/s':>9} {'process s':>9} "
-          f"{'read s':>7} {'ratio':>6} {'main RSS':>9} {'worker':>8}", flush=True)
+          f"{'read s':>7} {'ratio':>6} {'peak RSS':>9}", flush=True)
     results = []
     for rows in args.sizes:
         paths = write_reports(folder, rows)
@@ -183,8 +176,7 @@ def main() -> None:
             runs = sorted((measure("triage", path, model_path, args.chunksize, args.jobs) for _ in range(args.repeats)),
                           key=lambda found: found["seconds"])
             # the median time (the upper one of an even number), and the largest peaks of them all
-            run = dict(runs[len(runs) // 2], rss_peak=max(r["rss_peak"] for r in runs),
-                       worker_peak=max(r["worker_peak"] for r in runs))
+            run = dict(runs[len(runs) // 2], rss_peak=max(r["rss_peak"] for r in runs))
             baseline = measure("read", path, model_path, args.chunksize, 1)
             rate = one_core["scored"] / one_core["scoring_seconds"] if one_core else float("nan")
             results.append((rows, kind, rows / run["seconds"], run))
@@ -192,7 +184,7 @@ def main() -> None:
             print(f"{rows:>10,} {kind:>7} {rate:>9,.0f} {run['seconds']:>9.2f} {spread:>11} {rows / run['seconds']:>9,.0f} "
                   f"{run['process_seconds']:>9.1f} {baseline['seconds']:>7.1f} "
                   f"{run['seconds'] / baseline['seconds']:>5.1f}x "
-                  f"{run['rss_peak'] / 2**20:>7.0f}MB {run['worker_peak'] / 2**20:>6.0f}MB", flush=True)
+                  f"{run['rss_peak'] / 2**20:>7.0f}MB", flush=True)
             if one_core:
                 print(f"{'':>10} {kind:>7} one process, one core: triage {one_core['seconds']:.1f} s "
                       f"({rows / one_core['seconds']:,.0f} rows/s); {workers}: "
@@ -200,9 +192,9 @@ def main() -> None:
             path.with_name("queue" + path.suffix).unlink(missing_ok=True)
     for kind, target in (("parquet", 250_000), ("csv", 100_000)):
         rates = [r for _, k, r, _ in results if k == kind]
-        peaks = [f"{max(run['rss_peak'], run['worker_peak']) / 2**20:.0f} MB" for _, k, _, run in results if k == kind]
+        peaks = [f"{run['rss_peak'] / 2**20:.0f} MB" for _, k, _, run in results if k == kind]
         print(f"\n{kind}: slowest end to end {min(rates):,.0f} reports/s (median; {workers}) "
-              f"(target {target:,}/s: {'met' if min(rates) >= target else 'MISSED'}); largest process peak "
+              f"(target {target:,}/s: {'met' if min(rates) >= target else 'MISSED'}); peak memory "
               f"{', '.join(peaks)} for {', '.join(f'{r:,}' for r, k, _, _ in results if k == kind)} rows")
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)

@@ -77,27 +77,14 @@ _IPC_BUFFER = 1 << 20  # bytes: run files are written through a buffer this size
 # reports' 440 ms). Beyond it, runs of this size make fewer, longer runs to merge than one a chunk.
 _HELD_BYTES = 64 << 20
 _SPILL_BLOCK = 65_536  # rows taken at a time when held rows are written to disk as a run
-# The scoring workers' memory allocators keep freed memory for the next chunk. Scoring a chunk of
-# 50,000 reports allocates and frees about a hundred megabytes of arrays; by default glibc's malloc
-# (NumPy's arrays) and mimalloc (Arrow's) give it back to the kernel at once, and the next chunk
-# faults it in again: a fifth of a worker's CPU time went to the kernel (40 ms of a chunk's 210).
-# A fixed 32 MiB mmap threshold and a 256 MiB trim threshold keep it in glibc's heap, mimalloc keeps
-# it without a purge delay; a worker then stays near its peak memory, which it reaches anyway.
-# Other C libraries and platforms ignore these variables.
-_WORKER_ENV = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456",
-               "MIMALLOC_PURGE_DELAY": "-1"}
-# From this many rows on, chunks are scored on worker processes; below it, on threads of this process.
-# Most of a chunk's scoring runs in Arrow, NumPy and SciPy code that lets go of the GIL: two threads
-# scored 11 chunks in 1.2-1.4 s against 1.9 s for one. A worker process costs about 1.5 s of CPU to
-# start (importing scikit-learn), but scores with fewer page faults than threads sharing this
-# process's allocators (_WORKER_ENV). Parquet on 2 cores, alternating runs: 10^6 reports 3.6 s on
-# threads against 5.0-5.3 s on processes, 3x10^6 10.2-10.4 s against 11.6-11.9 s, 10^7 40.4-41.2 s
-# against 35.0-39.0 s. Again with runs held in memory up to _HELD_BYTES and the CSR blocks of the
-# scoring copy: 3x10^6 10.2 s against 12.9 s, 10^7 38.1 s against 37.3 s. With the text kernel and
-# LinearScores (most of a chunk's time without the GIL), 10^7 Parquet reports, alternating: 37.4 and
-# 39.6 s on threads (peak 856 MB) against 47.7 and 48.7 s on processes (702 MB, and 342 MB a worker):
-# threads at every size, by default. The worker processes are kept for a caller that sets this.
-_PROCESSES_FROM_ROWS = float("inf")
+# Chunks are scored on threads of this process. Most of a chunk's scoring runs in Arrow, NumPy,
+# SciPy and the text kernel, which let go of the GIL. Threads were measured against worker
+# processes (loky, a fresh interpreter each, with glibc's and mimalloc's freed memory kept) on
+# 2 cores, alternating runs: Parquet 10^6 reports 3.6 s on threads against 5.0-5.3 s on processes,
+# 3x10^6 10.2 s against 12.9 s, and with the text kernel and LinearScores 10^7 37.4 and 39.6 s
+# (peak 856 MB) against 47.7 and 48.7 s (702 MB, and 342 MB a worker). A worker costs about 1.5 s
+# of CPU to start (importing scikit-learn) and every chunk is pickled to it and back; the
+# worker-process path was removed once it lost at every size.
 _CSV_BYTES_PER_ROW = 250  # about what a report takes in a CSV file: to guess a file's chunks from its size
 # Arrow's writer quotes every text cell ("needed" quotes strings), so a CR or LF inside a cell stays inside it.
 _CSV_OPTIONS = pcsv.WriteOptions(include_header=False, eol=LINE_END)
@@ -591,8 +578,8 @@ class _Runs:
 
 
 def _score_chunk(model: ClaimModel, table: pa.Table, id_column: str) -> tuple[np.ndarray, ...]:
-    """``(scores, reasons, video ids as numbers)`` of one chunk's rows: the work a worker does
-    (:func:`claimstats.scale.score_frame`)."""
+    """``(scores, reasons, video ids as numbers)`` of one chunk's rows: the work a scoring thread
+    does (:func:`claimstats.scale.score_frame`)."""
     frame = table.to_pandas()
     scores, reasons = score_frame(frame, model)
     return scores, reasons, pd.to_numeric(frame[id_column], errors="coerce").to_numpy(dtype=float)
@@ -603,7 +590,7 @@ class _Chunks:
 
     Repeats of a valid row's ``video_id`` are found here, across chunks
     (:class:`claimstats.intake.RepeatedIds`), so that the queue does not
-    depend on how the rows were shared out between workers.
+    depend on how the rows were shared out between scoring threads.
     """
 
     def __init__(self, runs: _Runs, id_column: str, first: float, review: float, open_side):
@@ -637,38 +624,20 @@ class _Chunks:
             self.scored += len(good)
 
 
-_WORKER_MODEL: list = []
-
-
-def _start_worker(model_path: str) -> None:
-    import pickle
-
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)  # one BLAS/OpenMP thread a worker: the workers are the parallelism
-    with open(model_path, "rb") as handle:
-        _WORKER_MODEL[:] = [pickle.load(handle)]  # noqa: S301 - the calling process's own model, just pickled
-
-
-def _worker_chunk(table, id_column):
-    return _score_chunk(_WORKER_MODEL[0], table, id_column)
-
-
-def _scorers(jobs: int | None, estimated_rows: int, chunksize: int) -> tuple[int, bool]:
-    """``(chunks scored at once, on worker processes?)``: ``jobs`` of them (default: one per core), no
-    more than the input's chunks; on threads of this process below :data:`_PROCESSES_FROM_ROWS` rows.
+def _scorers(jobs: int | None, estimated_rows: int, chunksize: int) -> int:
+    """Chunks scored at once, on threads of this process: ``jobs`` of them (default: one per core),
+    no more than the input's chunks.
 
     Examples
     --------
     >>> [_scorers(jobs, rows, 50_000) for jobs, rows in ((2, 10**5), (4, 10**5), (2, 10**7), (1, 10**7))]
-    [(2, False), (2, False), (2, False), (1, False)]
+    [2, 2, 2, 1]
     """
     if jobs is not None and jobs != -1 and jobs < 1:
         raise ClaimstatsError(f"jobs must be 1 or more, or -1 (one per core); got {jobs}")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     wanted = cores if jobs in (None, -1) else jobs
-    scorers = max(1, min(wanted, -(-estimated_rows // chunksize)))
-    return scorers, scorers > 1 and estimated_rows >= _PROCESSES_FROM_ROWS
+    return max(1, min(wanted, -(-estimated_rows // chunksize)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -686,7 +655,7 @@ def _thread_pools():
 
 def _limit_this_thread() -> None:
     # OpenMP's thread count is a setting of each thread (BLAS's is the process's, limited by
-    # _one_blas_thread): one OpenMP thread a scoring thread, as in a worker process.
+    # _one_blas_thread): one OpenMP thread a scoring thread, the threads being the parallelism.
     _thread_pools().limit(limits=1, user_api="openmp")
 
 
@@ -713,48 +682,17 @@ def _one_blas_thread():
 
 
 @contextlib.contextmanager
-def _scoring(model: ClaimModel, scorers: int, processes: bool, folder: Path, id_column: str):
-    """``submit(table)``, which starts scoring a chunk and returns the future of :func:`_score_chunk`'s
-    result, on ``scorers`` worker processes or threads; ``None`` for one chunk at a time in this thread.
-    The pool is shut down on leaving. Scoring threads use one BLAS and one OpenMP thread each; BLAS's
-    limit is the process's (:func:`_one_blas_thread`), restored when the last run leaves."""
-    if processes:
-        pool = _pool(model, scorers, folder)
-        try:
-            yield lambda table: pool.submit(_worker_chunk, table, id_column)
-        finally:
-            pool.shutdown(wait=True)
-    elif scorers > 1:
+def _scoring(model: ClaimModel, scorers: int, id_column: str):
+    """``submit(table)``, which starts scoring a chunk on one of ``scorers`` threads and returns the
+    future of :func:`_score_chunk`'s result; ``None`` for one chunk at a time in this thread. The
+    threads are shut down on leaving. They use one BLAS and one OpenMP thread each; BLAS's limit is
+    the process's (:func:`_one_blas_thread`), restored when the last run leaves."""
+    if scorers > 1:
         with _one_blas_thread(), ThreadPoolExecutor(max_workers=scorers, thread_name_prefix="claimstats-scoring",
                                                     initializer=_limit_this_thread) as threads:
             yield lambda table: threads.submit(_score_chunk, model, table, id_column)
     else:
         yield None
-
-
-def _worker_env(environ=None) -> dict[str, str]:
-    """Environment variables set for the scoring workers (:data:`_WORKER_ENV`), unless already set."""
-    environ = os.environ if environ is None else environ
-    return {name: value for name, value in _WORKER_ENV.items() if name not in environ}
-
-
-def _pool(model: ClaimModel, workers: int, folder: Path):
-    import pickle
-
-    from joblib.externals.loky import ProcessPoolExecutor
-
-    # loky's process pool: workers start from a fresh interpreter, not a fork of this process (whose
-    # Arrow and OpenMP thread pools a fork would copy in an unknown state), without re-running the
-    # caller's script. A pool of this run's own, shut down at its end: loky's reusable executor is
-    # joblib's, and a pool started there with this initializer breaks the next joblib.Parallel
-    # (training after triage in one process). The model goes through a file in the run's folder:
-    # in the start-up data each worker reads from this process, it made this process wait while
-    # that worker imported scikit-learn (about 2 s a worker, one worker after the other).
-    path = folder / "model.pickle"
-    with open(path, "wb") as handle:
-        pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(str(path),),
-                               env=_worker_env())
 
 
 def _progress(total: int, unit: str, enabled: bool | None, desc: str):
@@ -901,7 +839,7 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
     """The body of :func:`triage_file`: ``(rows_in, _Chunks)``; opened sinks are appended to ``sinks``."""
     id_column = _check_header(batches.names, source, batches.unit == "bytes")
     estimated = batches.total if batches.unit == "rows" else batches.total // _CSV_BYTES_PER_ROW + 1
-    scorers, processes = _scorers(jobs, estimated, chunksize)
+    scorers = _scorers(jobs, estimated, chunksize)
     side: list[_Sink] = []
 
     def open_side(schema: pa.Schema) -> _Sink:
@@ -917,7 +855,7 @@ def _triage(model, batches, source, target, rejected_target, always_side, output
         chunks = _Chunks(runs, id_column, first, review, open_side)
         schema = batches.schema
         pending: list = []  # (future, table, first row), in row order
-        with _scoring(model, scorers, processes, Path(work), id_column) as submit:
+        with _scoring(model, scorers, id_column) as submit:
             try:
                 for table in batches.tables:
                     if schema is None:

@@ -130,14 +130,11 @@ def test_a_parquet_dataset_of_many_files_is_read_in_order(model, typed, tmp_path
     assert side["row"].tolist() == (typed.index[typed["#"].isin(side["#"])] + 1).tolist()
 
 
-@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
-def test_chunks_scored_side_by_side_give_the_same_queue(model, typed, tmp_path, monkeypatch, processes):
+def test_chunks_scored_side_by_side_give_the_same_queue(model, typed, tmp_path):
     from claimstats import backlog
 
-    if processes:  # worker processes, which triage no longer chooses by itself
-        monkeypatch.setattr(backlog, "_PROCESSES_FROM_ROWS", 0)
     source = _parquet(typed, tmp_path / "reports.parquet")
-    assert backlog._scorers(2, len(typed), 300) == (2, processes)
+    assert backlog._scorers(2, len(typed), 300) == 2
     one = triage_file(model, source, tmp_path / "one.parquet", chunksize=300, jobs=1)
     two = triage_file(model, source, tmp_path / "two.parquet", chunksize=300, jobs=2)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one.parquet"), pd.read_parquet(tmp_path / "two.parquet"))
@@ -195,35 +192,6 @@ def test_overlapping_scoring_runs_share_the_blas_limit_and_the_last_to_finish_re
         assert blas() == {1}  # the second still scores with one BLAS thread
         second.__exit__(None, None, None)
         assert blas() == {2}  # the last to finish restores what was set before the first began
-
-
-def _environment(names):
-    import os
-
-    return {name: os.environ.get(name) for name in names}
-
-
-def test_workers_keep_freed_memory_unless_the_environment_says_otherwise(model, tmp_path, monkeypatch):
-    from claimstats import backlog
-
-    names = list(backlog._WORKER_ENV)
-    for name in names:
-        monkeypatch.delenv(name, raising=False)
-    pool = backlog._pool(model, 1, tmp_path)
-    try:
-        assert pool.submit(_environment, names).result() == backlog._WORKER_ENV
-    finally:
-        pool.shutdown(wait=True)
-    assert _environment(names) == dict.fromkeys(names)  # this process is left as it was
-    # a setting the user made wins (the workers inherit it)
-    assert backlog._worker_env({"MIMALLOC_PURGE_DELAY": "10"}) == {"GLIBC_TUNABLES": backlog._WORKER_ENV["GLIBC_TUNABLES"]}
-    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")
-    pool = backlog._pool(model, 1, tmp_path)
-    try:
-        seen = pool.submit(_environment, names).result()
-    finally:
-        pool.shutdown(wait=True)
-    assert seen == {"GLIBC_TUNABLES": "glibc.malloc.arena_max=2", "MIMALLOC_PURGE_DELAY": "-1"}
 
 
 # ---------------------------------------------------- the partition function
