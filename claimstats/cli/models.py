@@ -22,7 +22,7 @@ def register(verbs) -> None:
                          "templates, choose the review thresholds on other templates so that recall on new reports "
                          "reaches the target with 95% confidence, check them once on a third set of templates, and "
                          "save that model (skops format). Training file size: up to about 1,000,000 rows is "
-                         "sensible. Measured on 2 cores: the course file (19,382 rows) takes about 16 s; "
+                         "sensible. Measured on 2 cores: the course file (19,382 rows) took 9 to 18 s, by the machine; "
                          "--grid fast --jobs 1 on 1,000,000 synthetic rows took 5 min 47 s at a peak of 3.6 GB "
                          "(each extra worker holds its own copy of the data). Time and memory grow about in proportion to the "
                          "rows; for a larger file, train on a seeded sample of it.")
