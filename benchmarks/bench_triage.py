@@ -175,7 +175,7 @@ def main() -> None:
             one_core = measure("triage", path, model_path, args.chunksize, 1) if first else None
             runs = sorted((measure("triage", path, model_path, args.chunksize, args.jobs) for _ in range(args.repeats)),
                           key=lambda found: found["seconds"])
-            # the median time (the upper one of an even number), and the largest peaks of them all
+            # the median time (the upper one of an even number), and the largest peak of them all
             run = dict(runs[len(runs) // 2], rss_peak=max(r["rss_peak"] for r in runs))
             baseline = measure("read", path, model_path, args.chunksize, 1)
             rate = one_core["scored"] / one_core["scoring_seconds"] if one_core else float("nan")
